@@ -1,0 +1,46 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { rfc4514FromNodeName } from './distinguished-name';
+
+/** What the trace and the JSON result say about one certificate. Cheap to compute: node:crypto's native parser. */
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  /** Uppercase hex without separators, the form ALB's connection log and X-Amzn-Mtls-Clientcert-Serial-Number use. */
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  subjectAltNames: string[];
+  publicKey: string;
+  isCA: boolean;
+  selfIssued: boolean;
+  sha256: string;
+  derLength: number;
+}
+
+export function summarizeCertificate(der: Uint8Array): CertificateSummary {
+  const cert = new X509Certificate(der);
+  return summarizeX509(cert, der);
+}
+
+export function summarizeX509(cert: X509Certificate, der: Uint8Array = cert.raw): CertificateSummary {
+  const key = cert.publicKey;
+  const details = key.asymmetricKeyDetails;
+  let publicKey: string = key.asymmetricKeyType ?? 'unknown';
+  if (details?.modulusLength) publicKey = `${publicKey.toUpperCase()} ${details.modulusLength}`;
+  else if (details?.namedCurve) publicKey = `EC ${details.namedCurve}`;
+  const subject = rfc4514FromNodeName(cert.subject);
+  const issuer = rfc4514FromNodeName(cert.issuer);
+  return {
+    subject,
+    issuer,
+    serialNumber: cert.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    subjectAltNames: cert.subjectAltName ? cert.subjectAltName.split(', ') : [],
+    publicKey,
+    isCA: cert.ca,
+    selfIssued: subject === issuer,
+    sha256: createHash('sha256').update(der).digest('hex'),
+    derLength: der.length,
+  };
+}

@@ -1,0 +1,251 @@
+import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { summarizeX509, type CertificateSummary } from '../certs/certificate-summary';
+import { IdentityError } from './identity-error';
+
+export { IdentityError };
+
+export type IdentitySource =
+  | { kind: 'pem'; certFile: string; keyFile: string }
+  | { kind: 'pfx'; pfxFile: string };
+
+
+/** What results, logs and reports may say about an identity: no key, no passphrase. */
+export interface IdentitySummary {
+  label: string;
+  kind: 'pem' | 'pfx';
+  certFile?: string;
+  keyFile?: string;
+  pfxFile?: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  sha256: string;
+  chainLength: number;
+}
+
+/**
+ * A client certificate chain and its private key, ready for TLS. The key lives only in a private
+ * field of this object: it is never enumerable, never serialised (toJSON returns the summary) and
+ * never written anywhere.
+ */
+export class ClientIdentity {
+  readonly #keyPem: string;
+
+  constructor(
+    readonly label: string,
+    readonly source: IdentitySource,
+    readonly chain: readonly X509Certificate[],
+    key: KeyObject,
+  ) {
+    this.#keyPem = key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  }
+
+  get leaf(): X509Certificate {
+    return this.chain[0]!;
+  }
+
+  /** PEM of the chain, leaf first, as `tls.connect({ cert })` takes it. */
+  get certificatePem(): string {
+    return this.chain.map((c) => c.toString()).join('');
+  }
+
+  /** For `tls.connect({ key })` only. */
+  tlsKey(): string {
+    return this.#keyPem;
+  }
+
+  summary(): IdentitySummary {
+    const leaf: CertificateSummary = summarizeX509(this.leaf);
+    const files =
+      this.source.kind === 'pem'
+        ? { certFile: this.source.certFile, keyFile: this.source.keyFile }
+        : { pfxFile: this.source.pfxFile };
+    return {
+      label: this.label,
+      kind: this.source.kind,
+      ...files,
+      subject: leaf.subject,
+      issuer: leaf.issuer,
+      serialNumber: leaf.serialNumber,
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+      sha256: leaf.sha256,
+      chainLength: this.chain.length,
+    };
+  }
+
+  toJSON(): IdentitySummary {
+    return this.summary();
+  }
+}
+
+async function readInput(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new IdentityError('file_not_found', file, `${what} ${file} does not exist.`);
+    if (code === 'EACCES') throw new IdentityError('file_unreadable', file, `${what} ${file} is not readable by this user (check its permissions).`);
+    if (code === 'EISDIR') throw new IdentityError('file_is_directory', file, `${what} ${file} is a directory; pass the file itself.`);
+    throw new IdentityError('file_unreadable', file, `${what} ${file} could not be read: ${(e as Error).message}`);
+  }
+}
+
+const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+function pemBlocks(text: string): Array<{ label: string; pem: string }> {
+  return [...text.matchAll(pemBlock)].map((m) => ({ label: m[1]!, pem: m[0] }));
+}
+
+function looksLikeText(data: Buffer): boolean {
+  return data.includes('-----BEGIN');
+}
+
+/** Reads certificates from PEM (any number of blocks, text around them) or from one DER certificate. */
+export function parseCertificates(data: Buffer, file: string): X509Certificate[] {
+  if (looksLikeText(data)) {
+    const blocks = pemBlocks(data.toString('latin1'));
+    const certBlocks = blocks.filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE' || b.label === 'X509 CERTIFICATE');
+    if (certBlocks.length === 0) {
+      const found = blocks.map((b) => b.label).join(', ') || 'no complete PEM block';
+      const hint = blocks.some((b) => b.label.includes('PRIVATE KEY')) ? ' It holds a private key: did you swap --cert and --key?' : '';
+      throw new IdentityError('no_certificate', file, `${file} contains no certificate (found: ${found}).${hint}`);
+    }
+    return certBlocks.map((b, i) => {
+      try {
+        return new X509Certificate(b.pem);
+      } catch {
+        throw new IdentityError('bad_certificate', file, `Certificate block ${i + 1} in ${file} is not a valid X.509 certificate (corrupt or truncated base64).`);
+      }
+    });
+  }
+  try {
+    return [new X509Certificate(data)];
+  } catch {
+    throw new IdentityError('bad_certificate', file, `${file} is neither a PEM file with a CERTIFICATE block nor a DER X.509 certificate.`);
+  }
+}
+
+function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean): IdentityError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const message = (e as Error).message ?? '';
+  if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase required|interrupted or cancelled/i.test(message)) {
+    return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: give its passphrase (CLI: --pass-env VAR, with the passphrase in that environment variable).`);
+  }
+  if (passphraseGiven && /bad decrypt|BAD_DECRYPT|decrypt/i.test(`${code} ${message}`)) {
+    return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`);
+  }
+  return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`);
+}
+
+/** Reads a private key from PEM (any block, encrypted PKCS#8 or legacy encrypted PEM) or DER. */
+export function parsePrivateKey(data: Buffer, file: string, passphrase?: string): KeyObject {
+  if (looksLikeText(data)) {
+    const keyBlock = pemBlocks(data.toString('latin1')).find((b) => b.label.includes('PRIVATE KEY'));
+    if (keyBlock === undefined) {
+      throw new IdentityError('no_key', file, `${file} contains no PRIVATE KEY block.`);
+    }
+    try {
+      return createPrivateKey({ key: keyBlock.pem, format: 'pem', passphrase: passphrase ?? '' });
+    } catch (e) {
+      if (passphrase === undefined && keyBlock.label.includes('ENCRYPTED')) {
+        throw new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: give its passphrase (CLI: --pass-env VAR, with the passphrase in that environment variable).`);
+      }
+      throw keyErrorFor(e, file, passphrase !== undefined);
+    }
+  }
+  let lastError: unknown;
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      return createPrivateKey({ key: data, format: 'der', type, ...(type === 'pkcs8' && passphrase !== undefined ? { passphrase } : {}) });
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw keyErrorFor(lastError, file, passphrase !== undefined);
+}
+
+function spki(key: KeyObject): Buffer {
+  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+}
+
+/** Orders a bundle leaf-first: the certificate whose key matches is the leaf, then each issuer in turn. */
+function orderChain(leaf: X509Certificate, others: X509Certificate[]): X509Certificate[] {
+  const chain = [leaf];
+  const rest = [...others];
+  for (let current = leaf; ; ) {
+    const i = rest.findIndex((c) => current.checkIssued(c) && c.fingerprint256 !== current.fingerprint256);
+    if (i < 0) break;
+    current = rest.splice(i, 1)[0]!;
+    chain.push(current);
+  }
+  return chain;
+}
+
+export function assembleIdentity(label: string, source: IdentitySource, certificates: X509Certificate[], key: KeyObject, keyFile: string): ClientIdentity {
+  const keySpki = spki(key);
+  const leaf = certificates.find((c) => c.publicKey.export({ type: 'spki', format: 'der' }).equals(keySpki));
+  if (leaf === undefined) {
+    const certFile = source.kind === 'pem' ? source.certFile : source.pfxFile;
+    throw new IdentityError(
+      'key_mismatch',
+      keyFile,
+      `The private key in ${keyFile} does not belong to the certificate in ${certFile} (subject ${summarizeX509(certificates[0]!).subject}): their public keys differ. Pass the key that was generated with this certificate.`,
+    );
+  }
+  return new ClientIdentity(label, source, orderChain(leaf, certificates.filter((c) => c !== leaf)), key);
+}
+
+export interface PemIdentityFiles {
+  certFile: string;
+  /** Defaults to certFile (a combined PEM with certificate and key). */
+  keyFile?: string;
+  passphrase?: string;
+  label?: string;
+}
+
+export async function loadPemIdentity(files: PemIdentityFiles): Promise<ClientIdentity> {
+  const keyFile = files.keyFile ?? files.certFile;
+  const certData = await readInput(files.certFile, 'Certificate file');
+  const certificates = parseCertificates(certData, files.certFile);
+  const keyData = keyFile === files.certFile ? certData : await readInput(keyFile, 'Key file');
+  if (keyFile === files.certFile && !looksLikeText(keyData)) {
+    throw new IdentityError('no_key', keyFile, `No key file given and ${keyFile} holds no private key: pass the key with --key FILE.`);
+  }
+  const key = parsePrivateKey(keyData, keyFile, files.passphrase);
+  return assembleIdentity(files.label ?? labelFromFile(files.certFile), { kind: 'pem', certFile: files.certFile, keyFile }, certificates, key, keyFile);
+}
+
+export interface PfxIdentityFile {
+  pfxFile: string;
+  passphrase?: string;
+  label?: string;
+}
+
+export async function loadPfxIdentity(input: PfxIdentityFile): Promise<ClientIdentity> {
+  const data = await readInput(input.pfxFile, 'PKCS#12 file');
+  const { decodePkcs12 } = await import('./pkcs12');
+  const { certificates, keys } = decodePkcs12(data, input.pfxFile, input.passphrase ?? '');
+  if (certificates.length === 0) throw new IdentityError('no_certificate', input.pfxFile, `${input.pfxFile} holds no certificate.`);
+  if (keys.length === 0) throw new IdentityError('no_key', input.pfxFile, `${input.pfxFile} holds no private key (a trust-store PKCS#12?): a client identity needs one.`);
+  const x509 = certificates.map((der: Buffer) => new X509Certificate(der));
+  const source: IdentitySource = { kind: 'pfx', pfxFile: input.pfxFile };
+  let lastError: unknown;
+  for (const keyDer of keys) {
+    try {
+      const key = createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' });
+      return assembleIdentity(input.label ?? labelFromFile(input.pfxFile), source, x509, key, input.pfxFile);
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
+}
+
+export function labelFromFile(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.(pem|crt|cer|der|p12|pfx)$/i, '');
+}

@@ -1,0 +1,52 @@
+import forge from 'node-forge';
+import { IdentityError } from './identity-error';
+
+// Node's TLS (OpenSSL 3) refuses legacy PKCS#12 files (RC2/3DES with SHA-1, the default of older
+// OpenSSL and of many Windows exports). node-forge reads both legacy and modern files, so the PFX
+// is decoded here and handed to TLS as a certificate chain and a PKCS#8 key.
+
+export interface DecodedPkcs12 {
+  /** DER certificates in file order. */
+  certificates: Buffer[];
+  /** DER PKCS#8 PrivateKeyInfo of each key bag. */
+  keys: Buffer[];
+}
+
+function derOf(asn1: forge.asn1.Asn1): Buffer {
+  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+}
+
+export function decodePkcs12(data: Buffer, file: string, passphrase: string): DecodedPkcs12 {
+  let asn1: forge.asn1.Asn1;
+  try {
+    asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary')), { strict: false } as never);
+  } catch {
+    const hint = data.includes('-----BEGIN') ? ' It looks like PEM: pass it with --cert/--key instead of --pfx.' : '';
+    throw new IdentityError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`);
+  }
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase);
+  } catch (e) {
+    const message = (e as Error).message ?? '';
+    if (/MAC could not be verified|wrong password|Invalid password/i.test(message)) {
+      throw new IdentityError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
+    }
+    throw new IdentityError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`);
+  }
+  const certificates: Buffer[] = [];
+  const keys: Buffer[] = [];
+  for (const safeContents of p12.safeContents) {
+    for (const bag of safeContents.safeBags) {
+      if (bag.type === forge.pki.oids.certBag) {
+        // forge leaves `asn1` when it cannot model the certificate (e.g. ECDSA); re-encode otherwise.
+        const der = bag.cert ? derOf(forge.pki.certificateToAsn1(bag.cert)) : bag.asn1 ? derOf(bag.asn1) : null;
+        if (der) certificates.push(der);
+      } else if (bag.type === forge.pki.oids.pkcs8ShroudedKeyBag || bag.type === forge.pki.oids.keyBag) {
+        if (bag.key) keys.push(derOf(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key as forge.pki.rsa.PrivateKey))));
+        else if (bag.asn1) keys.push(derOf(bag.asn1));
+      }
+    }
+  }
+  return { certificates, keys };
+}

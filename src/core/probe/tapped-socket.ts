@@ -1,0 +1,84 @@
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+
+export interface WireChunk {
+  t: number;
+  dir: 'out' | 'in';
+  data: Buffer;
+}
+
+export type TcpSignal =
+  | { kind: 'fin'; t: number }
+  | { kind: 'reset'; t: number; code: string }
+  | { kind: 'error'; t: number; code: string; message: string }
+  | { kind: 'close'; t: number };
+
+/** Bytes kept per direction; beyond this only the count grows (a large body must not exhaust memory). */
+const captureLimit = 1 << 20;
+
+/**
+ * The tap between the TCP socket and Node's TLS: every byte in both directions is recorded with a
+ * high-resolution timestamp before it is passed on, and FIN/RST are reported as they happen.
+ * The socket must have noDelay set: otherwise Nagle and delayed ACKs stall the small handshake records.
+ */
+export class TappedSocket extends Duplex {
+  readonly chunks: WireChunk[] = [];
+  readonly signals: TcpSignal[] = [];
+  readonly captured = { out: 0, in: 0 };
+  readonly total = { out: 0, in: 0 };
+
+  constructor(private readonly socket: Socket, private readonly clock: () => number) {
+    super({ allowHalfOpen: true });
+    socket.on('data', (data: Buffer) => {
+      this.capture('in', data);
+      if (!this.push(data)) socket.pause();
+    });
+    socket.on('end', () => {
+      this.signals.push({ kind: 'fin', t: this.clock() });
+      this.push(null);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'EUNKNOWN';
+      this.signals.push(code === 'ECONNRESET' || code === 'EPIPE'
+        ? { kind: 'reset', t: this.clock(), code }
+        : { kind: 'error', t: this.clock(), code, message: err.message });
+      this.destroy(err);
+    });
+    socket.on('close', () => {
+      this.signals.push({ kind: 'close', t: this.clock() });
+      if (!this.destroyed) this.destroy();
+    });
+  }
+
+  private capture(dir: 'out' | 'in', data: Buffer): void {
+    this.total[dir] += data.length;
+    if (this.captured[dir] >= captureLimit) return;
+    // Outgoing buffers may be reused by the TLS stream wrapper once written, so keep a copy.
+    const kept = dir === 'out' ? Buffer.from(data) : data;
+    this.captured[dir] += kept.length;
+    this.chunks.push({ t: this.clock(), dir, data: kept });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.capture('out', chunk);
+    this.socket.write(chunk, callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._write(data, 'latin1', callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.socket.end(callback);
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+    callback(error);
+  }
+}

@@ -1,0 +1,139 @@
+import type { CertificateSummary } from '../certs/certificate-summary';
+import type { ClientIdentity, IdentitySummary } from '../identity/client-identity';
+import type { TraceEvent } from '../trace';
+
+export type Layer = 'dns' | 'tcp' | 'tls' | 'mtls' | 'http' | 'waf';
+
+export interface Verdict {
+  /** The layer where the request stopped; null when the application answered. */
+  stoppedAt: Layer | null;
+  /** A stable code, e.g. "alert_certificate_required", "reset_after_client_certificate", "target_responded". */
+  reason: string;
+  /** One sentence for people. */
+  summary: string;
+  /** "probe" from the probe alone; "confirmed" once server-side evidence agrees. */
+  confidence: 'probe' | 'confirmed';
+  /** A follow-up the person may want, e.g. "possibly WAF: fetch the WAF logs to confirm". */
+  hint?: string;
+  /** Server-side evidence that supports the verdict (filled in by evidence sources). */
+  evidence: unknown[];
+}
+
+export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
+
+export interface PhaseTimeouts {
+  dns: number;
+  connect: number;
+  tls: number;
+  /** From the request being sent to the response headers. */
+  http: number;
+}
+
+export interface ProbeOptions {
+  url: string;
+  /** The client identity; null or absent probes with no certificate. */
+  identity?: ClientIdentity | null;
+  /** PEM of the CA certificates to trust for the server; absent trusts the system store. */
+  ca?: string | Buffer;
+  /** Like curl -k: do not verify the server certificate. */
+  insecure?: boolean;
+  /** SNI to send (default: the URL host, none for an IP literal). */
+  serverName?: string;
+  /** Host header override (default: the URL host). */
+  hostHeader?: string;
+  /** Connect here instead of resolving the URL host (curl --connect-to / --resolve). */
+  connectTo?: { host: string; port: number };
+  tlsMinVersion?: TlsVersionName;
+  tlsMaxVersion?: TlsVersionName;
+  /** ALPN protocols to offer, default ['h2', 'http/1.1']. */
+  alpn?: string[];
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Stop after the handshake, without an HTTP request. */
+  handshakeOnly?: boolean;
+  timeouts?: Partial<PhaseTimeouts>;
+  signal?: AbortSignal;
+  /** Bytes of the response body to keep (default 1024). */
+  bodyPreviewBytes?: number;
+  /** Use this correlation id instead of a fresh one. */
+  correlationId?: string;
+}
+
+export interface Timings {
+  dns: number | null;
+  tcp: number | null;
+  tls: number | null;
+  firstByte: number | null;
+  total: number;
+}
+
+export interface CertificateRequestSummary {
+  certificateTypes?: string[];
+  signatureAlgorithms: string[];
+  authorities: string[];
+}
+
+export interface TlsSummary {
+  version: string | null;
+  cipher: string | null;
+  alpn: string | null;
+  serverCertificates: CertificateSummary[];
+  certificateRequest: CertificateRequestSummary | null;
+  clientCertificateSent: boolean;
+  /** True when Node verified the server's certificate chain and name. */
+  serverCertificateVerified: boolean | null;
+  serverCertificateError?: string;
+}
+
+/** Decoded `X-Amzn-Mtls-Clientcert-*` headers a target echoed back. */
+export interface MtlsHeaders {
+  serialNumber?: string;
+  issuer?: string;
+  subject?: string;
+  validity?: { notBefore?: string; notAfter?: string };
+  leafPem?: string;
+  chainPem?: string;
+}
+
+export interface HttpSummary {
+  status: number;
+  httpVersion: string;
+  headers: Record<string, string | string[]>;
+  bodyPreview: string;
+  bodyBytes: number;
+  mtlsHeaders?: MtlsHeaders;
+}
+
+export interface ProbeTarget {
+  url: string;
+  host: string;
+  port: number;
+  serverName: string | null;
+  /** Where the TCP connection went. */
+  address: string | null;
+  addresses: string[];
+  connectTo?: string;
+}
+
+export interface ProbeResult {
+  target: ProbeTarget;
+  identity: IdentitySummary | null;
+  timings: Timings;
+  tls: TlsSummary;
+  trace: TraceEvent[];
+  http: HttpSummary | null;
+  correlationId: string;
+  verdict: Verdict;
+  /** The local address and port of the connection, to find it in server-side logs. */
+  client: { address: string | null; port: number | null };
+  startedAt: string;
+  /** The error that ended the attempt, if any (a stable code and Node's message). */
+  error: { code: string; message: string } | null;
+}
+
+/** Not part of the JSON result: the session's key log (only written when asked, e.g. --keylog). */
+export interface ProbeOutcome {
+  result: ProbeResult;
+  keyLog: string;
+}

@@ -1,0 +1,210 @@
+import type { ObservedAlert, TlsSessionState } from '../tls/session-decoder';
+import { HandshakeType, alertMeanings } from '../tls/registry';
+import type { HttpSummary, Layer, Verdict } from './types';
+
+/** Where the attempt ended from the probe's own point of view, before any interpretation. */
+export interface AttemptFacts {
+  /** The phase that failed, or null when the attempt ran to its end. */
+  failedPhase: 'dns' | 'tcp' | 'tls' | 'http' | null;
+  /** Node's error code for the failure (ENOTFOUND, ECONNREFUSED, ERR_SSL_…, CERT_HAS_EXPIRED…). */
+  errorCode: string | null;
+  errorMessage: string | null;
+  timedOut: boolean;
+  tls: TlsSessionState;
+  /** TCP FIN/RST from the server, with the handshake phase they came in. */
+  peerClose: { kind: 'fin' | 'reset'; t: number; phase: string } | null;
+  secureConnected: boolean;
+  http: HttpSummary | null;
+  handshakeOnly: boolean;
+  /** Bytes received from the server over the whole attempt. */
+  bytesIn: number;
+}
+
+// Alerts by which a server refuses a client certificate (RFC 8446 6.2, RFC 5246 7.2.2).
+const clientCertificateAlerts = new Set([
+  'handshake_failure',
+  'no_certificate',
+  'bad_certificate',
+  'unsupported_certificate',
+  'certificate_revoked',
+  'certificate_expired',
+  'certificate_unknown',
+  'unknown_ca',
+  'access_denied',
+  'certificate_required',
+  'decrypt_error',
+]);
+
+// nginx answers a failed client-certificate check with HTTP 400 and these pages (or 495/496 when exposed).
+const nginxNoCertificate = /No required SSL certificate was sent/i;
+const nginxCertificateError = /The SSL certificate error|SSL certificate error/i;
+
+const serverCertificateErrors: Record<string, { reason: string; what: string }> = {
+  CERT_HAS_EXPIRED: { reason: 'server_certificate_expired', what: "the server's certificate has expired" },
+  CERT_NOT_YET_VALID: { reason: 'server_certificate_not_yet_valid', what: "the server's certificate is not yet valid" },
+  DEPTH_ZERO_SELF_SIGNED_CERT: { reason: 'server_certificate_untrusted', what: "the server's certificate is self-signed and not trusted" },
+  SELF_SIGNED_CERT_IN_CHAIN: { reason: 'server_certificate_untrusted', what: "the server's chain ends in a root that is not trusted" },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { reason: 'server_certificate_untrusted', what: "the server's certificate is not issued by a trusted CA" },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { reason: 'server_certificate_untrusted', what: "the issuer of the server's certificate is not trusted" },
+  UNABLE_TO_GET_ISSUER_CERT: { reason: 'server_certificate_untrusted', what: "the issuer of the server's certificate is unknown" },
+  CERT_SIGNATURE_FAILURE: { reason: 'server_certificate_untrusted', what: "the server's certificate signature does not verify" },
+  CERT_REVOKED: { reason: 'server_certificate_revoked', what: "the server's certificate is revoked" },
+  ERR_TLS_CERT_ALTNAME_INVALID: { reason: 'server_name_mismatch', what: "the server's certificate does not match the host name" },
+  HOSTNAME_MISMATCH: { reason: 'server_name_mismatch', what: "the server's certificate does not match the host name" },
+};
+
+function verdict(stoppedAt: Layer | null, reason: string, summary: string, hint?: string): Verdict {
+  return { stoppedAt, reason, summary, confidence: 'probe', ...(hint ? { hint } : {}), evidence: [] };
+}
+
+function clientCertificateWords(tls: TlsSessionState): string {
+  const cert = tls.clientCertificate;
+  if (cert === null) return 'no client Certificate message was sent';
+  if (cert.empty) return 'no client certificate was sent';
+  const leaf = cert.certificates[0];
+  return leaf ? `the client sent ${leaf.subject} (issued by ${leaf.issuer})` : 'the client sent a certificate';
+}
+
+function tlsLabel(tls: TlsSessionState): string {
+  return tls.version === 'TLSv1.3' ? 'TLS 1.3' : tls.version === 'TLSv1.2' ? 'TLS 1.2' : (tls.version ?? 'TLS');
+}
+
+function fromServerAlert(alert: ObservedAlert, facts: AttemptFacts): Verdict {
+  const tls = facts.tls;
+  const name = alert.description;
+  const sent = tls.handshakes.some((h) => h.dir === 'out' && h.type === HandshakeType.Certificate);
+  const askedForCertificate = tls.certificateRequest !== null;
+  const where = alert.encrypted
+    ? `arriving encrypted after the ${tlsLabel(tls)} handshake had completed on the client's side`
+    : `during the ${tlsLabel(tls)} handshake`;
+  if (askedForCertificate && sent && clientCertificateAlerts.has(name)) {
+    return verdict(
+      'mtls',
+      `alert_${name}`,
+      `The server rejected the client certificate with a ${alert.level} ${name} alert (${alert.code}) ${where}: ${clientCertificateWords(tls)}.`,
+    );
+  }
+  if (name === 'certificate_required') {
+    return verdict('mtls', 'alert_certificate_required', `The server requires a client certificate and sent a ${alert.level} certificate_required alert (116) ${where}.`);
+  }
+  if (tls.serverHello === null && (name === 'handshake_failure' || name === 'insufficient_security')) {
+    return verdict('tls', `alert_${name}`, `The server ended the handshake with ${name} (${alert.code}) in reply to the ClientHello: no TLS version, cipher suite or key-exchange group in common.`);
+  }
+  if (name === 'protocol_version') {
+    return verdict('tls', 'alert_protocol_version', `The server does not support the offered TLS versions (alert protocol_version, 70).`);
+  }
+  if (name === 'unrecognized_name') {
+    return verdict('tls', 'alert_unrecognized_name', `The server does not serve the requested name (SNI ${tls.clientHello?.serverName ?? 'none'}): alert unrecognized_name (112).`);
+  }
+  const meaning = alertMeanings[name];
+  return verdict('tls', `alert_${name}`, `The server ended the TLS session with a ${alert.level} ${name} alert (${alert.code})${meaning ? `: ${meaning}` : ''}.`);
+}
+
+function fromPeerClose(close: NonNullable<AttemptFacts['peerClose']>, facts: AttemptFacts): Verdict {
+  const tls = facts.tls;
+  const word = close.kind === 'reset' ? 'reset (RST)' : 'closed (FIN)';
+  const reasonWord = close.kind === 'reset' ? 'reset' : 'closed';
+  const clientSentCertificate = tls.handshakes.some((h) => h.dir === 'out' && h.type === HandshakeType.Certificate && h.t <= close.t);
+  if (tls.certificateRequest !== null && clientSentCertificate && (facts.http === null)) {
+    return verdict(
+      'mtls',
+      `${reasonWord}_after_client_certificate`,
+      `The server ${word} the connection ${close.phase}: it asked for a client certificate and ${clientCertificateWords(tls)}; this is how a load balancer in mTLS verify mode (e.g. AWS ALB) rejects it.`,
+    );
+  }
+  if (tls.serverHello === null) {
+    if (facts.bytesIn === 0) {
+      return verdict('tls', `${reasonWord}_before_server_hello`, `The server ${word} the connection in reply to the ClientHello without sending anything: it may not speak TLS on this port, or it refused the SNI ${tls.clientHello?.serverName ?? '(none)'}.`);
+    }
+    return verdict('tls', `${reasonWord}_during_handshake`, `The server ${word} the connection ${close.phase}.`);
+  }
+  if (!facts.secureConnected) {
+    return verdict('tls', `${reasonWord}_during_handshake`, `The server ${word} the connection ${close.phase}.`);
+  }
+  return verdict('http', `${reasonWord}_before_response`, `The server ${word} the connection ${close.phase}, before any HTTP response.`);
+}
+
+function fromHttp(http: HttpSummary): Verdict {
+  const status = http.status;
+  if (status === 496 || (status === 400 && nginxNoCertificate.test(http.bodyPreview))) {
+    return verdict('mtls', 'http_400_no_client_certificate', `The TLS handshake succeeded, then the front answered HTTP ${status} "No required SSL certificate was sent": it checks client certificates at the HTTP layer (nginx ssl_verify_client).`);
+  }
+  if (status === 495 || (status === 400 && nginxCertificateError.test(http.bodyPreview))) {
+    return verdict('mtls', 'http_400_client_certificate_error', `The TLS handshake succeeded, then the front answered HTTP ${status} "The SSL certificate error": the client certificate failed its check (untrusted, expired or revoked).`);
+  }
+  if (status === 403) {
+    return verdict('http', 'http_403_forbidden', 'The request passed TLS and was refused with HTTP 403.', 'Possibly a WAF block: fetch the WAF logs or ALB access logs for this correlation id to confirm.');
+  }
+  if (status >= 200 && status < 400) {
+    return verdict(null, 'target_responded', `The request passed every layer: HTTP ${status} from the target.`);
+  }
+  if (status === 502 || status === 503 || status === 504) {
+    return verdict('http', `http_${status}`, `The front answered HTTP ${status}: it could not get a response from the target.`);
+  }
+  return verdict('http', `http_${status}`, `The request passed TLS and got HTTP ${status}.`);
+}
+
+export function classifyAttempt(facts: AttemptFacts): Verdict {
+  const { failedPhase, errorCode, tls } = facts;
+  const code = errorCode ?? '';
+
+  if (failedPhase === 'dns') {
+    if (facts.timedOut) return verdict('dns', 'dns_timeout', `DNS resolution timed out.`);
+    if (code === 'ENOTFOUND') return verdict('dns', 'dns_not_found', `The host name does not resolve (${code}).`);
+    return verdict('dns', 'dns_failure', `DNS resolution failed (${code || facts.errorMessage}).`);
+  }
+  if (failedPhase === 'tcp') {
+    if (facts.timedOut) return verdict('tcp', 'connect_timeout', 'The TCP connection timed out: nothing answered the SYN (filtered port, security group or wrong address).');
+    if (code === 'ECONNREFUSED') return verdict('tcp', 'connection_refused', 'The TCP connection was refused: nothing listens on that port.');
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return verdict('tcp', 'host_unreachable', `The host is unreachable (${code}).`);
+    return verdict('tcp', 'connect_failed', `The TCP connection failed (${code || facts.errorMessage}).`);
+  }
+
+  // A fatal alert from the server is the most specific evidence there is.
+  const serverAlert = tls.alerts.find((a) => a.dir === 'in' && a.level === 'fatal') ?? tls.alerts.find((a) => a.dir === 'in' && a.description !== 'close_notify');
+  if (serverAlert !== undefined) return fromServerAlert(serverAlert, facts);
+
+  if (tls.notTls !== null && tls.notTls.dir === 'in') {
+    return verdict('tls', 'not_tls', `The server answered with bytes that are not TLS ("${tls.notTls.preview.slice(0, 32)}"): plain HTTP or another protocol on this port?`);
+  }
+
+  const certificateProblem = serverCertificateErrors[code];
+  if (certificateProblem !== undefined) {
+    return verdict('tls', certificateProblem.reason, `The client refused the server: ${certificateProblem.what} (${code}). Pass the right CA with --cacert, or -k to skip this check.`);
+  }
+
+  const clientAlert = tls.alerts.find((a) => a.dir === 'out' && a.level === 'fatal');
+  if (clientAlert !== undefined) {
+    return verdict('tls', `client_alert_${clientAlert.description}`, `The client aborted the handshake with ${clientAlert.description} (${clientAlert.code}) (${code || 'no common parameters'}).`);
+  }
+  if (/UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|VERSION_TOO_HIGH/.test(code)) {
+    return verdict('tls', 'protocol_version', `No TLS version in common with the server (${code}).`);
+  }
+  if (/NO_SHARED_CIPHER|NO_CIPHER_MATCH|NO_SUITABLE/.test(code)) {
+    return verdict('tls', 'no_shared_cipher', `No cipher suite in common with the server (${code}).`);
+  }
+
+  if (facts.peerClose !== null && (failedPhase === 'tls' || (failedPhase === 'http' && facts.http === null))) {
+    return fromPeerClose(facts.peerClose, facts);
+  }
+
+  if (failedPhase === 'tls') {
+    if (facts.timedOut) {
+      return facts.bytesIn === 0
+        ? verdict('tls', 'handshake_timeout', 'The server accepted the TCP connection but never answered the ClientHello (not a TLS endpoint, or it waits for something else).')
+        : verdict('tls', 'handshake_timeout', 'The TLS handshake stalled: the server stopped answering mid-handshake.');
+    }
+    return verdict('tls', 'handshake_failed', `The TLS handshake failed (${code || facts.errorMessage}).`);
+  }
+
+  if (facts.http !== null) return fromHttp(facts.http);
+
+  if (failedPhase === 'http') {
+    if (facts.timedOut) return verdict('http', 'http_timeout', 'The TLS session was established but no HTTP response arrived in time.');
+    return verdict('http', 'http_request_failed', `The HTTP request failed (${code || facts.errorMessage}).`);
+  }
+  if (facts.handshakeOnly && facts.secureConnected) {
+    return verdict(null, 'handshake_completed', `The ${tlsLabel(tls)} handshake completed; no HTTP request was sent.`);
+  }
+  return verdict(null, 'inconclusive', 'The attempt ended without a clear failure.');
+}

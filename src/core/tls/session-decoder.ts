@@ -1,0 +1,369 @@
+import { roundMs, type AlertDetail, type TraceEvent } from '../trace';
+import { TlsDecodeError, toHex } from './byte-reader';
+import {
+  decodeHandshakeBody,
+  type CertificateFields,
+  type CertificateRequestFields,
+  type ClientHelloFields,
+  type EncryptedExtensionsFields,
+  type HandshakeContext,
+  type ServerHelloFields,
+} from './handshake-messages';
+import { KeyLog } from './key-log';
+import {
+  Tls12AeadRecordOpener,
+  Tls13RecordOpener,
+  tls13Suites,
+  type RecordOpener,
+} from './record-protection';
+import {
+  ContentType,
+  HandshakeType,
+  alertDescriptionNames,
+  alertLevelNames,
+  alertMeanings,
+  contentTypeNames,
+  handshakeTypeNames,
+  keyExchangeOf,
+  nameOf,
+  protocolVersionNames,
+} from './registry';
+
+export type WireDirection = 'out' | 'in';
+
+export interface HandshakeRecord {
+  dir: WireDirection;
+  t: number;
+  type: number;
+  name: string;
+  encrypted: boolean;
+}
+
+export interface ObservedAlert extends AlertDetail {
+  dir: WireDirection;
+  t: number;
+}
+
+/** What the decoder learned about the session; the verdict and the JSON result read this. */
+export interface TlsSessionState {
+  version: string | null;
+  versionCode: number | null;
+  cipherSuite: string | null;
+  alpn: string | null;
+  clientHello: ClientHelloFields | null;
+  serverHello: ServerHelloFields | null;
+  serverCertificate: CertificateFields | null;
+  certificateRequest: CertificateRequestFields | null;
+  /** The client's Certificate message: null when the client sent none at all. */
+  clientCertificate: CertificateFields | null;
+  handshakes: HandshakeRecord[];
+  alerts: ObservedAlert[];
+  changeCipherSpec: { out: boolean; in: boolean };
+  applicationData: { out: number; in: number };
+  /** Records that could not be decrypted (missing key log entry, unsupported cipher or failed tag). */
+  undecrypted: number;
+  /** Set when a peer sent bytes that are not TLS records. */
+  notTls: { dir: WireDirection; t: number; preview: string } | null;
+  decodeErrors: number;
+}
+
+const maxRecordLength = (1 << 14) + 2048;
+const emptyHandshakeContext: HandshakeContext = { version: null, keyExchange: 'unknown' };
+
+class DirectionState {
+  pending: Buffer = Buffer.alloc(0);
+  handshakeBuffer: Buffer = Buffer.alloc(0);
+  handshakeBufferEncrypted = false;
+  opener: RecordOpener | null = null;
+  /** TLS 1.3: which secret the opener uses. TLS 1.2: whether CCS was seen. */
+  epoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
+  stopped = false;
+}
+
+function printable(bytes: Uint8Array): string {
+  return Buffer.from(bytes.subarray(0, 48))
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
+}
+
+/**
+ * Turns the raw bytes of both directions of a TLS connection (fed in arrival order) into trace events:
+ * records, every handshake message with decoded fields, ChangeCipherSpec, alerts and application data.
+ * TLS 1.3 protected records, and TLS 1.2 AEAD records after ChangeCipherSpec, are decrypted with the
+ * secrets of the session's own key log.
+ */
+export class TlsSessionDecoder {
+  readonly state: TlsSessionState = {
+    version: null,
+    versionCode: null,
+    cipherSuite: null,
+    alpn: null,
+    clientHello: null,
+    serverHello: null,
+    serverCertificate: null,
+    certificateRequest: null,
+    clientCertificate: null,
+    handshakes: [],
+    alerts: [],
+    changeCipherSpec: { out: false, in: false },
+    applicationData: { out: 0, in: 0 },
+    undecrypted: 0,
+    notTls: null,
+    decodeErrors: 0,
+  };
+
+  private readonly out = new DirectionState();
+  private readonly in = new DirectionState();
+  private cipherSuiteCode: number | null = null;
+  private clientRandom: string | null = null;
+  private serverRandom: string | null = null;
+  private handshakeContext: HandshakeContext = emptyHandshakeContext;
+  private tls12Openers: { client: RecordOpener; server: RecordOpener } | null | undefined;
+
+  constructor(private readonly keyLog: KeyLog, private readonly emit: (event: TraceEvent) => void) {}
+
+  feed(dir: WireDirection, t: number, chunk: Uint8Array): void {
+    const side = this.side(dir);
+    if (side.stopped) return;
+    side.pending = side.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([side.pending, chunk]);
+    while (side.pending.length >= 5 && !side.stopped) {
+      const type = side.pending[0]!;
+      const major = side.pending[1]!;
+      const length = side.pending.readUInt16BE(3);
+      if (contentTypeNames[type] === undefined || major !== 3 || length > maxRecordLength) {
+        this.stopOnGarbage(dir, t, side);
+        return;
+      }
+      if (side.pending.length < 5 + length) break;
+      const header = side.pending.subarray(0, 5);
+      const fragment = side.pending.subarray(5, 5 + length);
+      side.pending = side.pending.subarray(5 + length);
+      this.onRecord(dir, t, header, fragment);
+    }
+    // A first chunk shorter than a record header can still be recognised as not TLS.
+    if (!side.stopped && side.pending.length > 0 && side.pending.length < 5) {
+      const type = side.pending[0]!;
+      if (contentTypeNames[type] === undefined || (side.pending.length > 1 && side.pending[1] !== 3)) this.stopOnGarbage(dir, t, side);
+    }
+  }
+
+  /** Reports bytes left over at the end (a record cut short by a close or reset). */
+  finish(t: number): void {
+    for (const dir of ['out', 'in'] as const) {
+      const side = this.side(dir);
+      if (!side.stopped && side.pending.length > 0) {
+        this.emitTls(t, dir, 'truncated_record', { bytes: side.pending.length });
+      }
+    }
+  }
+
+  private side(dir: WireDirection): DirectionState {
+    return dir === 'out' ? this.out : this.in;
+  }
+
+  private stopOnGarbage(dir: WireDirection, t: number, side: DirectionState): void {
+    side.stopped = true;
+    const preview = printable(side.pending);
+    this.state.notTls ??= { dir, t, preview };
+    this.emitTls(t, dir, 'not_tls', { bytes: side.pending.length, preview, hex: toHex(side.pending.subarray(0, 16)) });
+  }
+
+  private versionLabel(recordVersion?: number): string {
+    if (this.state.version !== null) return this.state.version;
+    if (this.state.clientHello?.supportedVersions.includes('TLSv1.3')) return 'TLSv1.3';
+    return recordVersion !== undefined ? nameOf(protocolVersionNames, recordVersion) : 'TLS';
+  }
+
+  private emitTls(t: number, dir: WireDirection, event: string, detail: Record<string, unknown>): void {
+    this.emit({ t: roundMs(t), dir, layer: 'tls', event, detail });
+  }
+
+  private onRecord(dir: WireDirection, t: number, header: Buffer, fragment: Buffer): void {
+    const side = this.side(dir);
+    const outerType = header[0]!;
+    const recordVersion = header.readUInt16BE(1);
+    const tls13 = this.state.versionCode === 0x0304;
+
+    if (outerType === ContentType.ChangeCipherSpec) {
+      this.state.changeCipherSpec[dir] = true;
+      this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: fragment.length, compatibility: tls13 });
+      if (!tls13) this.enterTls12Protection(dir, side);
+      return;
+    }
+
+    const protectedRecord = tls13 ? outerType === ContentType.ApplicationData && side.epoch !== 'plaintext' : side.epoch !== 'plaintext';
+    if (!protectedRecord) {
+      this.onPlaintext(dir, t, outerType, fragment, false, recordVersion);
+      return;
+    }
+    const opened = side.opener?.open(header, fragment) ?? null;
+    if (opened === null) {
+      this.state.undecrypted++;
+      if (!tls13 && outerType === ContentType.Handshake) {
+        // The first protected handshake message in TLS 1.2 is always Finished.
+        this.recordHandshake(dir, t, HandshakeType.Finished, true);
+        this.emitTls(t, dir, 'handshake', { type: HandshakeType.Finished, name: 'Finished', version: this.versionLabel(), encrypted: true, decrypted: false, length: fragment.length });
+        return;
+      }
+      this.emitTls(t, dir, 'encrypted_record', {
+        version: this.versionLabel(),
+        contentType: nameOf(contentTypeNames, outerType, 2),
+        length: fragment.length,
+        reason: side.opener === null ? 'no key for this record in the key log' : 'record did not decrypt',
+      });
+      return;
+    }
+    this.onPlaintext(dir, t, opened.contentType, opened.plaintext, true, recordVersion);
+  }
+
+  private onPlaintext(dir: WireDirection, t: number, type: number, data: Buffer, encrypted: boolean, recordVersion: number): void {
+    switch (type) {
+      case ContentType.Handshake:
+        this.onHandshakeBytes(dir, t, data, encrypted);
+        return;
+      case ContentType.Alert:
+        this.onAlert(dir, t, data, encrypted, recordVersion);
+        return;
+      case ContentType.ApplicationData:
+        this.state.applicationData[dir] += data.length;
+        this.emitTls(t, dir, 'application_data', { version: this.versionLabel(), length: data.length, encrypted });
+        return;
+      case ContentType.ChangeCipherSpec:
+        this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: data.length, encrypted });
+        return;
+      default:
+        this.emitTls(t, dir, 'record', { contentType: nameOf(contentTypeNames, type, 2), length: data.length, encrypted });
+    }
+  }
+
+  private onAlert(dir: WireDirection, t: number, data: Buffer, encrypted: boolean, recordVersion: number): void {
+    for (let i = 0; i + 1 < data.length; i += 2) {
+      const level = alertLevelNames[data[i]!] ?? `level ${data[i]}`;
+      const code = data[i + 1]!;
+      const description = alertDescriptionNames[code] ?? `alert_${code}`;
+      const detail: AlertDetail = { level, description, code, encrypted, version: this.versionLabel(recordVersion) };
+      const meaning = alertMeanings[description];
+      if (meaning !== undefined) detail.meaning = meaning;
+      this.state.alerts.push({ ...detail, dir, t: roundMs(t) });
+      this.emitTls(t, dir, 'alert', { ...detail });
+    }
+    if (data.length % 2 === 1) this.emitTls(t, dir, 'decode_error', { message: `alert record of odd length ${data.length}` });
+  }
+
+  private onHandshakeBytes(dir: WireDirection, t: number, data: Buffer, encrypted: boolean): void {
+    const side = this.side(dir);
+    side.handshakeBuffer = side.handshakeBuffer.length === 0 ? data : Buffer.concat([side.handshakeBuffer, data]);
+    side.handshakeBufferEncrypted = encrypted;
+    while (side.handshakeBuffer.length >= 4) {
+      const type = side.handshakeBuffer[0]!;
+      const length = side.handshakeBuffer.readUIntBE(1, 3);
+      if (side.handshakeBuffer.length < 4 + length) break;
+      const body = side.handshakeBuffer.subarray(4, 4 + length);
+      side.handshakeBuffer = side.handshakeBuffer.subarray(4 + length);
+      this.onHandshakeMessage(dir, t, type, body, encrypted);
+    }
+  }
+
+  private recordHandshake(dir: WireDirection, t: number, type: number, encrypted: boolean): void {
+    this.state.handshakes.push({ dir, t: roundMs(t), type, name: handshakeTypeNames[type] ?? `handshake ${type}`, encrypted });
+  }
+
+  private onHandshakeMessage(dir: WireDirection, t: number, type: number, body: Buffer, encrypted: boolean): void {
+    let fields: ReturnType<typeof decodeHandshakeBody> | undefined;
+    let error: string | undefined;
+    try {
+      fields = decodeHandshakeBody(type, body, this.handshakeContext);
+    } catch (e) {
+      if (!(e instanceof TlsDecodeError)) throw e;
+      this.state.decodeErrors++;
+      error = e.message;
+    }
+    const name = handshakeTypeNames[type] ?? `handshake ${type}`;
+    // ClientHello carries the versions the client offers; label it before the version is known.
+    const version = this.versionLabel();
+    this.recordHandshake(dir, t, type, encrypted);
+    if (fields !== undefined) this.learn(dir, type, fields);
+    const detail: Record<string, unknown> = { type, name, version: type === HandshakeType.ServerHello ? this.versionLabel() : version, length: body.length, encrypted };
+    if (fields !== undefined) {
+      const { der: _der, ...rest } = fields as CertificateFields;
+      void _der;
+      detail.fields = rest;
+    }
+    if (error !== undefined) detail.error = error;
+    this.emitTls(t, dir, 'handshake', detail);
+    if (fields !== undefined) this.afterMessage(dir, type, fields);
+  }
+
+  /** Updates the session state from a decoded message (before its trace event is emitted). */
+  private learn(dir: WireDirection, type: number, fields: object): void {
+    const s = this.state;
+    switch (type) {
+      case HandshakeType.ClientHello: {
+        const ch = fields as ClientHelloFields;
+        s.clientHello ??= ch;
+        this.clientRandom ??= ch.random;
+        break;
+      }
+      case HandshakeType.ServerHello: {
+        const sh = fields as ServerHelloFields;
+        if (sh.helloRetryRequest) break;
+        s.serverHello = sh;
+        s.version = sh.version;
+        s.versionCode = sh.versionCode;
+        s.cipherSuite = sh.cipherSuite;
+        s.alpn = sh.alpn ?? s.alpn;
+        this.cipherSuiteCode = sh.cipherSuiteCode;
+        this.serverRandom = sh.random;
+        this.handshakeContext = { version: sh.versionCode, keyExchange: keyExchangeOf(sh.cipherSuiteCode) };
+        break;
+      }
+      case HandshakeType.EncryptedExtensions:
+        s.alpn = (fields as EncryptedExtensionsFields).alpn ?? s.alpn;
+        break;
+      case HandshakeType.Certificate:
+        if (dir === 'in') s.serverCertificate = fields as CertificateFields;
+        else s.clientCertificate = fields as CertificateFields;
+        break;
+      case HandshakeType.CertificateRequest:
+        if (dir === 'in') s.certificateRequest = fields as CertificateRequestFields;
+        break;
+    }
+  }
+
+  /** Key changes that take effect after a message (RFC 8446 section 7, RFC 5246 section 7.1). */
+  private afterMessage(dir: WireDirection, type: number, fields: object): void {
+    if (type === HandshakeType.ServerHello && this.state.versionCode === 0x0304 && !(fields as ServerHelloFields).helloRetryRequest) {
+      this.out.epoch = 'handshake';
+      this.in.epoch = 'handshake';
+      this.out.opener = this.tls13Opener('CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+      this.in.opener = this.tls13Opener('SERVER_HANDSHAKE_TRAFFIC_SECRET');
+      return;
+    }
+    const side = this.side(dir);
+    if (this.state.versionCode === 0x0304 && type === HandshakeType.Finished && side.epoch === 'handshake') {
+      side.epoch = 'application';
+      side.opener = this.tls13Opener(dir === 'out' ? 'CLIENT_TRAFFIC_SECRET_0' : 'SERVER_TRAFFIC_SECRET_0');
+      return;
+    }
+    if (type === HandshakeType.KeyUpdate && side.opener instanceof Tls13RecordOpener) side.opener.update();
+  }
+
+  private tls13Opener(label: string): RecordOpener | null {
+    const suite = this.cipherSuiteCode === null ? undefined : tls13Suites[this.cipherSuiteCode];
+    if (suite === undefined || this.clientRandom === null) return null;
+    const secret = this.keyLog.get(label, this.clientRandom);
+    return secret === undefined ? null : new Tls13RecordOpener(suite, secret);
+  }
+
+  private enterTls12Protection(dir: WireDirection, side: DirectionState): void {
+    side.epoch = 'application';
+    if (this.tls12Openers === undefined) {
+      const master = this.clientRandom === null ? undefined : this.keyLog.get('CLIENT_RANDOM', this.clientRandom);
+      this.tls12Openers =
+        master === undefined || this.cipherSuiteCode === null || this.serverRandom === null
+          ? null
+          : Tls12AeadRecordOpener.fromMasterSecret(this.cipherSuiteCode, master, Buffer.from(this.clientRandom!, 'hex'), Buffer.from(this.serverRandom, 'hex'));
+    }
+    side.opener = this.tls12Openers === null ? null : dir === 'out' ? this.tls12Openers.client : this.tls12Openers.server;
+  }
+}

@@ -249,3 +249,10 @@ export function labelFromFile(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
   return base.replace(/\.(pem|crt|cer|der|p12|pfx)$/i, '');
 }
+
+/** An identity from PEM text already in memory (the demo target's, or one a caller decoded itself). */
+export function identityFromPemText(label: string, certPem: string, keyPem: string, origin = `(${label})`): ClientIdentity {
+  const certificates = parseCertificates(Buffer.from(certPem), origin);
+  const key = parsePrivateKey(Buffer.from(keyPem), origin);
+  return assembleIdentity(label, { kind: 'pem', certFile: origin, keyFile: origin }, certificates, key, origin);
+}

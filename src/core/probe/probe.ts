@@ -6,7 +6,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import { summarizeCertificate, type CertificateSummary } from '../certs/certificate-summary';
 import { KeyLog } from '../tls/key-log';
-import { TlsSessionDecoder } from '../tls/session-decoder';
+import { decodeWire } from '../tls/session-decoder';
 import { roundMs, type TraceEvent } from '../trace';
 import { decodeMtlsHeaders } from './mtls-headers';
 import { describeHandshakePhase } from './phase';
@@ -327,12 +327,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
   }
 
   // Decode what crossed the wire and merge it with the TCP and HTTP events.
-  const tlsEvents: TraceEvent[] = [];
-  const decoder = new TlsSessionDecoder(keyLog, (ev) => tlsEvents.push(ev));
   const chunks = tap?.chunks ?? [];
-  for (const chunk of chunks) decoder.feed(chunk.dir, chunk.t, chunk.data);
-  decoder.finish(clock());
-  const state = decoder.state;
+  const { events: tlsEvents, state } = decodeWire(chunks, keyLog, clock());
   const ccsTimes = { out: [] as number[], in: [] as number[] };
   for (const ev of tlsEvents) if (ev.event === 'change_cipher_spec' && ev.dir !== 'local') ccsTimes[ev.dir].push(ev.t);
 
@@ -388,5 +384,5 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     startedAt: startedAt.toISOString(),
     error: facts.errorCode ? { code: facts.errorCode, message: facts.errorMessage ?? '' } : null,
   };
-  return { result, keyLog: keyLog.toString() };
+  return { result, keyLog: keyLog.toString(), wire: chunks };
 }

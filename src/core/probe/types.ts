@@ -1,6 +1,7 @@
 import type { CertificateSummary } from '../certs/certificate-summary';
 import type { ClientIdentity, IdentitySummary } from '../identity/client-identity';
 import type { TraceEvent } from '../trace';
+import type { WireChunk } from './tapped-socket';
 
 export type Layer = 'dns' | 'tcp' | 'tls' | 'mtls' | 'http' | 'waf';
 
@@ -136,4 +137,6 @@ export interface ProbeResult {
 export interface ProbeOutcome {
   result: ProbeResult;
   keyLog: string;
+  /** The raw bytes of both directions as the tap recorded them (for captures and re-decoding). */
+  wire: WireChunk[];
 }

@@ -279,11 +279,10 @@ export class TlsSessionDecoder {
       error = e.message;
     }
     const name = handshakeTypeNames[type] ?? `handshake ${type}`;
-    // ClientHello carries the versions the client offers; label it before the version is known.
-    const version = this.versionLabel();
     this.recordHandshake(dir, t, type, encrypted);
+    // Learn first: the ClientHello's offered versions and the ServerHello's choice label their own lines.
     if (fields !== undefined) this.learn(dir, type, fields);
-    const detail: Record<string, unknown> = { type, name, version: type === HandshakeType.ServerHello ? this.versionLabel() : version, length: body.length, encrypted };
+    const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted };
     if (fields !== undefined) {
       const { der: _der, ...rest } = fields as CertificateFields;
       void _der;
@@ -366,4 +365,21 @@ export class TlsSessionDecoder {
     }
     side.opener = this.tls12Openers === null ? null : dir === 'out' ? this.tls12Openers.client : this.tls12Openers.server;
   }
+}
+
+/** Decodes a whole recorded connection (both directions in arrival order) in one go. */
+export function decodeWire(
+  chunks: Iterable<{ dir: WireDirection; t: number; data: Uint8Array }>,
+  keyLog: KeyLog,
+  endT = 0,
+): { events: TraceEvent[]; state: TlsSessionState } {
+  const events: TraceEvent[] = [];
+  const decoder = new TlsSessionDecoder(keyLog, (ev) => events.push(ev));
+  let last = endT;
+  for (const chunk of chunks) {
+    decoder.feed(chunk.dir, chunk.t, chunk.data);
+    last = Math.max(last, chunk.t);
+  }
+  decoder.finish(last);
+  return { events, state: decoder.state };
 }

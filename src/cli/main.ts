@@ -1,0 +1,361 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { startAlbLikeTarget } from '../core/demo/alb-like-target';
+import { IdentityError } from '../core/identity/identity-error';
+import { identityFromPemText, loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
+import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/probe/matrix';
+import { ProbeAbortedError, ProbeInputError, probe } from '../core/probe/probe';
+import type { ProbeOptions, ProbeResult, TlsVersionName } from '../core/probe/types';
+import { formatProbeReport } from '../core/report/curl-style';
+import { version } from './version';
+
+/** A usage or input problem: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+const usage = `mtls-probe ${version} — probe mutual-TLS endpoints and name the layer where a request stops
+
+Usage:
+  mtls-probe probe URL [options]        one traced attempt, printed like curl -v plus a verdict
+  mtls-probe probe --demo [--json]      start a local ALB-like mTLS target and probe it without and with a certificate
+  mtls-probe matrix URL... --identity SPEC... [--repeat N] [--concurrency N] [--json]
+
+Identity:
+  --cert FILE            client certificate (PEM or DER; may hold the chain, and the key)
+  --key FILE             private key (PKCS#8, PKCS#1 or SEC1; PEM or DER; encrypted PKCS#8 too)
+  --pfx FILE             PKCS#12 / PFX file (legacy RC2/3DES and modern AES both work)
+  --pass-env VAR         read the key or PFX passphrase from environment variable VAR (never from the command line)
+
+Server trust and routing:
+  --cacert FILE          CA certificates to trust for the server (default: the system store)
+  -k, --insecure         do not verify the server certificate
+  --connect-to H:P:H2:P2 connect to H2:P2 instead of H:P (empty H or P matches any), like curl
+  --resolve H:P:ADDR     use ADDR for H:P, like curl
+  --sni NAME             server name to send (default: the URL host)
+
+TLS and HTTP:
+  --tls-min 1.2|1.3      lowest TLS version to offer (default 1.2)
+  --tls-max 1.2|1.3      highest TLS version to offer (default 1.3)
+  --alpn LIST            ALPN protocols to offer (default h2,http/1.1); --http1.1 is --alpn http/1.1
+  -X, --request METHOD   HTTP method (default GET)
+  -H, --header "K: V"    extra request header (repeatable)
+  -d, --data TEXT        request body
+  --handshake-only       stop after the TLS handshake
+  --timeout MS           time limit for each phase (DNS, connect, handshake, response; default 10000)
+  --connect-timeout MS   time limit for the TCP connect (default 5000)
+
+Output:
+  --json                 print exactly one JSON object (the probe result) on stdout
+  --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
+  --no-timestamps        human output without the time column
+
+Matrix:
+  --identity SPEC        none | [LABEL=]CERT,KEY | [LABEL=]FILE.p12 (repeatable; --pass-env applies to all)
+  --repeat N             probe each endpoint × identity pair N times (default 1)
+  --concurrency N        probes in flight at once (default 16)
+
+Exit status: 0 when the probe ran (whatever the verdict), 2 for bad arguments or unreadable files, 130 when interrupted.
+`;
+
+const options = {
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  pfx: { type: 'string' },
+  'pass-env': { type: 'string' },
+  cacert: { type: 'string' },
+  insecure: { type: 'boolean', short: 'k' },
+  'connect-to': { type: 'string' },
+  resolve: { type: 'string' },
+  sni: { type: 'string' },
+  'tls-min': { type: 'string' },
+  'tls-max': { type: 'string' },
+  alpn: { type: 'string' },
+  'http1.1': { type: 'boolean' },
+  request: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string', short: 'd' },
+  'handshake-only': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+  keylog: { type: 'string' },
+  'no-timestamps': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  identity: { type: 'string', multiple: true },
+  repeat: { type: 'string' },
+  concurrency: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, not "${value}".`);
+  return n;
+}
+
+function tlsVersion(value: string | undefined, flag: string): TlsVersionName | undefined {
+  if (value === undefined) return undefined;
+  const v = value.replace(/^TLSv?/i, '');
+  if (v === '1.2') return 'TLSv1.2';
+  if (v === '1.3') return 'TLSv1.3';
+  throw new UsageError(`${flag} takes 1.2 or 1.3, not "${value}".`);
+}
+
+/** Splits "host:port" pieces where a host may be an [IPv6] literal. */
+function splitHostPorts(spec: string): string[] {
+  return [...spec.matchAll(/\[[^\]]*\]|[^:]+|(?<=:)(?=:|$)|^(?=:)/g)].map((m) => m[0].replace(/^\[|\]$/g, ''));
+}
+
+export function parseConnectTo(spec: string, url: URL): { host: string; port: number } | undefined {
+  const parts = splitHostPorts(spec);
+  if (parts.length !== 4) throw new UsageError(`--connect-to takes HOST1:PORT1:HOST2:PORT2, not "${spec}".`);
+  const [h1, p1, h2, p2] = parts as [string, string, string, string];
+  const urlHost = url.hostname.replace(/^\[|\]$/g, '');
+  const urlPort = url.port || '443';
+  if ((h1 !== '' && h1 !== urlHost) || (p1 !== '' && p1 !== urlPort)) return undefined;
+  const port = p2 === '' ? Number(urlPort) : Number(p2);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`--connect-to: "${p2}" is not a port.`);
+  return { host: h2 === '' ? urlHost : h2, port };
+}
+
+export function parseResolve(spec: string, url: URL): { host: string; port: number } | undefined {
+  const parts = splitHostPorts(spec);
+  if (parts.length !== 3) throw new UsageError(`--resolve takes HOST:PORT:ADDRESS, not "${spec}".`);
+  const [h, p, addr] = parts as [string, string, string];
+  const urlHost = url.hostname.replace(/^\[|\]$/g, '');
+  const urlPort = url.port || '443';
+  if (h !== urlHost || p !== urlPort) return undefined;
+  return { host: addr, port: Number(p) };
+}
+
+function passphraseFrom(values: Values): string | undefined {
+  const name = values['pass-env'];
+  if (name === undefined) return undefined;
+  const value = process.env[name];
+  if (value === undefined) throw new UsageError(`--pass-env ${name}: the environment variable ${name} is not set.`);
+  return value;
+}
+
+async function loadIdentityFromFlags(values: Values): Promise<ClientIdentity | null> {
+  const passphrase = passphraseFrom(values);
+  if (values.pfx !== undefined) {
+    if (values.cert !== undefined || values.key !== undefined) throw new UsageError('Give either --pfx or --cert/--key, not both.');
+    return loadPfxIdentity({ pfxFile: values.pfx, ...(passphrase !== undefined ? { passphrase } : {}) });
+  }
+  if (values.key !== undefined && values.cert === undefined) throw new UsageError('--key needs --cert.');
+  if (values.cert === undefined) return null;
+  return loadPemIdentity({ certFile: values.cert, ...(values.key !== undefined ? { keyFile: values.key } : {}), ...(passphrase !== undefined ? { passphrase } : {}) });
+}
+
+async function readCa(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'latin1');
+  } catch (e) {
+    throw new IdentityError('file_unreadable', file, `--cacert ${file} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new IdentityError('no_certificate', file, `--cacert ${file} contains no PEM CERTIFICATE block.`);
+  }
+  return text;
+}
+
+function probeOptionsFrom(values: Values, url: string, ca: string | undefined): Omit<ProbeOptions, 'identity'> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`"${url}" is not a URL: give one like https://api.example.com/health.`);
+  }
+  const connectTo = values['connect-to'] ? parseConnectTo(values['connect-to'], parsed) : values.resolve ? parseResolve(values.resolve, parsed) : undefined;
+  const phaseTimeout = positiveInt(values.timeout, '--timeout');
+  const connectTimeout = positiveInt(values['connect-timeout'], '--connect-timeout');
+  const headers: Record<string, string> = {};
+  for (const h of values.header ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new UsageError(`-H takes "Name: value", not "${h}".`);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  const tlsMin = tlsVersion(values['tls-min'], '--tls-min');
+  const tlsMax = tlsVersion(values['tls-max'], '--tls-max');
+  const alpn = values['http1.1'] ? ['http/1.1'] : values.alpn?.split(',').map((s) => s.trim()).filter(Boolean);
+  const hostHeader = Object.entries(headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
+  return {
+    url,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(values.insecure ? { insecure: true } : {}),
+    ...(values.sni !== undefined ? { serverName: values.sni } : {}),
+    ...(hostHeader !== undefined ? { hostHeader } : {}),
+    ...(connectTo ? { connectTo } : {}),
+    ...(tlsMin ? { tlsMinVersion: tlsMin } : {}),
+    ...(tlsMax ? { tlsMaxVersion: tlsMax } : {}),
+    ...(alpn ? { alpn } : {}),
+    ...(values.request ? { method: values.request } : {}),
+    headers: Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'host')),
+    ...(values.data !== undefined ? { body: values.data } : {}),
+    ...(values['handshake-only'] ? { handshakeOnly: true } : {}),
+    timeouts: {
+      ...(phaseTimeout ? { dns: phaseTimeout, connect: phaseTimeout, tls: phaseTimeout, http: phaseTimeout } : {}),
+      ...(connectTimeout ? { connect: connectTimeout } : {}),
+    },
+  };
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function printResult(result: ProbeResult, values: Values): void {
+  print(formatProbeReport(result, { timestamps: !values['no-timestamps'] }));
+}
+
+async function appendKeyLog(file: string | undefined, keyLog: string): Promise<void> {
+  if (file === undefined || keyLog.length === 0) return;
+  await writeFile(file, keyLog, { flag: 'a', mode: 0o600 });
+}
+
+async function runProbe(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
+  if (values.demo) return runDemo(values, signal);
+  if (positionals.length !== 1) throw new UsageError('probe takes one URL (or --demo). See mtls-probe --help.');
+  const identity = await loadIdentityFromFlags(values);
+  const ca = await readCa(values.cacert);
+  const { result, keyLog } = await probe({ ...probeOptionsFrom(values, positionals[0]!, ca), identity, signal });
+  await appendKeyLog(values.keylog, keyLog);
+  if (values.json) print(JSON.stringify(result));
+  else printResult(result, values);
+  return 0;
+}
+
+async function runDemo(values: Values, signal: AbortSignal): Promise<number> {
+  const target = await startAlbLikeTarget();
+  try {
+    const valid = identityFromPemText('demo valid client', target.pki.clients.valid.certPem, target.pki.clients.valid.keyPem, '(built-in demo identity)');
+    const runs: Array<{ title: string; identity: ClientIdentity | null }> = [
+      { title: 'without a client certificate', identity: null },
+      { title: 'with a valid client certificate', identity: valid },
+    ];
+    const results: ProbeResult[] = [];
+    let keyLogs = '';
+    for (const run of runs) {
+      const base = probeOptionsFrom(values, target.url, target.pki.rootCa.certPem);
+      const { result, keyLog } = await probe({ ...base, identity: run.identity, signal });
+      keyLogs += keyLog;
+      results.push(result);
+      if (!values.json) {
+        print(`\n=== Demo: ${target.url} (a local target that behaves like an AWS ALB in mTLS verify mode), ${run.title} ===\n`);
+        printResult(result, values);
+      }
+    }
+    await appendKeyLog(values.keylog, keyLogs);
+    if (values.json) {
+      print(JSON.stringify({ demo: { url: target.url, connectionLog: target.connectionLog }, results }));
+    } else {
+      print('\n=== The demo target\'s own connection log (as an ALB would write it) ===');
+      for (const entry of target.connectionLog) print(`${entry.time} client port ${entry.clientPort} tls_verify_status=${entry.tlsVerifyStatus}`);
+    }
+    return 0;
+  } finally {
+    await target.close();
+  }
+}
+
+async function matrixIdentities(specs: string[], passphrase: string | undefined): Promise<MatrixIdentity[]> {
+  const out: MatrixIdentity[] = [];
+  for (const spec of specs.length > 0 ? specs : ['none']) {
+    if (spec === 'none') {
+      out.push({ label: 'none', identity: null });
+      continue;
+    }
+    const eq = spec.indexOf('=');
+    const label = eq > 0 ? spec.slice(0, eq) : undefined;
+    const files = (eq > 0 ? spec.slice(eq + 1) : spec).split(',');
+    const pass = passphrase !== undefined ? { passphrase } : {};
+    let identity: ClientIdentity;
+    if (files.length === 1 && /\.(p12|pfx)$/i.test(files[0]!)) identity = await loadPfxIdentity({ pfxFile: files[0]!, ...pass, ...(label ? { label } : {}) });
+    else if (files.length === 2) identity = await loadPemIdentity({ certFile: files[0]!, keyFile: files[1]!, ...pass, ...(label ? { label } : {}) });
+    else if (files.length === 1) identity = await loadPemIdentity({ certFile: files[0]!, ...pass, ...(label ? { label } : {}) });
+    else throw new UsageError(`--identity takes none, [LABEL=]CERT,KEY or [LABEL=]FILE.p12, not "${spec}".`);
+    out.push({ label: identity.label, identity });
+  }
+  return out;
+}
+
+async function runMatrixCommand(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
+  if (positionals.length === 0) throw new UsageError('matrix takes one or more URLs. See mtls-probe --help.');
+  const ca = await readCa(values.cacert);
+  const endpoints: MatrixEndpoint[] = positionals.map((url) => ({ label: url, options: probeOptionsFrom(values, url, ca) }));
+  const identities = await matrixIdentities(values.identity ?? [], passphraseFrom(values));
+  const repeat = positiveInt(values.repeat, '--repeat') ?? 1;
+  const concurrency = positiveInt(values.concurrency, '--concurrency') ?? 16;
+  const rows = await runMatrix(endpoints, identities, {
+    repeat,
+    concurrency,
+    signal,
+    ...(values.json ? { onRow: (row) => print(JSON.stringify({ endpoint: row.endpoint, identity: row.identity, iteration: row.iteration, result: row.result })) } : {}),
+  });
+  if (!values.json) {
+    const header = ['ENDPOINT', 'IDENTITY', 'STOPPED AT', 'REASON', 'TLS', 'HTTP', 'TOTAL ms'];
+    const table = rows.map((r) => [r.endpoint, r.identity, r.result.verdict.stoppedAt ?? 'passed', r.result.verdict.reason, r.result.tls.version ?? '-', r.result.http ? String(r.result.http.status) : '-', r.result.timings.total.toFixed(1)]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+    for (const row of [header, ...table]) print(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (values.version) {
+      print(version);
+      return 0;
+    }
+    const [command, ...rest] = positionals;
+    if (values.help || command === undefined || command === 'help') {
+      print(usage);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    switch (command) {
+      case 'probe':
+        return await runProbe(rest, values, controller.signal);
+      case 'matrix':
+        return await runMatrixCommand(rest, values, controller.signal);
+      default:
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix. See mtls-probe --help.`);
+    }
+  } catch (e) {
+    if (e instanceof ProbeAbortedError) {
+      process.stderr.write('mtls-probe: interrupted\n');
+      return 130;
+    }
+    if (e instanceof UsageError || e instanceof IdentityError || e instanceof ProbeInputError) {
+      process.stderr.write(`mtls-probe: ${e.message}\n`);
+      return 2;
+    }
+    if ((e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`mtls-probe: ${(e as Error).message}. See mtls-probe --help.\n`);
+      return 2;
+    }
+    process.stderr.write(`mtls-probe: internal error: ${(e as Error).message ?? String(e)}\nPlease report this with the command you ran.\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,189 @@
+import type { CertificateSummary } from '../certs/certificate-summary';
+import type { ProbeResult } from '../probe/types';
+import type { TraceEvent } from '../trace';
+
+// Renders a probe result the way `curl -v` prints a transfer (one line per handshake message, with
+// direction and TLS version), then what curl cannot show: the CA names the server asked for, whether a
+// client certificate was sent, what an alert means, where a reset happened, and the verdict.
+
+function ms(t: number): string {
+  return t.toFixed(3).padStart(9);
+}
+
+function fields(ev: TraceEvent): Record<string, unknown> {
+  return ((ev.detail?.fields as Record<string, unknown> | undefined) ?? {}) as Record<string, unknown>;
+}
+
+function certLine(c: CertificateSummary, i: number): string {
+  return `level ${i}: ${c.subject} (issuer ${c.issuer}; ${c.publicKey}; valid ${c.notBefore.slice(0, 10)} to ${c.notAfter.slice(0, 10)}; serial ${c.serialNumber})`;
+}
+
+function list(values: unknown, max = 8): string {
+  const arr = Array.isArray(values) ? (values as unknown[]).map(String) : [];
+  if (arr.length <= max) return arr.join(', ');
+  return `${arr.slice(0, max).join(', ')} … (+${arr.length - max})`;
+}
+
+function handshakeLines(ev: TraceEvent): string[] {
+  const d = ev.detail ?? {};
+  const f = fields(ev);
+  const dir = ev.dir === 'out' ? 'OUT' : 'IN';
+  const head = `${d.version ?? 'TLS'} (${dir}), TLS handshake, ${d.name} (${d.type})${d.encrypted ? ' [decrypted]' : ''}:`;
+  const more: string[] = [];
+  switch (d.type) {
+    case 1:
+      more.push(`SNI ${f.serverName ?? '(none)'}; versions ${list(f.supportedVersions) || String(f.legacyVersion)}; ALPN ${list(f.alpn) || '(none)'}`);
+      more.push(`${(f.cipherSuites as unknown[] | undefined)?.length ?? 0} cipher suites: ${list(f.cipherSuites, 6)}`);
+      more.push(`signature algorithms: ${list(f.signatureAlgorithms, 6)}; key shares: ${list(f.keyShareGroups)}`);
+      break;
+    case 2:
+      more.push(`${f.helloRetryRequest ? 'HelloRetryRequest: ' : ''}${f.version}, ${f.cipherSuite}${f.keyShareGroup ? `, ${f.keyShareGroup}` : ''}${f.alpn ? `, ALPN ${f.alpn}` : ''}`);
+      break;
+    case 8:
+      if (f.alpn) more.push(`ALPN: server accepted ${f.alpn}`);
+      break;
+    case 11: {
+      const certs = (f.certificates as CertificateSummary[] | undefined) ?? [];
+      if (f.empty) more.push(ev.dir === 'out' ? 'empty: no client certificate sent' : 'empty');
+      else certs.forEach((c, i) => more.push(certLine(c, i)));
+      break;
+    }
+    case 12:
+      more.push(`${f.kind}${f.namedGroup ? ` ${f.namedGroup}` : ''}${f.dhPrimeBits ? ` ${f.dhPrimeBits}-bit prime` : ''}, signed with ${f.signatureAlgorithm ?? '?'}`);
+      break;
+    case 13: {
+      const authorities = (f.authorities as string[] | undefined) ?? [];
+      if (f.certificateTypes) more.push(`certificate types: ${list(f.certificateTypes)}`);
+      more.push(`signature algorithms: ${list(f.signatureAlgorithms, 6)}`);
+      if (authorities.length === 0) more.push('acceptable CA names: none advertised (any CA the server trusts)');
+      else {
+        more.push(`acceptable CA names (${authorities.length}):`);
+        for (const a of authorities) more.push(`  ${a}`);
+      }
+      break;
+    }
+    case 15:
+      more.push(`signed with ${f.signatureAlgorithm}`);
+      break;
+    case 4:
+      more.push(`lifetime ${f.lifetimeSeconds} s, ticket ${f.ticketLength} bytes`);
+      break;
+  }
+  if (d.error) more.push(`could not decode: ${d.error}`);
+  return [head, ...more.map((m) => `    ${m}`)];
+}
+
+function eventLines(ev: TraceEvent): string[] {
+  const d = ev.detail ?? {};
+  if (ev.layer === 'tls') {
+    switch (ev.event) {
+      case 'handshake':
+        return handshakeLines(ev);
+      case 'change_cipher_spec':
+        return [`${d.version} (${ev.dir === 'out' ? 'OUT' : 'IN'}), TLS change cipher, Change cipher spec (1)${d.compatibility ? ' [middlebox compatibility]' : ''}`];
+      case 'alert':
+        return [
+          `${d.version} (${ev.dir === 'out' ? 'OUT' : 'IN'}), TLS alert, ${String(d.description).replace(/_/g, ' ')} (${d.code}): ${d.level}${d.encrypted ? ' [decrypted]' : ''}`,
+          ...(d.meaning ? [`    ${d.meaning}`] : []),
+        ];
+      case 'application_data':
+        return [`${d.version} (${ev.dir === 'out' ? 'OUT' : 'IN'}), TLS application data, ${d.length} bytes`];
+      case 'encrypted_record':
+        return [`${d.version} (${ev.dir === 'out' ? 'OUT' : 'IN'}), TLS encrypted ${d.contentType}, ${d.length} bytes (${d.reason})`];
+      case 'not_tls':
+        return [`(${ev.dir === 'out' ? 'OUT' : 'IN'}) not TLS: ${d.bytes} bytes "${d.preview}"`];
+      case 'established':
+        return [`SSL connection using ${d.version} / ${d.cipher}`, `ALPN: ${d.alpn ? `server accepted ${d.alpn}` : 'server did not agree on a protocol'}`, `server certificate ${d.serverCertificateVerified ? 'verify ok' : 'NOT verified (-k)'}`];
+      case 'error':
+        return [`TLS error: ${d.message} (${d.code})`];
+      default:
+        return [`TLS ${ev.event} ${JSON.stringify(d)}`];
+    }
+  }
+  if (ev.layer === 'tcp') {
+    switch (ev.event) {
+      case 'dns_lookup':
+        return [];
+      case 'dns_resolved':
+        return [`Host ${d.host} was resolved: ${list(d.addresses)}`];
+      case 'connecting':
+        return [`  Trying ${d.address}:${d.port}...`];
+      case 'connected':
+        return [`Connected to ${d.address} port ${d.port} (local ${d.localAddress}:${d.localPort})`];
+      case 'reset':
+        return [`Recv failure: Connection reset by peer (TCP RST) ${d.phase}`];
+      case 'fin':
+        return [`Connection closed by peer (TCP FIN) ${d.phase}`];
+      case 'timeout':
+        return [`Timeout: ${d.message}`];
+      case 'error':
+        return [`${d.message} (${d.code})`];
+      default:
+        return [`TCP ${ev.event}`];
+    }
+  }
+  switch (ev.event) {
+    case 'request': {
+      const headers = (d.headers as Record<string, string>) ?? {};
+      return [`> ${d.method} ${d.path} ${d.httpVersion}`, ...Object.entries(headers).map(([k, v]) => `> ${k}: ${v}`), '>'];
+    }
+    case 'response': {
+      const headers = (d.headers as Record<string, string | string[]>) ?? {};
+      const lines = [`< ${d.status}`];
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`< ${k}: ${one}`);
+      return [...lines, '<'];
+    }
+    case 'body':
+      return [`  body: ${d.bytes} bytes${d.preview ? `: ${JSON.stringify(d.preview)}` : ''}`];
+    case 'error':
+      return [`HTTP error: ${d.message} (${d.code})`];
+    default:
+      return [`HTTP ${ev.event}`];
+  }
+}
+
+export interface CurlStyleOptions {
+  /** Prefix every line with the time since the probe started. */
+  timestamps?: boolean;
+}
+
+export function formatTrace(result: ProbeResult, options: CurlStyleOptions = {}): string[] {
+  const lines: string[] = [];
+  for (const ev of result.trace) {
+    const prefix = ev.layer === 'http' && (ev.event === 'request' || ev.event === 'response') ? '' : '* ';
+    for (const line of eventLines(ev)) {
+      const stamp = options.timestamps === false ? '' : `[${ms(ev.t)} ms] `;
+      lines.push(line.startsWith('>') || line.startsWith('<') ? `${stamp}${line}` : `${stamp}${prefix}${line}`);
+    }
+  }
+  return lines;
+}
+
+export function formatSummary(result: ProbeResult): string[] {
+  const lines: string[] = [''];
+  const tls = result.tls;
+  if (result.identity) lines.push(`Client identity: ${result.identity.label} — ${result.identity.subject} (issuer ${result.identity.issuer}, serial ${result.identity.serialNumber}, valid until ${result.identity.notAfter.slice(0, 10)})`);
+  else lines.push('Client identity: none (probing without a client certificate)');
+  if (tls.certificateRequest) {
+    const n = tls.certificateRequest.authorities.length;
+    lines.push(`The server asked for a client certificate${n > 0 ? `, from one of ${n} CA name(s): ${tls.certificateRequest.authorities.join(' | ')}` : ' (no CA names advertised)'}.`);
+    lines.push(tls.clientCertificateSent ? 'A client certificate was sent.' : 'No client certificate was sent.');
+  } else if (tls.version) {
+    lines.push('The server did not ask for a client certificate.');
+  }
+  const t = result.timings;
+  const f = (v: number | null): string => (v === null ? '—' : `${v.toFixed(1)} ms`);
+  lines.push(`Timings: dns ${f(t.dns)} · tcp ${f(t.tcp)} · tls ${f(t.tls)} · first byte ${f(t.firstByte)} · total ${f(t.total)}`);
+  lines.push(`Correlation id: X-Amzn-Trace-Id: ${result.correlationId}`);
+  if (result.client.port !== null) lines.push(`Client address: ${result.client.address}:${result.client.port}`);
+  const v = result.verdict;
+  lines.push('');
+  lines.push(`Verdict: ${v.stoppedAt === null ? 'passed (the application answered)' : `stopped at ${v.stoppedAt}`} — ${v.reason}`);
+  lines.push(`  ${v.summary}`);
+  if (v.hint) lines.push(`  Hint: ${v.hint}`);
+  return lines;
+}
+
+export function formatProbeReport(result: ProbeResult, options: CurlStyleOptions = {}): string {
+  return [...formatTrace(result, options), ...formatSummary(result)].join('\n');
+}

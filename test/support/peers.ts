@@ -1,0 +1,200 @@
+// Real TLS peers for integration tests: nginx, HAProxy and openssl s_server from Debian's packages,
+// and Node servers, all on loopback, each in its own temp directory. A missing binary fails the test
+// with the install command; only MTLS_PROBE_ALLOW_MISSING_PEERS=1 (never set in CI) turns that into a skip.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { TestContext } from 'node:test';
+import { generateTestPki, writeTestPki, type TestPki, type WrittenPki } from '../../src/core/pki/test-pki';
+
+export interface RunningPeer {
+  name: string;
+  port: number;
+  url: string;
+  /** The server's own log (error log, stderr), for assertions and for debugging a failure. */
+  log(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const installHint = 'apt-get install -y nginx haproxy openssl (or run .ci/run)';
+
+/** Resolves a peer binary; fails loudly when missing unless the developer explicitly allowed skipping. */
+export function requireBinary(t: TestContext, name: string, candidates: string[]): string | null {
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  const message = `${name} is not installed (looked in ${candidates.join(', ')}): ${installHint}`;
+  if (process.env.MTLS_PROBE_ALLOW_MISSING_PEERS === '1' && process.env.CI !== 'true') {
+    t.skip(message);
+    return null;
+  }
+  throw new Error(message);
+}
+
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string, name: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${output()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s: Socket = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not listen on ${port} within 10 s:\n${output()}`);
+}
+
+async function spawnPeer(name: string, command: string, args: string[], port: number, extraLog?: string): Promise<RunningPeer> {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await waitForPort(port, child, () => output, name);
+  return {
+    name,
+    port,
+    url: `https://localhost:${port}/`,
+    log: async () => output + (extraLog && existsSync(extraLog) ? await readFile(extraLog, 'utf8') : ''),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface TestPkiFiles {
+  pki: TestPki;
+  files: WrittenPki;
+}
+
+export async function makePkiFiles(prefix = 'mtls-probe-pki-'): Promise<TestPkiFiles> {
+  const pki = await generateTestPki();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { pki, files: await writeTestPki(dir, pki) };
+}
+
+/** nginx with ssl_verify_client on: the handshake succeeds without a certificate and HTTP says 400. */
+export async function startNginx(t: TestContext, pki: WrittenPki): Promise<RunningPeer | null> {
+  const nginx = requireBinary(t, 'nginx', ['/usr/sbin/nginx']);
+  if (nginx === null) return null;
+  const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-nginx-'));
+  await mkdir(join(dir, 'tmp'), { recursive: true });
+  const port = await freePort();
+  const conf = `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 256; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl http2;
+    ssl_certificate ${pki.serverCert};
+    ssl_certificate_key ${pki.serverKey};
+    ssl_client_certificate ${pki.caFile};
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { return 200 "ok from nginx\\n"; }
+  }
+}
+`;
+  await writeFile(join(dir, 'nginx.conf'), conf);
+  return spawnPeer('nginx', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], port, join(dir, 'error.log'));
+}
+
+/** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */
+export async function startHaproxy(t: TestContext, pki: WrittenPki): Promise<RunningPeer | null> {
+  const haproxy = requireBinary(t, 'haproxy', ['/usr/sbin/haproxy']);
+  if (haproxy === null) return null;
+  const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-haproxy-'));
+  const port = await freePort();
+  const bundle = join(dir, 'server-bundle.pem');
+  await writeFile(bundle, (await readFile(pki.serverCert, 'utf8')) + (await readFile(pki.serverKey, 'utf8')), { mode: 0o600 });
+  const conf = `global
+  log stderr format raw local0 info
+defaults
+  mode http
+  log global
+  option httplog
+  timeout connect 5s
+  timeout client 10s
+  timeout server 10s
+frontend mtls
+  bind 127.0.0.1:${port} ssl crt ${bundle} ca-file ${pki.caFile} verify required ssl-min-ver TLSv1.3 alpn h2,http/1.1
+  http-request return status 200 content-type text/plain string "ok from haproxy"
+`;
+  await writeFile(join(dir, 'haproxy.cfg'), conf);
+  return spawnPeer('haproxy', haproxy, ['-f', join(dir, 'haproxy.cfg'), '-db'], port);
+}
+
+/** openssl s_server with -Verify and -verify_return_error in TLS 1.2: fatal alerts during the handshake. */
+export async function startOpensslServer(t: TestContext, pki: WrittenPki, version: '1.2' | '1.3' = '1.2'): Promise<RunningPeer | null> {
+  const openssl = requireBinary(t, 'openssl', ['/usr/bin/openssl']);
+  if (openssl === null) return null;
+  const port = await freePort();
+  return spawnPeer(
+    `openssl s_server (TLS ${version})`,
+    openssl,
+    ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', pki.serverCert, '-key', pki.serverKey, '-CAfile', pki.caFile, '-Verify', '2', '-verify_return_error', version === '1.2' ? '-tls1_2' : '-tls1_3', '-www', '-quiet'],
+    port,
+  );
+}
+
+/** A Node TLS server that resets the TCP connection when the client certificate is missing or invalid. */
+export async function startResetServer(pki: TestPki, maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3'): Promise<RunningPeer> {
+  const server = createTlsServer({
+    cert: pki.server.certPem,
+    key: pki.server.keyPem,
+    ca: pki.rootCa.certPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+    maxVersion,
+    ALPNProtocols: ['http/1.1'],
+  });
+  const events: string[] = [];
+  server.on('secureConnection', (socket: TLSSocket) => {
+    socket.on('error', () => undefined);
+    if (!socket.authorized) {
+      events.push(`reset: ${socket.authorizationError}`);
+      (socket as unknown as { _parent: Socket })._parent.resetAndDestroy();
+      return;
+    }
+    socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 14\r\nconnection: close\r\n\r\nok from node\r\n');
+  });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name: `node reset server (max ${maxVersion})`,
+    port,
+    url: `https://localhost:${port}/`,
+    log: async () => events.join('\n'),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { KeyLog } from '../../src/core/tls/key-log';
+import { decodeWire, TlsSessionDecoder, type WireDirection } from '../../src/core/tls/session-decoder';
+import type { TraceEvent } from '../../src/core/trace';
+import { rfc8448 } from '../fixtures/rfc8448-vectors';
+
+interface Chunk {
+  t: number;
+  dir: WireDirection;
+  data: Buffer;
+}
+
+interface Capture {
+  description: string;
+  keyLog: string;
+  chunks: Array<{ t: number; dir: WireDirection; hex: string }>;
+}
+
+function loadCapture(name: string): { chunks: Chunk[]; keyLog: KeyLog } {
+  const capture = JSON.parse(readFileSync(new URL(`../fixtures/captures/${name}.json`, import.meta.url), 'utf8')) as Capture;
+  const keyLog = new KeyLog();
+  for (const line of capture.keyLog.split('\n')) keyLog.add(line);
+  return { chunks: capture.chunks.map((c) => ({ t: c.t, dir: c.dir, data: Buffer.from(c.hex, 'hex') })), keyLog };
+}
+
+function record(type: number, payload: Buffer, version = 0x0303): Buffer {
+  const header = Buffer.alloc(5);
+  header[0] = type;
+  header.writeUInt16BE(version, 1);
+  header.writeUInt16BE(payload.length, 3);
+  return Buffer.concat([header, payload]);
+}
+
+/** Re-cuts a byte stream into chunks of `size` bytes (a record or a message split across TCP reads). */
+function rechunk(chunks: Chunk[], size: number): Chunk[] {
+  const out: Chunk[] = [];
+  for (const c of chunks) for (let i = 0; i < c.data.length; i += size) out.push({ t: c.t, dir: c.dir, data: c.data.subarray(i, i + size) });
+  return out;
+}
+
+/** Parses the records of one chunk list's direction into [type, payload] pairs. */
+function records(data: Buffer): Array<[number, Buffer]> {
+  const out: Array<[number, Buffer]> = [];
+  for (let i = 0; i + 5 <= data.length; ) {
+    const len = data.readUInt16BE(i + 3);
+    out.push([data[i]!, data.subarray(i + 5, i + 5 + len)]);
+    i += 5 + len;
+  }
+  return out;
+}
+
+/** Re-frames the plaintext handshake bytes of a direction into records of at most `fragment` bytes. */
+function reframeHandshake(chunk: Chunk, fragment: number): Chunk {
+  const parts: Buffer[] = [];
+  let pending: Buffer[] = [];
+  const flush = (): void => {
+    const all = Buffer.concat(pending);
+    for (let i = 0; i < all.length; i += fragment) parts.push(record(22, all.subarray(i, i + fragment)));
+    pending = [];
+  };
+  for (const [type, payload] of records(chunk.data)) {
+    if (type === 22) pending.push(payload);
+    else {
+      flush();
+      parts.push(record(type, payload));
+    }
+  }
+  flush();
+  return { ...chunk, data: Buffer.concat(parts) };
+}
+
+function handshakeNames(events: TraceEvent[]): string[] {
+  return events.filter((e) => e.event === 'handshake').map((e) => `${e.dir} ${e.detail?.name}`);
+}
+
+function withoutTimes(events: TraceEvent[]): unknown[] {
+  return events.map(({ t: _t, ...rest }) => rest);
+}
+
+describe('TLS session decoder on RFC 8448 bytes (TLS 1.3)', () => {
+  const clientHello = Buffer.from(rfc8448.clientHello, 'hex');
+  const clientRandom = clientHello.subarray(6, 38).toString('hex');
+  const keyLog = new KeyLog();
+  keyLog.add(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${rfc8448.clientHandshakeTrafficSecret}`);
+  keyLog.add(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${rfc8448.serverHandshakeTrafficSecret}`);
+  keyLog.add(`CLIENT_TRAFFIC_SECRET_0 ${clientRandom} ${rfc8448.clientApplicationTrafficSecret}`);
+  keyLog.add(`SERVER_TRAFFIC_SECRET_0 ${clientRandom} ${rfc8448.serverApplicationTrafficSecret}`);
+  const chunks: Chunk[] = [
+    { t: 1, dir: 'out', data: record(22, clientHello, 0x0301) },
+    { t: 2, dir: 'in', data: Buffer.concat([record(22, Buffer.from(rfc8448.serverHello, 'hex')), Buffer.from(rfc8448.serverHandshakeRecord, 'hex')]) },
+    { t: 3, dir: 'out', data: Buffer.from(rfc8448.clientFinishedRecord, 'hex') },
+  ];
+
+  test('decodes the plaintext hellos and decrypts the server flight and the client Finished', () => {
+    const { events, state } = decodeWire(chunks, keyLog);
+    assert.deepEqual(handshakeNames(events), [
+      'out Client hello',
+      'in Server hello',
+      'in Encrypted Extensions',
+      'in Certificate',
+      'in CERT verify',
+      'in Finished',
+      'out Finished',
+    ]);
+    assert.equal(state.version, 'TLSv1.3');
+    assert.equal(state.cipherSuite, 'TLS_AES_128_GCM_SHA256');
+    assert.equal(state.clientHello?.serverName, 'server');
+    assert.equal(state.serverHello?.keyShareGroup, 'x25519');
+    assert.equal(state.serverCertificate?.count, 1);
+    assert.equal(state.serverCertificate?.certificates[0]?.publicKey, 'RSA 1024');
+    assert.equal(state.undecrypted, 0);
+    const encrypted = events.filter((e) => e.event === 'handshake' && e.detail?.encrypted === true).length;
+    assert.equal(encrypted, 5);
+    const verify = events.find((e) => e.detail?.name === 'CERT verify');
+    assert.equal((verify?.detail?.fields as { signatureAlgorithm: string }).signatureAlgorithm, 'rsa_pss_rsae_sha256');
+  });
+
+  test('the same bytes one at a time give the same trace', () => {
+    const whole = decodeWire(chunks, keyLog).events;
+    const bytewise = decodeWire(rechunk(chunks, 1), keyLog).events;
+    assert.deepEqual(withoutTimes(bytewise), withoutTimes(whole));
+  });
+
+  test('without the key log the protected records are reported, not guessed', () => {
+    const { events, state } = decodeWire(chunks, new KeyLog());
+    assert.deepEqual(handshakeNames(events), ['out Client hello', 'in Server hello']);
+    assert.equal(state.undecrypted, 2);
+    assert.equal(events.filter((e) => e.event === 'encrypted_record').length, 2);
+  });
+});
+
+describe('TLS session decoder on captured sessions', () => {
+  test('TLS 1.2 rejection by openssl: CertificateRequest with CA names, empty client Certificate, handshake_failure', () => {
+    const { chunks, keyLog } = loadCapture('tls12-openssl-no-certificate');
+    const { events, state } = decodeWire(chunks, keyLog);
+    assert.deepEqual(handshakeNames(events), [
+      'out Client hello',
+      'in Server hello',
+      'in Certificate',
+      'in Server key exchange',
+      'in Request CERT',
+      'in Server finished',
+      'out Certificate',
+      'out Client key exchange',
+      'out Finished',
+    ]);
+    assert.deepEqual(state.certificateRequest?.authorities, ['CN=Capture Fixture Root CA,O=Capture Fixture']);
+    assert.ok(state.certificateRequest?.certificateTypes?.includes('ecdsa_sign'));
+    assert.ok(state.certificateRequest?.signatureAlgorithms.includes('ecdsa_secp256r1_sha256'));
+    assert.equal(state.clientCertificate?.empty, true);
+    assert.equal(state.alerts.length, 1);
+    assert.deepEqual(
+      { dir: state.alerts[0]!.dir, level: state.alerts[0]!.level, description: state.alerts[0]!.description, code: state.alerts[0]!.code, encrypted: state.alerts[0]!.encrypted },
+      { dir: 'in', level: 'fatal', description: 'handshake_failure', code: 40, encrypted: false },
+    );
+  });
+
+  test('TLS 1.2 server flight re-framed: several messages in one record, and each message split across records', () => {
+    const { chunks, keyLog } = loadCapture('tls12-openssl-no-certificate');
+    const reference = withoutTimes(decodeWire(chunks, keyLog).events.filter((e) => e.event === 'handshake'));
+    const inIndex = chunks.findIndex((c) => c.dir === 'in');
+    for (const fragment of [16384, 7, 1]) {
+      const reframed = chunks.map((c, i) => (i === inIndex ? reframeHandshake(c, fragment) : c));
+      // the re-framed stream must really differ in its record structure
+      if (fragment === 7) assert.ok(records(reframed[inIndex]!.data).length > 50);
+      const events = decodeWire(reframed, keyLog).events.filter((e) => e.event === 'handshake');
+      assert.deepEqual(withoutTimes(events), reference, `fragment size ${fragment}`);
+    }
+  });
+
+  test('TLS 1.2 full session: Finished and application data decrypted from the key log (AES-GCM)', () => {
+    const { chunks, keyLog } = loadCapture('tls12-openssl-valid');
+    const { events, state } = decodeWire(chunks, keyLog);
+    assert.equal(state.undecrypted, 0);
+    const finished = events.filter((e) => e.event === 'handshake' && e.detail?.name === 'Finished');
+    assert.equal(finished.length, 2);
+    for (const f of finished) assert.equal((f.detail?.fields as { verifyDataLength: number }).verifyDataLength, 12);
+    assert.equal(state.clientCertificate?.count, 2);
+    assert.ok(state.applicationData.in > 0 && state.applicationData.out > 0);
+  });
+
+  test('TLS 1.3 rejection by openssl: encrypted CertificateRequest and certificate_required alert decrypted', () => {
+    const { chunks, keyLog } = loadCapture('tls13-openssl-no-certificate');
+    const { events, state } = decodeWire(chunks, keyLog);
+    assert.equal(state.version, 'TLSv1.3');
+    assert.deepEqual(state.certificateRequest?.authorities, ['CN=Capture Fixture Root CA,O=Capture Fixture']);
+    const request = events.find((e) => e.detail?.name === 'Request CERT');
+    assert.equal(request?.detail?.encrypted, true);
+    assert.equal(state.clientCertificate?.empty, true);
+    const alert = state.alerts.find((a) => a.dir === 'in');
+    assert.equal(alert?.description, 'certificate_required');
+    assert.equal(alert?.code, 116);
+    assert.equal(alert?.encrypted, true);
+    assert.equal(state.undecrypted, 0);
+  });
+
+  test('ALB-like reset capture: the client flight is decoded up to its Finished', () => {
+    const { chunks, keyLog } = loadCapture('tls12-alb-like-reset');
+    const { events, state } = decodeWire(chunks, keyLog);
+    assert.equal(state.clientCertificate?.empty, true);
+    assert.deepEqual(handshakeNames(events).slice(-3), ['out Certificate', 'out Client key exchange', 'out Finished']);
+    assert.equal(state.changeCipherSpec.out, true);
+    assert.equal(state.changeCipherSpec.in, false);
+  });
+});
+
+describe('TLS session decoder on bad input', () => {
+  test('a server that answers in plain HTTP is reported as not TLS, with a readable preview', () => {
+    const events: TraceEvent[] = [];
+    const decoder = new TlsSessionDecoder(new KeyLog(), (e) => events.push(e));
+    decoder.feed('in', 1, Buffer.from('HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n'));
+    assert.equal(decoder.state.notTls?.dir, 'in');
+    assert.match(decoder.state.notTls?.preview ?? '', /^HTTP\/1\.1 400 Bad Request/);
+    assert.equal(events[0]?.event, 'not_tls');
+  });
+
+  test('a malformed handshake body becomes a decode error on its event, not an exception', () => {
+    const events: TraceEvent[] = [];
+    const decoder = new TlsSessionDecoder(new KeyLog(), (e) => events.push(e));
+    // ClientHello whose cipher_suites length runs past the message
+    const body = Buffer.concat([Buffer.from([3, 3]), Buffer.alloc(32), Buffer.from([0, 0xff, 0xff])]);
+    const message = Buffer.concat([Buffer.from([1, 0, 0, body.length]), body]);
+    decoder.feed('out', 1, record(22, message));
+    assert.equal(decoder.state.decodeErrors, 1);
+    assert.match(String(events[0]?.detail?.error), /truncated/);
+  });
+
+  test('a record cut short by the end of the connection is reported', () => {
+    const events: TraceEvent[] = [];
+    const decoder = new TlsSessionDecoder(new KeyLog(), (e) => events.push(e));
+    decoder.feed('in', 1, record(22, Buffer.alloc(100)).subarray(0, 40));
+    decoder.finish(2);
+    assert.equal(events.at(-1)?.event, 'truncated_record');
+  });
+
+  test('random and mutated bytes never throw', () => {
+    const { chunks, keyLog } = loadCapture('tls13-openssl-no-certificate');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 })), { maxLength: 12 }), (parts) => {
+        const decoder = new TlsSessionDecoder(keyLog, () => undefined);
+        for (const [out, bytes] of parts) decoder.feed(out ? 'out' : 'in', 0, bytes);
+        decoder.finish(1);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 1, max: 255 }), (position, xor) => {
+        const mutated = chunks.map((c) => ({ ...c, data: Buffer.from(c.data) }));
+        const total = mutated.reduce((n, c) => n + c.data.length, 0);
+        let at = position % total;
+        for (const c of mutated) {
+          if (at < c.data.length) {
+            c.data[at]! ^= xor;
+            break;
+          }
+          at -= c.data.length;
+        }
+        decodeWire(mutated, keyLog);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -178,6 +178,11 @@ export async function startResetServer(pki: TestPki, maxVersion: 'TLSv1.2' | 'TL
     ALPNProtocols: ['http/1.1'],
   });
   const events: string[] = [];
+  const connections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', () => undefined);
     if (!socket.authorized) {
@@ -195,6 +200,11 @@ export async function startResetServer(pki: TestPki, maxVersion: 'TLSv1.2' | 'TL
     port,
     url: `https://localhost:${port}/`,
     log: async () => events.join('\n'),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // close() waits for every connection: end the ones a reset left half-open.
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

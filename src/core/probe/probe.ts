@@ -12,7 +12,7 @@ import { decodeMtlsHeaders } from './mtls-headers';
 import { describeHandshakePhase } from './phase';
 import { TappedSocket } from './tapped-socket';
 import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget } from './types';
-import { classifyAttempt, type AttemptFacts } from './verdict';
+import { classifyAttempt, isServerCertificateError, type AttemptFacts } from './verdict';
 
 export const defaultTimeouts: PhaseTimeouts = { dns: 5000, connect: 5000, tls: 10000, http: 15000 };
 
@@ -343,9 +343,9 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
   const trace = [...events, ...tlsEvents].sort((a, b) => a.t - b.t);
 
   timings.total = roundMs(clock());
-  if (serverCertificateError === undefined && facts.errorCode && /CERT|SELF_SIGNED|ISSUER|ALTNAME|HOSTNAME/.test(facts.errorCode)) {
+  if (serverCertificateError === undefined && isServerCertificateError(facts.errorCode)) {
     serverCertificateVerified = false;
-    serverCertificateError = facts.errorCode;
+    serverCertificateError = facts.errorCode ?? undefined;
   }
   const serverCertificates: CertificateSummary[] = state.serverCertificate?.certificates ?? [];
   if (serverCertificates.length === 0 && tlsSocket !== null && facts.secureConnected) {

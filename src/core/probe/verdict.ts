@@ -53,6 +53,11 @@ const serverCertificateErrors: Record<string, { reason: string; what: string }> 
   HOSTNAME_MISMATCH: { reason: 'server_name_mismatch', what: "the server's certificate does not match the host name" },
 };
 
+/** True for Node's codes that mean "the client refused the server's certificate". */
+export function isServerCertificateError(code: string | null): boolean {
+  return code !== null && serverCertificateErrors[code] !== undefined;
+}
+
 function verdict(stoppedAt: Layer | null, reason: string, summary: string, hint?: string): Verdict {
   return { stoppedAt, reason, summary, confidence: 'probe', ...(hint ? { hint } : {}), evidence: [] };
 }

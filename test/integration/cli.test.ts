@@ -1,0 +1,153 @@
+// The built CLI (dist/cli.js, as users run it): exit codes, one JSON object, clear errors, no stack traces.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
+import { makePkiFiles, type TestPkiFiles } from '../support/peers';
+
+const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let env: TestPkiFiles;
+let target: AlbLikeTarget;
+let scratch: string;
+
+before(async () => {
+  assert.ok(existsSync(cli), 'dist/cli.js is missing: run npm run build first (npm test does)');
+  env = await makePkiFiles();
+  target = await startAlbLikeTarget({ pki: env.pki });
+  scratch = await mkdtemp(join(tmpdir(), 'mtls-probe-cli-'));
+});
+
+after(() => target.close());
+
+describe('mtls-probe probe', () => {
+  test('human output reads like curl -v, then the decoded details and the verdict', async () => {
+    const r = await run(['probe', target.url, '--cacert', env.files.caFile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /TLSv1\.2 \(IN\), TLS handshake, Request CERT \(13\):/);
+    assert.match(r.stdout, /acceptable CA names \(1\):\n.*CN=mTLS Probe Test PKI Root CA,O=mTLS Probe Test PKI/);
+    assert.match(r.stdout, /TLSv1\.2 \(OUT\), TLS handshake, Certificate \(11\):\n.*empty: no client certificate sent/);
+    assert.match(r.stdout, /Connection reset by peer \(TCP RST\) after the client's Certificate\/Client key exchange\/Change cipher spec\/Finished flight, before the server's Finished/);
+    assert.match(r.stdout, /Verdict: stopped at mtls — reset_after_client_certificate/);
+  });
+
+  test('--json prints exactly one JSON object with the contract fields', async () => {
+    const client = env.files.client('valid');
+    const r = await run(['probe', target.url, '--cacert', env.files.caFile, '--cert', client.cert, '--key', client.key, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const result = JSON.parse(lines[0]!);
+    for (const key of ['target', 'identity', 'timings', 'tls', 'trace', 'http', 'correlationId', 'verdict']) assert.ok(key in result, key);
+    for (const key of ['dns', 'tcp', 'tls', 'firstByte', 'total']) assert.ok(key in result.timings, key);
+    for (const key of ['version', 'cipher', 'alpn', 'serverCertificates', 'certificateRequest', 'clientCertificateSent']) assert.ok(key in result.tls, key);
+    assert.match(result.correlationId, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    assert.equal(result.verdict.stoppedAt, null);
+    assert.equal(result.http.status, 200);
+    assert.equal(result.http.headers['x-amzn-trace-id'], result.correlationId);
+    assert.ok(result.trace.every((e: { t: number; dir: string; layer: string; event: string }) => typeof e.t === 'number' && ['out', 'in', 'local'].includes(e.dir) && ['tcp', 'tls', 'http'].includes(e.layer) && typeof e.event === 'string'));
+    assert.doesNotMatch(r.stdout, /PRIVATE KEY/);
+  });
+
+  test('--keylog writes the NSS key log (0600) for Wireshark', async () => {
+    const keylog = join(scratch, 'keys.log');
+    const r = await run(['probe', target.url, '--cacert', env.files.caFile, '--tls-max', '1.3', '--keylog', keylog, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await readFile(keylog, 'utf8');
+    assert.match(text, /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
+    assert.equal((await stat(keylog)).mode & 0o777, 0o600);
+  });
+
+  test('an encrypted key with its passphrase from --pass-env', async () => {
+    const { createPrivateKey } = await import('node:crypto');
+    const { writeFile } = await import('node:fs/promises');
+    const client = env.files.client('valid');
+    const encrypted = join(scratch, 'encrypted.key');
+    await writeFile(encrypted, createPrivateKey(await readFile(client.key)).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 's3cret-pass' }));
+    const r = await run(['probe', target.url, '--cacert', env.files.caFile, '--cert', client.cert, '--key', encrypted, '--pass-env', 'CLIENT_KEY_PASS', '--json'], { CLIENT_KEY_PASS: 's3cret-pass' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).verdict.reason, 'target_responded');
+    assert.doesNotMatch(r.stdout + r.stderr, /s3cret-pass/);
+    const wrong = await run(['probe', target.url, '--cert', client.cert, '--key', encrypted, '--pass-env', 'CLIENT_KEY_PASS'], { CLIENT_KEY_PASS: 'nope' });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /^mtls-probe: The passphrase does not decrypt the private key in .*encrypted\.key/);
+  });
+
+  test('bad arguments and unreadable files: exit 2, one clear line, no stack trace', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['probe'], /probe takes one URL/],
+      [['probe', 'http://x/'], /not an https:\/\/ URL/],
+      [['probe', target.url, '--cert', join(scratch, 'missing.pem')], /missing\.pem does not exist/],
+      [['probe', target.url, '--cert', env.files.client('valid').key], /swap --cert and --key/],
+      [['probe', target.url, '--cert', env.files.client('valid').cert, '--key', env.files.client('expired').key], /does not belong to the certificate/],
+      [['probe', target.url, '--tls-max', '1.1'], /--tls-max takes 1\.2 or 1\.3/],
+      [['probe', target.url, '--pass-env', 'NOT_SET_ANYWHERE'], /NOT_SET_ANYWHERE is not set/],
+      [['probe', target.url, '--bogus'], /Unknown option '--bogus'/],
+      [['frobnicate'], /Unknown command "frobnicate"/],
+      [['probe', target.url, '--connect-to', 'nonsense'], /--connect-to takes HOST1:PORT1:HOST2:PORT2/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  test('--connect-to routes a public-looking name to the local target', async () => {
+    const r = await run(['probe', 'https://localhost:1/', '--connect-to', `localhost:1:127.0.0.1:${target.port}`, '--cacert', env.files.caFile, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.equal(result.target.address, '127.0.0.1');
+    assert.equal(result.verdict.stoppedAt, 'mtls');
+  });
+
+  test('--demo runs the built-in target without and with a certificate', async () => {
+    const r = await run(['probe', '--demo', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.results.map((x: { verdict: { reason: string } }) => x.verdict.reason), ['reset_after_client_certificate', 'target_responded']);
+    assert.deepEqual(out.demo.connectionLog.map((e: { tlsVerifyStatus: string }) => e.tlsVerifyStatus), ['Failed:ClientCertMissing', 'Success']);
+  });
+});
+
+describe('mtls-probe matrix', () => {
+  test('endpoints × identities with a bounded pool: table and JSON lines', async () => {
+    const valid = env.files.client('valid');
+    const expired = env.files.client('expired');
+    const args = ['matrix', target.url, `${target.url}?q=<script>`, '--cacert', env.files.caFile, '--identity', 'none', '--identity', `good=${valid.cert},${valid.key}`, '--identity', `old=${expired.cert},${expired.key}`, '--repeat', '2', '--concurrency', '4'];
+    const table = await run(args);
+    assert.equal(table.code, 0, table.stderr);
+    const rows = table.stdout.trim().split('\n');
+    assert.equal(rows.length, 1 + 2 * 3 * 2);
+    assert.match(rows[0]!, /^ENDPOINT\s+IDENTITY\s+STOPPED AT\s+REASON/);
+    assert.equal(rows.filter((r) => /\sgood\s+passed\s+target_responded/.test(r)).length, 2);
+    assert.equal(rows.filter((r) => /\sgood\s+http\s+http_403_forbidden/.test(r)).length, 2);
+    const json = await run([...args, '--json']);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 12);
+    assert.ok(lines.every((l) => l.result.verdict && l.endpoint && l.identity));
+  });
+});

@@ -19,6 +19,10 @@ export default tseslint.config(
         paths: [{ name: 'vscode', message: 'src/core must stay pure Node; put VS Code glue in src/extension.' }],
         patterns: [{ group: ['**/extension/**', '**/cli/**'], message: 'src/core must not depend on the extension or the CLI.' }],
       }],
+      'no-restricted-syntax': ['error',
+        { selector: "ImportExpression[source.value='vscode']", message: 'src/core must stay pure Node.' },
+        { selector: "CallExpression[callee.name='require'][arguments.0.value='vscode']", message: 'src/core must stay pure Node.' },
+      ],
     },
   },
 );

@@ -97,8 +97,8 @@ describe('PEM and DER identities', () => {
 
 describe('PKCS#12 identities (made by openssl)', () => {
   const made = new Map<string, string>();
-  before(async (t) => {
-    const openssl = requireBinary(t as never, 'openssl', ['/usr/bin/openssl']);
+  before(async () => {
+    const openssl = requireBinary(null, 'openssl', ['/usr/bin/openssl']);
     if (openssl === null) return;
     const chain = await file('chain.pem', env.pki.rootCa.certPem);
     for (const [name, extra] of [

@@ -24,11 +24,11 @@ export interface RunningPeer {
 const installHint = 'apt-get install -y nginx haproxy openssl (or run .ci/run)';
 
 /** Resolves a peer binary; fails loudly when missing unless the developer explicitly allowed skipping. */
-export function requireBinary(t: TestContext, name: string, candidates: string[]): string | null {
+export function requireBinary(t: Pick<TestContext, 'skip'> | null, name: string, candidates: string[]): string | null {
   const found = candidates.find((c) => existsSync(c));
   if (found) return found;
   const message = `${name} is not installed (looked in ${candidates.join(', ')}): ${installHint}`;
-  if (process.env.MTLS_PROBE_ALLOW_MISSING_PEERS === '1' && process.env.CI !== 'true') {
+  if (t !== null && process.env.MTLS_PROBE_ALLOW_MISSING_PEERS === '1' && process.env.CI !== 'true') {
     t.skip(message);
     return null;
   }
@@ -94,7 +94,7 @@ export async function makePkiFiles(prefix = 'mtls-probe-pki-'): Promise<TestPkiF
 }
 
 /** nginx with ssl_verify_client on: the handshake succeeds without a certificate and HTTP says 400. */
-export async function startNginx(t: TestContext, pki: WrittenPki): Promise<RunningPeer | null> {
+export async function startNginx(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
   const nginx = requireBinary(t, 'nginx', ['/usr/sbin/nginx']);
   if (nginx === null) return null;
   const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-nginx-'));
@@ -129,7 +129,7 @@ http {
 }
 
 /** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */
-export async function startHaproxy(t: TestContext, pki: WrittenPki): Promise<RunningPeer | null> {
+export async function startHaproxy(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
   const haproxy = requireBinary(t, 'haproxy', ['/usr/sbin/haproxy']);
   if (haproxy === null) return null;
   const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-haproxy-'));
@@ -154,7 +154,7 @@ frontend mtls
 }
 
 /** openssl s_server with -Verify and -verify_return_error in TLS 1.2: fatal alerts during the handshake. */
-export async function startOpensslServer(t: TestContext, pki: WrittenPki, version: '1.2' | '1.3' = '1.2'): Promise<RunningPeer | null> {
+export async function startOpensslServer(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki, version: '1.2' | '1.3' = '1.2'): Promise<RunningPeer | null> {
   const openssl = requireBinary(t, 'openssl', ['/usr/bin/openssl']);
   if (openssl === null) return null;
   const port = await freePort();

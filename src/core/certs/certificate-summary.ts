@@ -17,9 +17,19 @@ export interface CertificateSummary {
   derLength: number;
 }
 
+// Probes of the same endpoint see the same chains again and again (matrix runs, re-probes, the hover):
+// parsing a certificate costs ~0.2 ms, hashing it ~2 µs, so summaries are cached by their SHA-256.
+const summaryCache = new Map<string, CertificateSummary>();
+const summaryCacheLimit = 512;
+
 export function summarizeCertificate(der: Uint8Array): CertificateSummary {
-  const cert = new X509Certificate(der);
-  return summarizeX509(cert, der);
+  const key = createHash('sha256').update(der).digest('hex');
+  const cached = summaryCache.get(key);
+  if (cached !== undefined) return structuredClone(cached);
+  const summary = summarizeX509(new X509Certificate(der), der);
+  if (summaryCache.size >= summaryCacheLimit) summaryCache.delete(summaryCache.keys().next().value!);
+  summaryCache.set(key, summary);
+  return structuredClone(summary);
 }
 
 export function summarizeX509(cert: X509Certificate, der: Uint8Array = cert.raw): CertificateSummary {

@@ -34,7 +34,20 @@ export function escapeDnValue(value: string): string {
  * Formats a DER-encoded X.501 Name as an RFC 4514 string (most specific RDN first,
  * e.g. "CN=Partner CA,O=Example\, Inc.,C=JP"), the form ALB headers and logs use.
  */
+const nameCache = new Map<string, string>();
+const nameCacheLimit = 1024;
+
 export function formatDistinguishedName(der: Uint8Array): string {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  const cached = nameCache.get(key);
+  if (cached !== undefined) return cached;
+  const formatted = formatUncached(der);
+  if (nameCache.size >= nameCacheLimit) nameCache.delete(nameCache.keys().next().value!);
+  nameCache.set(key, formatted);
+  return formatted;
+}
+
+function formatUncached(der: Uint8Array): string {
   const name = AsnConvert.parse(der, Name);
   const rdns: string[] = [];
   for (const rdn of name) {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import { summarizeCertificate, type CertificateSummary } from '../certs/certificate-summary';
 import { KeyLog } from '../tls/key-log';
@@ -37,6 +37,35 @@ class PhaseTimeout extends Error {
   constructor(phase: string, ms: number) {
     super(`${phase} timed out after ${ms} ms`);
   }
+}
+
+// Building a SecureContext parses the CA bundle, certificate and key (~1 ms). Probes with the same
+// identity and trust settings share one: a matrix or a re-probe pays it once. A client context carries
+// no session cache that Node resumes from on its own, so every probe stays a full handshake.
+const contextsByIdentity = new WeakMap<object, Map<string, SecureContext>>();
+const noIdentity = {};
+
+function secureContextFor(options: ProbeOptions): SecureContext {
+  const owner = options.identity ?? noIdentity;
+  let contexts = contextsByIdentity.get(owner);
+  if (contexts === undefined) {
+    contexts = new Map();
+    contextsByIdentity.set(owner, contexts);
+  }
+  const caKey = options.ca === undefined ? 'system' : createHash('sha256').update(options.ca).digest('base64');
+  const key = `${caKey}|${options.tlsMinVersion ?? 'TLSv1.2'}|${options.tlsMaxVersion ?? ''}`;
+  let context = contexts.get(key);
+  if (context === undefined) {
+    if (contexts.size >= 16) contexts.delete(contexts.keys().next().value!);
+    context = createSecureContext({
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      ...(options.identity ? { cert: options.identity.certificatePem, key: options.identity.tlsKey() } : {}),
+      minVersion: options.tlsMinVersion ?? 'TLSv1.2',
+      ...(options.tlsMaxVersion ? { maxVersion: options.tlsMaxVersion } : {}),
+    });
+    contexts.set(key, context);
+  }
+  return context;
 }
 
 /** `X-Amzn-Trace-Id: Root=1-<8 hex epoch seconds>-<24 hex>`, the id ALB access logs and WAF logs carry. */
@@ -224,16 +253,12 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     currentPhase = 'tls';
     const t2 = clock();
     tap = new TappedSocket(rawSocket, clock);
-    const identity = options.identity ?? null;
     tlsSocket = tlsConnect({
       socket: tap,
       ...(serverName !== null ? { servername: serverName } : {}),
-      ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      ...(identity !== null ? { cert: identity.certificatePem, key: identity.tlsKey() } : {}),
+      secureContext: secureContextFor(options),
       rejectUnauthorized: options.insecure !== true,
       ALPNProtocols: options.handshakeOnly ? options.alpn ?? [] : options.alpn ?? ['h2', 'http/1.1'],
-      minVersion: options.tlsMinVersion ?? 'TLSv1.2',
-      ...(options.tlsMaxVersion ? { maxVersion: options.tlsMaxVersion } : {}),
       // The name check uses the URL host (or the SNI override) even when connecting elsewhere,
       // as curl --connect-to does; `host` is only used for that check since the socket is given.
       host: serverName ?? host,
@@ -322,7 +347,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     if (facts.timedOut) local('tcp', 'timeout', { phase: currentPhase, message: facts.errorMessage });
     else local(currentPhase === 'dns' ? 'tcp' : currentPhase === 'tcp' ? 'tcp' : currentPhase, 'error', { code: facts.errorCode, message: facts.errorMessage });
   } finally {
-    if (client !== null) await client.destroy().catch(() => undefined);
+    // Not awaited: the response is in hand, and waiting for undici's close handshake only adds latency.
+    if (client !== null) client.destroy().catch(() => undefined);
     destroyAll();
   }
 

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { startAlbLikeTarget } from '../core/demo/alb-like-target';
 import { IdentityError } from '../core/identity/identity-error';
 import { identityFromPemText, loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/probe/matrix';
@@ -231,6 +230,8 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
 }
 
 async function runDemo(values: Values, signal: AbortSignal): Promise<number> {
+  // The demo's PKI generator (@peculiar/x509) loads only for --demo.
+  const { startAlbLikeTarget } = await import('../core/demo/alb-like-target');
   const target = await startAlbLikeTarget();
   try {
     const valid = identityFromPemText('demo valid client', target.pki.clients.valid.certPem, target.pki.clients.valid.keyPem, '(built-in demo identity)');

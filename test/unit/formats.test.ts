@@ -15,7 +15,7 @@ describe('RFC 4514 distinguished names', () => {
   });
 
   test("node:crypto's one-RDN-per-line names become RFC 4514 order", () => {
-    assert.equal(rfc4514FromNodeName('C=JP\nO=Example\\, Inc.\nOU=Dev + UID=42\nCN=Test CA'), 'CN=Test CA,OU=Dev+UID=42,O=Example\\, Inc.,C=JP');
+    assert.equal(rfc4514FromNodeName('C=JP\nO=Example\\, Inc.\nOU=Dev + UID=42\nCN=Test CA'), 'CN=Test CA,UID=42+OU=Dev,O=Example\\, Inc.,C=JP');
   });
 });
 

@@ -1,5 +1,7 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Name } from '@peculiar/asn1-x509';
+// Distinguished names as RFC 4514 strings (most specific RDN first: "CN=Partner CA,O=Example\, Inc.,C=JP"),
+// the form ALB headers and logs use. The DER reader is hand-written: a Name is a tiny, fixed structure
+// (SEQUENCE OF SET OF {OID, string}), it sits on the probe's hot path (every CertificateRequest lists CA
+// names), and loading a general ASN.1 schema library for it costs more start-up time than the whole probe.
 
 // Short names as OpenSSL (and so ALB, nginx and curl) print them.
 const attributeShortNames: Record<string, string> = {
@@ -22,6 +24,8 @@ const attributeShortNames: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
+export class DistinguishedNameError extends Error {}
+
 /** Escapes an attribute value as RFC 4514 section 2.4 requires. */
 export function escapeDnValue(value: string): string {
   let out = value.replace(/[\\"+,;<>]/g, (c) => `\\${c}`).replace(/\0/g, '\\00');
@@ -30,13 +34,100 @@ export function escapeDnValue(value: string): string {
   return out;
 }
 
-/**
- * Formats a DER-encoded X.501 Name as an RFC 4514 string (most specific RDN first,
- * e.g. "CN=Partner CA,O=Example\, Inc.,C=JP"), the form ALB headers and logs use.
- */
+interface Tlv {
+  tag: number;
+  start: number;
+  valueStart: number;
+  end: number;
+}
+
+function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
+  if (offset + 2 > limit) throw new DistinguishedNameError('truncated DER');
+  const tag = der[offset]!;
+  let length = der[offset + 1]!;
+  let valueStart = offset + 2;
+  if (length & 0x80) {
+    const octets = length & 0x7f;
+    if (octets === 0 || octets > 3 || valueStart + octets > limit) throw new DistinguishedNameError('bad DER length');
+    length = 0;
+    for (let i = 0; i < octets; i++) length = (length << 8) | der[valueStart + i]!;
+    valueStart += octets;
+  }
+  const end = valueStart + length;
+  if (end > limit) throw new DistinguishedNameError('truncated DER');
+  return { tag, start: offset, valueStart, end };
+}
+
+function decodeOid(bytes: Uint8Array): string {
+  const parts: number[] = [];
+  let value = 0;
+  for (const b of bytes) {
+    value = value * 128 + (b & 0x7f);
+    if ((b & 0x80) === 0) {
+      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      else parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+function decodeString(tag: number, bytes: Uint8Array): string | null {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (tag) {
+    case 0x0c: // UTF8String
+      return buf.toString('utf8');
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x12: // NumericString
+    case 0x1a: // VisibleString
+      return buf.toString('latin1');
+    case 0x14: // TeletexString (treated as Latin-1, as OpenSSL does)
+      return buf.toString('latin1');
+    case 0x1e: // BMPString, UTF-16BE
+      return Buffer.from(buf).swap16().toString('utf16le');
+    case 0x1c: {
+      // UniversalString, UTF-32BE
+      let s = '';
+      for (let i = 0; i + 3 < buf.length; i += 4) s += String.fromCodePoint(buf.readUInt32BE(i));
+      return s;
+    }
+    default:
+      return null;
+  }
+}
+
+function formatUncached(der: Uint8Array): string {
+  const name = readTlv(der, 0, der.length);
+  if (name.tag !== 0x30) throw new DistinguishedNameError('a Name must be a SEQUENCE');
+  const rdns: string[] = [];
+  for (let o = name.valueStart; o < name.end; ) {
+    const set = readTlv(der, o, name.end);
+    if (set.tag !== 0x31) throw new DistinguishedNameError('an RDN must be a SET');
+    const parts: string[] = [];
+    for (let a = set.valueStart; a < set.end; ) {
+      const atv = readTlv(der, a, set.end);
+      const oid = readTlv(der, atv.valueStart, atv.end);
+      if (atv.tag !== 0x30 || oid.tag !== 0x06) throw new DistinguishedNameError('bad AttributeTypeAndValue');
+      const value = readTlv(der, oid.end, atv.end);
+      const type = decodeOid(der.subarray(oid.valueStart, oid.end));
+      const text = decodeString(value.tag, der.subarray(value.valueStart, value.end));
+      const label = attributeShortNames[type] ?? type;
+      parts.push(text === null ? `${label}=#${Buffer.from(der.subarray(value.start, value.end)).toString('hex')}` : `${label}=${escapeDnValue(text)}`);
+      a = atv.end;
+    }
+    // OpenSSL's RFC 2253 output (and so ALB's and nginx's) lists multi-valued RDN parts last first too.
+    rdns.push(parts.reverse().join('+'));
+    o = set.end;
+  }
+  return rdns.reverse().join(',');
+}
+
+// CertificateRequests repeat the same CA names on every probe of an endpoint.
 const nameCache = new Map<string, string>();
 const nameCacheLimit = 1024;
 
+/** Formats a DER-encoded X.501 Name as an RFC 4514 string. Throws DistinguishedNameError on bad DER. */
 export function formatDistinguishedName(der: Uint8Array): string {
   const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
   const cached = nameCache.get(key);
@@ -45,24 +136,6 @@ export function formatDistinguishedName(der: Uint8Array): string {
   if (nameCache.size >= nameCacheLimit) nameCache.delete(nameCache.keys().next().value!);
   nameCache.set(key, formatted);
   return formatted;
-}
-
-function formatUncached(der: Uint8Array): string {
-  const name = AsnConvert.parse(der, Name);
-  const rdns: string[] = [];
-  for (const rdn of name) {
-    const parts: string[] = [];
-    for (const atv of rdn) {
-      const short = attributeShortNames[atv.type];
-      if (atv.value.anyValue !== undefined) {
-        parts.push(`${short ?? atv.type}=#${Buffer.from(atv.value.anyValue).toString('hex')}`);
-      } else {
-        parts.push(`${short ?? atv.type}=${escapeDnValue(atv.value.toString())}`);
-      }
-    }
-    rdns.push(parts.join('+'));
-  }
-  return rdns.reverse().join(',');
 }
 
 /**
@@ -74,6 +147,6 @@ export function rfc4514FromNodeName(nodeName: string): string {
     .split('\n')
     .filter((line) => line.length > 0)
     .reverse()
-    .map((rdn) => rdn.replace(/ \+ /g, '+'))
+    .map((rdn) => rdn.split(' + ').reverse().join('+'))
     .join(',');
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ClientIdentity } from '../identity/client-identity';
 import { probe } from './probe';
 import type { ProbeOptions, ProbeResult } from './types';
@@ -53,6 +54,8 @@ export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixI
     }
   };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 16, cases.length));
+  // Every probe in flight listens on the one signal: that is by design, not a leak.
+  if (options.signal) setMaxListeners(concurrency * 2 + 10, options.signal);
   await Promise.all(Array.from({ length: concurrency }, worker));
   return rows.filter((r) => r !== undefined);
 }

@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import type { Client } from 'undici';
+import { Client } from 'undici';
 import { summarizeCertificate, type CertificateSummary } from '../certs/certificate-summary';
 import { KeyLog } from '../tls/key-log';
 import { decodeWire } from '../tls/session-decoder';
@@ -15,12 +15,6 @@ import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResul
 import { classifyAttempt, isServerCertificateError, type AttemptFacts } from './verdict';
 
 export const defaultTimeouts: PhaseTimeouts = { dns: 5000, connect: 5000, tls: 10000, http: 15000 };
-
-let undiciModule: Promise<typeof import('undici')> | undefined;
-function loadUndici(): Promise<typeof import('undici')> {
-  undiciModule ??= import('undici');
-  return undiciModule;
-}
 
 /** Bad probe options (not a network outcome): the caller must fix its input. */
 export class ProbeInputError extends Error {
@@ -177,9 +171,6 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
  */
 export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
   const { url, host, port } = parseTarget(options);
-  // Loaded on first use, while DNS and TCP run: the CLI's start-up and handshake-only probes do not pay
-  // for it, and no I/O can slip in between the handshake and undici taking the socket.
-  const undici = options.handshakeOnly ? null : loadUndici();
   const timeouts: PhaseTimeouts = { ...defaultTimeouts, ...options.timeouts };
   const signal = options.signal;
   if (signal?.aborted) throw new ProbeAbortedError();
@@ -295,7 +286,6 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
       const secured = tlsSocket;
       let handedOver = false;
       const h2 = negotiated.alpn === 'h2';
-      const { Client } = await undici!;
       client = new Client(`https://${url.host}`, {
         connect: (_opts, callback) => {
           if (handedOver) {

@@ -1,0 +1,18 @@
+// Runs every benchmark and prints the figures the issues ask for; results also go to bench/results/.
+// Needs nginx, haproxy, openssl, curl and GNU time (.ci/run installs them) and a built dist/ (npm run bench builds).
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
+import { describeTraceOverhead, runTraceOverhead } from './trace-overhead';
+
+async function main(): Promise<void> {
+  const trace = await runTraceOverhead();
+  for (const r of trace) console.log(describeTraceOverhead(r));
+  const matrix = await runMatrixBench();
+  console.log(describeMatrixBench(matrix));
+  const dir = new URL('./results/', import.meta.url).pathname;
+  await mkdir(dir, { recursive: true });
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix }, null, 2)}\n`);
+}
+
+void main();

@@ -39,8 +39,9 @@ TLS and HTTP:
   -H, --header "K: V"    extra request header (repeatable)
   -d, --data TEXT        request body
   --handshake-only       stop after the TLS handshake
-  --timeout MS           time limit for each phase (DNS, connect, handshake, response; default 10000)
-  --connect-timeout MS   time limit for the TCP connect (default 5000)
+  --timeout MS           time limit for each phase: DNS, connect, handshake, response
+                         (default 5000, 5000, 10000 and 15000)
+  --connect-timeout MS   time limit for the TCP connect alone
 
 Output:
   --json                 print exactly one JSON object (the probe result) on stdout

@@ -345,7 +345,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     facts.errorMessage = errorMessage(e);
     facts.timedOut = e instanceof PhaseTimeout;
     if (facts.timedOut) local('tcp', 'timeout', { phase: currentPhase, message: facts.errorMessage });
-    else local(currentPhase === 'dns' ? 'tcp' : currentPhase === 'tcp' ? 'tcp' : currentPhase, 'error', { code: facts.errorCode, message: facts.errorMessage });
+    else local(currentPhase === 'dns' ? 'tcp' : currentPhase, 'error', { code: facts.errorCode, message: facts.errorMessage });
   } finally {
     // undici must finish with the socket before it is destroyed under it (its error handler assumes a parser).
     if (client !== null) await client.destroy().catch(() => undefined);

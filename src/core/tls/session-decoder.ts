@@ -284,9 +284,8 @@ export class TlsSessionDecoder {
     if (fields !== undefined) this.learn(dir, type, fields);
     const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted };
     if (fields !== undefined) {
-      const { der: _der, ...rest } = fields as CertificateFields;
-      void _der;
-      detail.fields = rest;
+      // Certificate DER stays in the session state; the trace carries the summaries.
+      detail.fields = type === HandshakeType.Certificate ? { ...fields, der: undefined } : fields;
     }
     if (error !== undefined) detail.error = error;
     this.emitTls(t, dir, 'handshake', detail);

@@ -289,7 +289,8 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
       client = new Client(`https://${url.host}`, {
         connect: (_opts, callback) => {
           if (handedOver) {
-            callback(new Error('The probe uses one connection per attempt'), null);
+            // undici asks again only when the traced connection closed before the request was answered.
+            callback(Object.assign(new Error('The server closed the connection before the request was answered'), { code: 'ERR_PROBE_CONNECTION_CLOSED' }), null);
             return;
           }
           handedOver = true;

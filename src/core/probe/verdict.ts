@@ -110,7 +110,10 @@ function fromPeerClose(close: NonNullable<AttemptFacts['peerClose']>, facts: Att
   const word = close.kind === 'reset' ? 'reset (RST)' : 'closed (FIN)';
   const reasonWord = close.kind === 'reset' ? 'reset' : 'closed';
   const clientSentCertificate = tls.handshakes.some((h) => h.dir === 'out' && h.type === HandshakeType.Certificate && h.t <= close.t);
-  if (tls.certificateRequest !== null && clientSentCertificate && (facts.http === null)) {
+  // A server that answered anything, or closed with close_notify, ended the session on purpose: that is
+  // not the silent drop a load balancer uses to refuse a certificate.
+  const serverSpoke = tls.applicationData.in > 0 || tls.alerts.some((a) => a.dir === 'in' && a.description === 'close_notify');
+  if (tls.certificateRequest !== null && clientSentCertificate && facts.http === null && !serverSpoke) {
     return verdict(
       'mtls',
       `${reasonWord}_after_client_certificate`,
@@ -203,6 +206,10 @@ export function classifyAttempt(facts: AttemptFacts): Verdict {
   }
 
   if (facts.http !== null) return fromHttp(facts.http);
+
+  if (failedPhase === 'http' && tls.alerts.some((a) => a.dir === 'in' && a.description === 'close_notify')) {
+    return verdict('http', 'closed_before_response', 'The server closed the TLS session (close_notify) before answering the request.');
+  }
 
   if (failedPhase === 'http') {
     if (facts.timedOut) return verdict('http', 'http_timeout', 'The TLS session was established but no HTTP response arrived in time.');

@@ -304,7 +304,13 @@ export class TlsSessionDecoder {
       }
       case HandshakeType.ServerHello: {
         const sh = fields as ServerHelloFields;
-        if (sh.helloRetryRequest) break;
+        if (sh.helloRetryRequest) {
+          // A HelloRetryRequest already fixes TLS 1.3: the ChangeCipherSpec after it is the compatibility
+          // one, and the second ClientHello is still plaintext. Keys come with the real ServerHello.
+          s.version = sh.version;
+          s.versionCode = sh.versionCode;
+          break;
+        }
         s.serverHello = sh;
         s.version = sh.version;
         s.versionCode = sh.versionCode;

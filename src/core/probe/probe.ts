@@ -367,6 +367,10 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
       events.push({ t: roundMs(s.t), dir: 'in', layer: 'tcp', event: s.kind === 'fin' ? 'fin' : 'reset', detail: { phase: phaseWords, ...(s.kind === 'reset' ? { code: s.code } : {}) } });
     }
   }
+  // A stalled handshake says where it stalled.
+  for (const ev of events) {
+    if (ev.event === 'timeout' && ev.detail?.phase === 'tls') ev.detail.during = describeHandshakePhase(state, ev.t, ccsTimes);
+  }
   const trace = [...events, ...tlsEvents].sort((a, b) => a.t - b.t);
 
   timings.total = roundMs(clock());

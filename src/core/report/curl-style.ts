@@ -115,7 +115,7 @@ function eventLines(ev: TraceEvent): string[] {
       case 'fin':
         return [`Connection closed by peer (TCP FIN) ${d.phase}`];
       case 'timeout':
-        return [`Timeout: ${d.message}`];
+        return [`Timeout: ${d.message}${d.during ? `, ${d.during}` : ''}`];
       case 'error':
         return [`${d.message} (${d.code})`];
       default:

@@ -31,6 +31,11 @@ import {
 
 export type WireDirection = 'out' | 'in';
 
+interface RecordInfo {
+  version: string;
+  length: number;
+}
+
 export interface HandshakeRecord {
   dir: WireDirection;
   t: number;
@@ -193,7 +198,7 @@ export class TlsSessionDecoder {
 
     const protectedRecord = tls13 ? outerType === ContentType.ApplicationData && side.epoch !== 'plaintext' : side.epoch !== 'plaintext';
     if (!protectedRecord) {
-      this.onPlaintext(dir, t, outerType, fragment, false, recordVersion);
+      this.onPlaintext(dir, t, outerType, fragment, false, recordVersion, fragment.length);
       return;
     }
     const opened = side.opener?.open(header, fragment) ?? null;
@@ -213,13 +218,13 @@ export class TlsSessionDecoder {
       });
       return;
     }
-    this.onPlaintext(dir, t, opened.contentType, opened.plaintext, true, recordVersion);
+    this.onPlaintext(dir, t, opened.contentType, opened.plaintext, true, recordVersion, fragment.length);
   }
 
-  private onPlaintext(dir: WireDirection, t: number, type: number, data: Buffer, encrypted: boolean, recordVersion: number): void {
+  private onPlaintext(dir: WireDirection, t: number, type: number, data: Buffer, encrypted: boolean, recordVersion: number, recordLength: number): void {
     switch (type) {
       case ContentType.Handshake:
-        this.onHandshakeBytes(dir, t, data, encrypted);
+        this.onHandshakeBytes(dir, t, data, encrypted, { version: nameOf(protocolVersionNames, recordVersion), length: recordLength });
         return;
       case ContentType.Alert:
         this.onAlert(dir, t, data, encrypted, recordVersion);
@@ -250,7 +255,7 @@ export class TlsSessionDecoder {
     if (data.length % 2 === 1) this.emitTls(t, dir, 'decode_error', { message: `alert record of odd length ${data.length}` });
   }
 
-  private onHandshakeBytes(dir: WireDirection, t: number, data: Buffer, encrypted: boolean): void {
+  private onHandshakeBytes(dir: WireDirection, t: number, data: Buffer, encrypted: boolean, record: RecordInfo): void {
     const side = this.side(dir);
     side.handshakeBuffer = side.handshakeBuffer.length === 0 ? data : Buffer.concat([side.handshakeBuffer, data]);
     side.handshakeBufferEncrypted = encrypted;
@@ -260,7 +265,7 @@ export class TlsSessionDecoder {
       if (side.handshakeBuffer.length < 4 + length) break;
       const body = side.handshakeBuffer.subarray(4, 4 + length);
       side.handshakeBuffer = side.handshakeBuffer.subarray(4 + length);
-      this.onHandshakeMessage(dir, t, type, body, encrypted);
+      this.onHandshakeMessage(dir, t, type, body, encrypted, record);
     }
   }
 
@@ -268,7 +273,7 @@ export class TlsSessionDecoder {
     this.state.handshakes.push({ dir, t: roundMs(t), type, name: handshakeTypeNames[type] ?? `handshake ${type}`, encrypted });
   }
 
-  private onHandshakeMessage(dir: WireDirection, t: number, type: number, body: Buffer, encrypted: boolean): void {
+  private onHandshakeMessage(dir: WireDirection, t: number, type: number, body: Buffer, encrypted: boolean, record: RecordInfo): void {
     let fields: ReturnType<typeof decodeHandshakeBody> | undefined;
     let error: string | undefined;
     try {
@@ -282,7 +287,8 @@ export class TlsSessionDecoder {
     this.recordHandshake(dir, t, type, encrypted);
     // Learn first: the ClientHello's offered versions and the ServerHello's choice label their own lines.
     if (fields !== undefined) this.learn(dir, type, fields);
-    const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted };
+    // `record` is the record that completed the message: its legacy version field and its length on the wire.
+    const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted, record };
     if (fields !== undefined) {
       // Certificate DER stays in the session state; the trace carries the summaries.
       detail.fields = type === HandshakeType.Certificate ? { ...fields, der: undefined } : fields;

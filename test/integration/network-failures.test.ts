@@ -57,7 +57,8 @@ describe('failures that are not about the client certificate', () => {
     const { result } = await probe({ url: `https://127.0.0.1:${port}/`, timeouts: { tls: 300 } });
     assert.equal(verdictOf(result), 'tls/handshake_timeout');
     assert.match(result.verdict.summary, /never answered the ClientHello/);
-    assert.ok(result.trace.some((e) => e.event === 'timeout'));
+    const timeout = result.trace.find((e) => e.event === 'timeout');
+    assert.equal(timeout?.detail?.during, "after the client's Client hello message, before any reply from the server");
   });
 
   test('a server that answers in plain HTTP stops at tls: not_tls, quoting what it sent', async () => {

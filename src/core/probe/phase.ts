@@ -27,6 +27,8 @@ export function describeHandshakePhase(state: TlsSessionState, t: number, ccsTim
   if (serverFinished && clientFinished) {
     return `after the handshake completed (last: ${who} ${names})`;
   }
-  const waiting = last.dir === 'out' ? (serverFinished ? "before the server's response" : "before the server's Finished") : "before the client's reply";
+  const serverSpoke = before.some((h) => h.dir === 'in');
+  const waiting =
+    last.dir === 'in' ? "before the client's reply" : !serverSpoke ? 'before any reply from the server' : serverFinished ? "before the server's response" : "before the server's Finished";
   return `after ${who} ${names} ${flight.length > 1 ? 'flight' : 'message'}, ${waiting}`;
 }

@@ -6,6 +6,10 @@ import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/pro
 import { ProbeAbortedError, ProbeInputError, probe } from '../core/probe/probe';
 import type { ProbeOptions, ProbeResult, TlsVersionName } from '../core/probe/types';
 import { formatProbeReport } from '../core/report/curl-style';
+import { runCertCommand } from './commands/cert';
+import type { CommandIo } from './commands/command-io';
+import { runPkiCommand } from './commands/pki';
+import { runTrustStoreCommand } from './commands/truststore';
 import { version } from './version';
 
 /** A usage or input problem: printed as one line, exit code 2. */
@@ -17,6 +21,13 @@ Usage:
   mtls-probe probe URL [options]        one traced attempt, printed like curl -v plus a verdict
   mtls-probe probe --demo [--json]      start a local ALB-like mTLS target and probe it without and with a certificate
   mtls-probe matrix URL... --identity SPEC... [--repeat N] [--concurrency N] [--json]
+  mtls-probe cert inspect FILE... [--json] [--pass-env VAR]
+                                        certificates, keys, CSRs, CRLs, PKCS#7 and PKCS#12: fields, validity, chain
+  mtls-probe cert pairs DIR [--json]    match certificates to private keys by public key
+  mtls-probe truststore lint FILE [--json]
+                                        check a CA bundle against AWS ALB's trust-store rules
+  mtls-probe pki generate DIR [--key rsa2048|p256] [--force] [--json]
+                                        a test PKI with one client identity per rejection case
 
 Identity:
   --cert FILE            client certificate (PEM or DER; may hold the chain, and the key)
@@ -308,7 +319,28 @@ async function runMatrixCommand(positionals: string[], values: Values, signal: A
   return 0;
 }
 
+// Commands with their own option tables get the arguments that follow their name, unparsed.
+const toolkitCommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = {
+  cert: runCertCommand,
+  truststore: runTrustStoreCommand,
+  pki: runPkiCommand,
+};
+
+const stdio: CommandIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
 export async function main(argv: string[]): Promise<number> {
+  const toolkitCommand = argv[0] === undefined ? undefined : toolkitCommands[argv[0]];
+  if (toolkitCommand !== undefined) {
+    try {
+      return await toolkitCommand(argv.slice(1), stdio);
+    } catch (e) {
+      process.stderr.write(`mtls-probe: internal error: ${(e as Error).message ?? String(e)}\nPlease report this with the command you ran.\n`);
+      return 1;
+    }
+  }
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
@@ -329,7 +361,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'matrix':
         return await runMatrixCommand(rest, values, controller.signal);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix. See mtls-probe --help.`);
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, cert, truststore, pki. See mtls-probe --help.`);
     }
   } catch (e) {
     if (e instanceof ProbeAbortedError) {

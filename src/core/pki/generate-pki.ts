@@ -1,0 +1,484 @@
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { randomBytes, webcrypto } from 'node:crypto';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+// `mtls-probe pki generate`: a complete test PKI on disk with one client identity per ALB
+// tls_verify_status rejection, made in-process with @peculiar/x509 (no openssl in the product).
+//
+// Hierarchy:
+//   root CA (no path-length limit; in ca-bundle.pem)
+//   ├─ intermediate CA (pathLen 0; in ca-bundle.pem; signs the CRL)
+//   │    ├─ server, valid, expired, not-yet-valid, wrong-purpose, revoked, no-client-auth-eku
+//   ├─ deep intermediate 1 (pathLen 4) → 2 (3) → 3 (2) → 4 (1) → 5 (0) → chain-too-deep
+//   untrusted CA (its own root, not in the bundle) → untrusted
+//
+// The deep chain hangs off the root so that every path-length constraint holds and depth is the only
+// fault. ALB documents "chain depth 4" without saying what it counts, so the chain is deep enough to
+// exceed it under every reading: 7 certificates with the root, 6 below the root, 5 intermediates.
+// OpenSSL's -verify_depth counts intermediates (neither the leaf nor the trust anchor), so
+// `openssl verify -verify_depth 4` rejects it with "certificate chain too long" and -verify_depth 5 accepts it.
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+export type PkiKeyAlgorithm = 'p256' | 'rsa2048';
+
+export interface GeneratedPkiIdentity {
+  name: string;
+  /** The leaf certificate alone (PEM), relative to the PKI directory. */
+  cert: string;
+  key: string;
+  /** cert + intermediates, PEM: what a client should send. */
+  chain: string;
+  /** ALB connection-log tls_verify_status: 'Success' | 'Failed:ClientCertExpired' | … */
+  expectedTlsVerifyStatus: string;
+  description: string;
+}
+
+export interface GeneratedPkiManifest {
+  generatedAt: string;
+  keyAlgorithm: PkiKeyAlgorithm;
+  trustStore: 'ca-bundle.pem';
+  server: { cert: string; key: string; names: string[] };
+  identities: GeneratedPkiIdentity[];
+  crl?: string;
+}
+
+export interface GeneratePkiOptions {
+  keyAlgorithm?: PkiKeyAlgorithm;
+  /** The moment validity periods are computed from (default: the current time). */
+  now?: Date;
+  /** Write into a non-empty directory, replacing files of the same names. */
+  force?: boolean;
+}
+
+export type PkiDirectoryProblem = 'not-empty' | 'not-a-directory' | 'io';
+
+/** The output directory cannot be used: it is not empty, not a directory, or not writable. */
+export class PkiDirectoryError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+    readonly problem: PkiDirectoryProblem,
+  ) {
+    super(message);
+    this.name = 'PkiDirectoryError';
+  }
+}
+
+export const pkiKeyAlgorithms: readonly PkiKeyAlgorithm[] = ['p256', 'rsa2048'];
+
+const day = 24 * 60 * 60 * 1000;
+const hour = 60 * 60 * 1000;
+/** Not-before dates sit this far in the past so clients and servers with skewed clocks still agree. */
+const clockSkewAllowance = day;
+const leafLifetime = 365 * day;
+const deepIntermediateCount = 5;
+
+const serverNames = ['localhost', '127.0.0.1', '::1'];
+
+function keyGenParams(kind: PkiKeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
+  return kind === 'p256'
+    ? { name: 'ECDSA', namedCurve: 'P-256' }
+    : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+}
+
+function signingAlgorithm(kind: PkiKeyAlgorithm): webcrypto.Algorithm | webcrypto.EcdsaParams {
+  return kind === 'p256' ? ({ name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams) : { name: 'RSASSA-PKCS1-v1_5' };
+}
+
+async function newKeys(kind: PkiKeyAlgorithm): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(keyGenParams(kind), true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+function pemBlock(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
+  return pemBlock('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+}
+
+function serialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f; // positive
+  bytes[0]! |= 0x10; // no leading zero byte, so the hex form (ALB's serial header) is stable
+  return bytes.toString('hex');
+}
+
+/** Certificates as PEM blocks with no blank lines between them (ALB rejects trust-store bundles that have any). */
+function pemBundle(certificates: readonly x509.X509Certificate[]): string {
+  return certificates.map((cert) => pemBlock('CERTIFICATE', cert.rawData)).join('');
+}
+
+interface Validity {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+interface CertificateAuthority {
+  cert: x509.X509Certificate;
+  keys: CryptoKeyPair;
+}
+
+async function caExtensions(keys: CryptoKeyPair, pathLength: number | undefined, issuerKeys?: CryptoKeyPair): Promise<x509.Extension[]> {
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, pathLength, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  if (issuerKeys) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKeys.publicKey));
+  return extensions;
+}
+
+async function makeRootCa(subject: string, keys: CryptoKeyPair, kind: PkiKeyAlgorithm, validity: Validity): Promise<CertificateAuthority> {
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: subject,
+    ...validity,
+    keys,
+    signingAlgorithm: signingAlgorithm(kind),
+    // No path-length limit on the root: the deep chain below it must fail on depth alone.
+    extensions: await caExtensions(keys, undefined),
+  });
+  return { cert, keys };
+}
+
+async function makeSubordinateCa(
+  issuer: CertificateAuthority,
+  subject: string,
+  keys: CryptoKeyPair,
+  kind: PkiKeyAlgorithm,
+  pathLength: number,
+  validity: Validity,
+): Promise<CertificateAuthority> {
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject,
+    issuer: issuer.cert.subject,
+    ...validity,
+    publicKey: keys.publicKey,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(kind),
+    extensions: await caExtensions(keys, pathLength, issuer.keys),
+  });
+  return { cert, keys };
+}
+
+interface LeafSpec extends Validity {
+  subject: string;
+  extendedKeyUsages: x509.ExtendedKeyUsage[];
+  altNames?: x509.JsonGeneralNames;
+}
+
+async function makeLeaf(issuer: CertificateAuthority, keys: CryptoKeyPair, kind: PkiKeyAlgorithm, spec: LeafSpec): Promise<x509.X509Certificate> {
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (kind === 'rsa2048' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
+    new x509.ExtendedKeyUsageExtension(spec.extendedKeyUsages),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
+  ];
+  if (spec.altNames) extensions.push(new x509.SubjectAlternativeNameExtension(spec.altNames));
+  return x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: spec.subject,
+    issuer: issuer.cert.subject,
+    notBefore: spec.notBefore,
+    notAfter: spec.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(kind),
+    extensions,
+  });
+}
+
+/** DER of the CRL Number extension value (RFC 5280 §5.2.3 requires it): INTEGER 1. */
+const crlNumberOne = new Uint8Array([0x02, 0x01, 0x01]);
+
+async function makeCrl(issuer: CertificateAuthority, kind: PkiKeyAlgorithm, revoked: x509.X509Certificate, thisUpdate: Date, nextUpdate: Date): Promise<x509.X509Crl> {
+  return x509.X509CrlGenerator.create({
+    issuer: issuer.cert.subject,
+    thisUpdate,
+    nextUpdate,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: signingAlgorithm(kind),
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey), new x509.Extension('2.5.29.20', false, crlNumberOne)],
+    entries: [{ serialNumber: revoked.serialNumber, revocationDate: thisUpdate, reason: x509.X509CrlReason.keyCompromise }],
+  });
+}
+
+interface IdentityCase {
+  name: string;
+  expectedTlsVerifyStatus: string;
+  description: string;
+}
+
+/** The identities in manifest order, with what ALB's connection log should say about each. */
+export const generatedIdentityCases: readonly IdentityCase[] = [
+  { name: 'valid', expectedTlsVerifyStatus: 'Success', description: 'Issued by the intermediate CA for clientAuth and currently valid: accepted.' },
+  {
+    name: 'expired',
+    expectedTlsVerifyStatus: 'Failed:ClientCertExpired',
+    description: 'notAfter was 30 days before generation (accepted only if the listener sets IgnoreClientCertificateExpiry).',
+  },
+  { name: 'not-yet-valid', expectedTlsVerifyStatus: 'Failed:ClientCertNotYetValid', description: 'notBefore is 30 days after generation.' },
+  {
+    name: 'untrusted',
+    expectedTlsVerifyStatus: 'Failed:ClientCertUntrusted',
+    description: 'Issued by a separate CA (untrusted-ca.pem) that is not in ca-bundle.pem.',
+  },
+  {
+    name: 'wrong-purpose',
+    expectedTlsVerifyStatus: 'Failed:ClientCertPurposeInvalid',
+    description: 'A server certificate: its extended key usage is serverAuth only.',
+  },
+  {
+    name: 'revoked',
+    expectedTlsVerifyStatus: 'Failed:ClientCertCrlHit',
+    description: 'Otherwise valid, but listed in intermediate-ca.crl.pem (add that CRL to the trust store for ALB to reject it).',
+  },
+  {
+    name: 'chain-too-deep',
+    expectedTlsVerifyStatus: 'Failed:ClientCertMaxChainDepthExceeded',
+    description: `Issued through ${deepIntermediateCount} more intermediate CAs below the root (only in its .chain.pem): 7 certificates with the root, beyond ALB's chain depth of 4.`,
+  },
+  {
+    name: 'no-client-auth-eku',
+    expectedTlsVerifyStatus: 'Failed:ClientCertPurposeInvalid',
+    description: 'Its extended key usage lists codeSigning and emailProtection, but not clientAuth.',
+  },
+];
+
+interface OutputFile {
+  name: string;
+  text: string;
+  secret: boolean;
+}
+
+function isErrno(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
+
+function ioError(dir: string, action: string, e: unknown): PkiDirectoryError {
+  // Node's fs messages already start with the code ("EACCES: permission denied, open '…'").
+  return new PkiDirectoryError(`cannot ${action}: ${e instanceof Error ? e.message : String(e)}`, dir, 'io');
+}
+
+/**
+ * mkdir -p, one level at a time: Node's `mkdir(…, { recursive: true })` spins forever where mkdir(2)
+ * keeps answering ENOENT for an existing parent (under /proc, for one).
+ */
+async function createDirectoryTree(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; ) {
+    try {
+      await stat(current);
+      break;
+    } catch (e) {
+      if (!isErrno(e) || e.code !== 'ENOENT') throw e;
+    }
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (e) {
+      if (!isErrno(e) || e.code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Creates DIR, or checks that it is an empty directory (or that overwriting was asked for). */
+async function prepareDirectory(dir: string, force: boolean): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(dir)).isDirectory();
+  } catch (e) {
+    if (!isErrno(e) || e.code !== 'ENOENT') throw ioError(dir, `use ${dir}`, e);
+    try {
+      await createDirectoryTree(dir);
+    } catch (mkdirError) {
+      throw ioError(dir, `create the directory ${dir}`, mkdirError);
+    }
+    return;
+  }
+  if (!isDirectory) throw new PkiDirectoryError(`${dir} exists and is not a directory`, dir, 'not-a-directory');
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    throw ioError(dir, `list ${dir}`, e);
+  }
+  if (entries.length > 0 && !force) {
+    throw new PkiDirectoryError(`refusing to write a test PKI into ${dir}: it is not empty (${entries.length} entries) and force is not set`, dir, 'not-empty');
+  }
+}
+
+async function writeOutputFile(dir: string, file: OutputFile): Promise<void> {
+  const path = join(dir, file.name);
+  try {
+    // Remove first, then create exclusively: a key never lands in an old world-readable file or
+    // follows a symlink left in the directory.
+    await rm(path, { force: true });
+    await writeFile(path, file.text, { mode: file.secret ? 0o600 : 0o644, flag: 'wx' });
+    // writeFile's mode is filtered by the umask; make the key mode exact.
+    if (file.secret) await chmod(path, 0o600);
+  } catch (e) {
+    throw ioError(dir, `write ${path}`, e);
+  }
+}
+
+/**
+ * Generates the test PKI and writes it into DIR (created if missing; refused if not empty unless
+ * `force`). Returns the manifest, which is also written to DIR/manifest.json with relative file names.
+ */
+export async function generatePki(dir: string, options: GeneratePkiOptions = {}): Promise<GeneratedPkiManifest> {
+  const kind = options.keyAlgorithm ?? 'p256';
+  if (!pkiKeyAlgorithms.includes(kind)) throw new TypeError(`unknown key algorithm "${String(kind)}": use ${pkiKeyAlgorithms.join(' or ')}`);
+  const now = options.now ?? new Date();
+  if (Number.isNaN(now.getTime())) throw new TypeError('options.now is not a valid date');
+  await prepareDirectory(dir, options.force ?? false);
+
+  const at = now.getTime();
+  // A per-run tag in the organization keeps CA names of two generated PKIs apart (chain builders,
+  // ALB's advertised CA names and trust stores match issuers by name).
+  const org = `mTLS Probe Test PKI ${randomBytes(3).toString('hex')}`;
+  const caValidity = { notBefore: new Date(at - clockSkewAllowance), notAfter: new Date(at + 10 * 365 * day) };
+  const current = { notBefore: new Date(at - clockSkewAllowance), notAfter: new Date(at + leafLifetime) };
+
+  // RSA key generation dominates the run time; webcrypto does it on the libuv pool, so ask for all keys at once.
+  const keyNames = ['root', 'intermediate', 'untrustedCa', 'server', ...generatedIdentityCases.map((c) => c.name)];
+  const deepKeyNames = Array.from({ length: deepIntermediateCount }, (_, i) => `deep-${i + 1}`);
+  const allKeys = await Promise.all([...keyNames, ...deepKeyNames].map(() => newKeys(kind)));
+  const keyOf = new Map([...keyNames, ...deepKeyNames].map((name, i) => [name, allKeys[i]!]));
+  const keys = (name: string): CryptoKeyPair => {
+    const found = keyOf.get(name);
+    if (!found) throw new Error(`no key generated for ${name}`);
+    return found;
+  };
+
+  const root = await makeRootCa(`O=${org},CN=${org} Root CA`, keys('root'), kind, caValidity);
+  const intermediate = await makeSubordinateCa(root, `O=${org},CN=${org} Intermediate CA`, keys('intermediate'), kind, 0, caValidity);
+  const untrustedCa = await makeRootCa(`O=${org} (not trusted),CN=${org} Untrusted CA`, keys('untrustedCa'), kind, caValidity);
+  const deepChain: CertificateAuthority[] = [];
+  for (let level = 1; level <= deepIntermediateCount; level++) {
+    const issuer = deepChain[deepChain.length - 1] ?? root;
+    deepChain.push(
+      await makeSubordinateCa(issuer, `O=${org},CN=${org} Deep Intermediate CA ${level}`, keys(`deep-${level}`), kind, deepIntermediateCount - level, caValidity),
+    );
+  }
+  const deepIssuer = deepChain[deepChain.length - 1]!;
+
+  const clientAuth = [x509.ExtendedKeyUsage.clientAuth];
+  const client = (name: string): Pick<LeafSpec, 'subject'> => ({ subject: `O=${org},CN=${name} client` });
+  const server = await makeLeaf(intermediate, keys('server'), kind, {
+    subject: `O=${org},CN=localhost`,
+    ...current,
+    extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth],
+    altNames: [
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '127.0.0.1' },
+      { type: 'ip', value: '::1' },
+    ],
+  });
+
+  // Issuer and certificate spec per identity; the chain sent is the leaf plus every CA between it and a root.
+  const leafPlans: Record<string, { issuer: CertificateAuthority; intermediates: CertificateAuthority[]; spec: LeafSpec }> = {
+    valid: { issuer: intermediate, intermediates: [intermediate], spec: { ...client('valid'), ...current, extendedKeyUsages: clientAuth } },
+    expired: {
+      issuer: intermediate,
+      intermediates: [intermediate],
+      spec: { ...client('expired'), notBefore: new Date(at - 60 * day), notAfter: new Date(at - 30 * day), extendedKeyUsages: clientAuth },
+    },
+    'not-yet-valid': {
+      issuer: intermediate,
+      intermediates: [intermediate],
+      spec: { ...client('not-yet-valid'), notBefore: new Date(at + 30 * day), notAfter: new Date(at + 30 * day + leafLifetime), extendedKeyUsages: clientAuth },
+    },
+    // The untrusted CA is a root: clients do not send roots, so the chain is the leaf alone.
+    untrusted: { issuer: untrustedCa, intermediates: [], spec: { ...client('untrusted'), ...current, extendedKeyUsages: clientAuth } },
+    'wrong-purpose': {
+      issuer: intermediate,
+      intermediates: [intermediate],
+      spec: { ...client('wrong-purpose'), ...current, extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth] },
+    },
+    revoked: { issuer: intermediate, intermediates: [intermediate], spec: { ...client('revoked'), ...current, extendedKeyUsages: clientAuth } },
+    'chain-too-deep': {
+      issuer: deepIssuer,
+      intermediates: [...deepChain].reverse(),
+      spec: { ...client('chain-too-deep'), ...current, extendedKeyUsages: clientAuth },
+    },
+    'no-client-auth-eku': {
+      issuer: intermediate,
+      intermediates: [intermediate],
+      spec: {
+        ...client('no-client-auth-eku'),
+        ...current,
+        extendedKeyUsages: [x509.ExtendedKeyUsage.codeSigning, x509.ExtendedKeyUsage.emailProtection],
+      },
+    },
+  };
+
+  const files: OutputFile[] = [
+    { name: 'root-ca.pem', text: pemBundle([root.cert]), secret: false },
+    { name: 'root-ca.key', text: await privateKeyPem(root.keys), secret: true },
+    { name: 'intermediate-ca.pem', text: pemBundle([intermediate.cert]), secret: false },
+    { name: 'intermediate-ca.key', text: await privateKeyPem(intermediate.keys), secret: true },
+    { name: 'ca-bundle.pem', text: pemBundle([root.cert, intermediate.cert]), secret: false },
+    { name: 'untrusted-ca.pem', text: pemBundle([untrustedCa.cert]), secret: false },
+    { name: 'server.pem', text: pemBundle([server, intermediate.cert]), secret: false },
+    { name: 'server.key', text: await privateKeyPem(keys('server')), secret: true },
+  ];
+
+  const identities: GeneratedPkiIdentity[] = [];
+  const leaves = new Map<string, x509.X509Certificate>();
+  for (const identityCase of generatedIdentityCases) {
+    const plan = leafPlans[identityCase.name];
+    if (!plan) throw new Error(`no certificate plan for identity ${identityCase.name}`);
+    const leafKeys = keys(identityCase.name);
+    const leaf = await makeLeaf(plan.issuer, leafKeys, kind, plan.spec);
+    leaves.set(identityCase.name, leaf);
+    const identity: GeneratedPkiIdentity = {
+      name: identityCase.name,
+      cert: `${identityCase.name}.pem`,
+      key: `${identityCase.name}.key`,
+      chain: `${identityCase.name}.chain.pem`,
+      expectedTlsVerifyStatus: identityCase.expectedTlsVerifyStatus,
+      description: identityCase.description,
+    };
+    identities.push(identity);
+    files.push(
+      { name: identity.cert, text: pemBundle([leaf]), secret: false },
+      { name: identity.chain, text: pemBundle([leaf, ...plan.intermediates.map((ca) => ca.cert)]), secret: false },
+      { name: identity.key, text: await privateKeyPem(leafKeys), secret: true },
+    );
+  }
+
+  const revoked = leaves.get('revoked');
+  if (!revoked) throw new Error('the revoked identity was not generated');
+  // The CRL lives as long as the leaves, so the lab keeps working for as long as its certificates do.
+  const crl = await makeCrl(intermediate, kind, revoked, new Date(at - hour), new Date(at + leafLifetime));
+  // @peculiar/x509 labels CRL PEM "CRL"; OpenSSL, ALB and RFC 7468 expect "X509 CRL".
+  files.push({ name: 'intermediate-ca.crl.pem', text: pemBlock('X509 CRL', crl.rawData), secret: false });
+
+  const manifest: GeneratedPkiManifest = {
+    generatedAt: now.toISOString(),
+    keyAlgorithm: kind,
+    trustStore: 'ca-bundle.pem',
+    server: { cert: 'server.pem', key: 'server.key', names: [...serverNames] },
+    identities,
+    crl: 'intermediate-ca.crl.pem',
+  };
+  // The manifest goes last: its presence marks a complete PKI.
+  files.push({ name: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n`, secret: false });
+  for (const file of files) await writeOutputFile(dir, file);
+  return manifest;
+}

@@ -6,6 +6,7 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ContentInfo, id_signedData } from '@peculiar/asn1-cms';
 import { IdentityError } from '../identity/identity-error';
 import { decodePkcs12 } from '../identity/pkcs12';
+import { derChildren, readDerElement, type DerElement } from './der';
 
 // Reads whatever people keep certificates and keys in — PEM bundles with text around the blocks, DER,
 // PKCS#7 bundles, PKCS#12 — into one list of DER items with the line each came from. Only public facts
@@ -37,47 +38,6 @@ export interface CryptoFileOptions {
 export const maxCryptoFileBytes = 50 * 1024 * 1024;
 
 // ---- DER structure -------------------------------------------------------------------------------
-
-export interface DerElement {
-  tag: number;
-  start: number;
-  valueStart: number;
-  end: number;
-}
-
-/**
- * Reads one DER TLV at `offset`. Returns null on anything malformed (indefinite or oversized length,
- * multi-byte tag, running past `limit`), so callers can probe untrusted bytes without exceptions.
- */
-export function readDerElement(der: Uint8Array, offset: number, limit: number = der.length): DerElement | null {
-  if (offset + 2 > limit) return null;
-  const tag = der[offset]!;
-  if ((tag & 0x1f) === 0x1f) return null;
-  let length = der[offset + 1]!;
-  let valueStart = offset + 2;
-  if (length & 0x80) {
-    const octets = length & 0x7f;
-    if (octets === 0 || octets > 4 || valueStart + octets > limit) return null;
-    length = 0;
-    for (let i = 0; i < octets; i++) length = length * 256 + der[valueStart + i]!;
-    valueStart += octets;
-  }
-  const end = valueStart + length;
-  if (end > limit) return null;
-  return { tag, start: offset, valueStart, end };
-}
-
-/** The elements directly inside a constructed element; null when any of them is malformed. */
-export function derChildren(der: Uint8Array, parent: DerElement): DerElement[] | null {
-  const out: DerElement[] = [];
-  for (let o = parent.valueStart; o < parent.end; ) {
-    const child = readDerElement(der, o, parent.end);
-    if (child === null) return null;
-    out.push(child);
-    o = child.end;
-  }
-  return out;
-}
 
 function smallInteger(der: Uint8Array, element: DerElement): number | null {
   if (element.tag !== 0x02 || element.end - element.valueStart !== 1) return null;

@@ -3,6 +3,8 @@
 // (SEQUENCE OF SET OF {OID, string}), it sits on the probe's hot path (every CertificateRequest lists CA
 // names), and loading a general ASN.1 schema library for it costs more start-up time than the whole probe.
 
+import { decodeOid, readDerElement, type DerElement } from './der';
+
 // Short names as OpenSSL (and so ALB, nginx and curl) print them.
 const attributeShortNames: Record<string, string> = {
   '2.5.4.3': 'CN',
@@ -34,42 +36,10 @@ export function escapeDnValue(value: string): string {
   return out;
 }
 
-interface Tlv {
-  tag: number;
-  start: number;
-  valueStart: number;
-  end: number;
-}
-
-function readTlv(der: Uint8Array, offset: number, limit: number): Tlv {
-  if (offset + 2 > limit) throw new DistinguishedNameError('truncated DER');
-  const tag = der[offset]!;
-  let length = der[offset + 1]!;
-  let valueStart = offset + 2;
-  if (length & 0x80) {
-    const octets = length & 0x7f;
-    if (octets === 0 || octets > 3 || valueStart + octets > limit) throw new DistinguishedNameError('bad DER length');
-    length = 0;
-    for (let i = 0; i < octets; i++) length = (length << 8) | der[valueStart + i]!;
-    valueStart += octets;
-  }
-  const end = valueStart + length;
-  if (end > limit) throw new DistinguishedNameError('truncated DER');
-  return { tag, start: offset, valueStart, end };
-}
-
-function decodeOid(bytes: Uint8Array): string {
-  const parts: number[] = [];
-  let value = 0;
-  for (const b of bytes) {
-    value = value * 128 + (b & 0x7f);
-    if ((b & 0x80) === 0) {
-      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join('.');
+function readTlv(der: Uint8Array, offset: number, limit: number): DerElement {
+  const element = readDerElement(der, offset, limit);
+  if (element === null) throw new DistinguishedNameError('malformed or truncated DER');
+  return element;
 }
 
 function decodeString(tag: number, bytes: Uint8Array): string | null {

@@ -2,7 +2,8 @@ import { createHash, createPublicKey, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, BasicConstraints, CRLDistributionPoints, CertificateList, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { summarizeX509, type CertificateSummary } from './certificate-summary';
-import { describeKey, derChildren, parsedCertificate, readDerElement, type CryptoFileContents, type DerElement } from './crypto-file';
+import { describeKey, parsedCertificate, type CryptoFileContents } from './crypto-file';
+import { decodeOid, derChildren, readDerElement, type DerElement } from './der';
 import { formatDistinguishedName } from './distinguished-name';
 
 // Everything `openssl x509 -text` would tell about a certificate, as data. node:crypto answers most of it
@@ -85,19 +86,6 @@ const extendedKeyUsageNames: Record<string, string> = {
 // RFC 5280 bit order (asn1-x509 lists them in its own order); cRLSign spelled as RFC 5280 does.
 const keyUsageOrder = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];
 
-function decodeOid(bytes: Uint8Array): string {
-  const parts: number[] = [];
-  let value = 0;
-  for (const b of bytes) {
-    value = value * 128 + (b & 0x7f);
-    if ((b & 0x80) === 0) {
-      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join('.');
-}
 
 interface RawCertificateFields {
   version: number;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newKeys, pemBlock, privateKeyPem, serialNumber, signingAlgorithm, type CryptoKeyPair, type PkiKeyAlgorithm } from './pki-keys';
 import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
@@ -20,11 +21,8 @@ import { dirname, join, resolve } from 'node:path';
 // OpenSSL's -verify_depth counts intermediates (neither the leaf nor the trust anchor), so
 // `openssl verify -verify_depth 4` rejects it with "certificate chain too long" and -verify_depth 5 accepts it.
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-
-export type PkiKeyAlgorithm = 'p256' | 'rsa2048';
+export type { PkiKeyAlgorithm };
 
 export interface GeneratedPkiIdentity {
   name: string;
@@ -79,36 +77,6 @@ const leafLifetime = 365 * day;
 const deepIntermediateCount = 5;
 
 const serverNames = ['localhost', '127.0.0.1', '::1'];
-
-function keyGenParams(kind: PkiKeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
-  return kind === 'p256'
-    ? { name: 'ECDSA', namedCurve: 'P-256' }
-    : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
-}
-
-function signingAlgorithm(kind: PkiKeyAlgorithm): webcrypto.Algorithm | webcrypto.EcdsaParams {
-  return kind === 'p256' ? ({ name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams) : { name: 'RSASSA-PKCS1-v1_5' };
-}
-
-async function newKeys(kind: PkiKeyAlgorithm): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(keyGenParams(kind), true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-function pemBlock(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
-  return pemBlock('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-}
-
-function serialNumber(): string {
-  const bytes = randomBytes(16);
-  bytes[0]! &= 0x7f; // positive
-  bytes[0]! |= 0x10; // no leading zero byte, so the hex form (ALB's serial header) is stable
-  return bytes.toString('hex');
-}
 
 /** Certificates as PEM blocks with no blank lines between them (ALB rejects trust-store bundles that have any). */
 function pemBundle(certificates: readonly x509.X509Certificate[]): string {

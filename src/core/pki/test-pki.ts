@@ -1,17 +1,13 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { webcrypto, randomBytes } from 'node:crypto';
-
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { newKeys, privateKeyPem, serialNumber, signingAlgorithm, type CryptoKeyPair, type PkiKeyAlgorithm } from './pki-keys';
 
 // A small test PKI made in-process with @peculiar/x509 (no openssl in the product): the built-in demo
 // target and the tests use it. Each client identity is named for the rejection it should provoke.
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-export type KeyAlgorithm = 'p256' | 'rsa2048';
+export type KeyAlgorithm = PkiKeyAlgorithm;
 
 export interface PemPair {
   certPem: string;
@@ -33,33 +29,6 @@ export interface TestPki {
 
 const day = 24 * 60 * 60 * 1000;
 
-function algorithmOf(kind: KeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
-  return kind === 'p256'
-    ? { name: 'ECDSA', namedCurve: 'P-256' }
-    : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
-}
-
-function signingAlgorithmOf(kind: KeyAlgorithm): webcrypto.Algorithm | webcrypto.EcdsaParams {
-  return kind === 'p256' ? ({ name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams) : { name: 'RSASSA-PKCS1-v1_5' };
-}
-
-async function newKeys(kind: KeyAlgorithm): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(algorithmOf(kind), true, ['sign', 'verify'])) as CryptoKeyPair;
-}
-
-async function keyPem(keys: CryptoKeyPair): Promise<string> {
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const b64 = pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
-}
-
-function serial(): string {
-  const bytes = randomBytes(12);
-  bytes[0]! &= 0x7f; // positive
-  bytes[0]! |= 0x10; // no leading zero byte, so the hex form is stable
-  return bytes.toString('hex');
-}
-
 interface Issuer {
   cert: x509.X509Certificate;
   keys: CryptoKeyPair;
@@ -69,12 +38,12 @@ async function makeCa(name: string, kind: KeyAlgorithm): Promise<Issuer> {
   const keys = await newKeys(kind);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
+    serialNumber: serialNumber(12),
     name,
     notBefore: new Date(now - day),
     notAfter: new Date(now + 3650 * day),
     keys,
-    signingAlgorithm: signingAlgorithmOf(kind),
+    signingAlgorithm: signingAlgorithm(kind),
     extensions: [
       new x509.BasicConstraintsExtension(true, 1, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -103,21 +72,21 @@ async function makeLeaf(issuer: Issuer, kind: KeyAlgorithm, options: LeafOptions
   ];
   if (options.altNames) extensions.push(new x509.SubjectAlternativeNameExtension(options.altNames));
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
+    serialNumber: serialNumber(12),
     subject: options.subject,
     issuer: issuer.cert.subject,
     notBefore: options.notBefore,
     notAfter: options.notAfter,
     publicKey: keys.publicKey,
     signingKey: issuer.keys.privateKey,
-    signingAlgorithm: signingAlgorithmOf(kind),
+    signingAlgorithm: signingAlgorithm(kind),
     extensions,
   });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await keyPem(keys) };
+  return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyPem(keys) };
 }
 
 async function caPair(ca: Issuer): Promise<PemPair> {
-  return { certPem: ca.cert.toString('pem') + '\n', keyPem: await keyPem(ca.keys) };
+  return { certPem: ca.cert.toString('pem') + '\n', keyPem: await privateKeyPem(ca.keys) };
 }
 
 export interface TestPkiOptions {

@@ -2,6 +2,7 @@
 // Needs nginx, haproxy, openssl, curl and GNU time (.ci/run installs them) and a built dist/ (npm run bench builds).
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { describeCertInspectBench, runCertInspectBench } from './cert-inspect';
 import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
 import { describeTraceOverhead, runTraceOverhead } from './trace-overhead';
 
@@ -10,9 +11,11 @@ async function main(): Promise<void> {
   for (const r of trace) console.log(describeTraceOverhead(r));
   const matrix = await runMatrixBench();
   console.log(describeMatrixBench(matrix));
+  const certificates = await runCertInspectBench();
+  console.log(describeCertInspectBench(certificates));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates }, null, 2)}\n`);
 }
 
 void main();

@@ -151,3 +151,65 @@ describe('mtls-probe matrix', () => {
     assert.ok(lines.every((l) => l.result.verdict && l.endpoint && l.identity));
   });
 });
+
+describe('certificate toolkit commands through the built CLI', () => {
+  test('pki generate → cert inspect → cert pairs → truststore lint, end to end', async () => {
+    const dir = join(scratch, 'generated-pki');
+    const generated = await run(['pki', 'generate', dir, '--json']);
+    assert.equal(generated.code, 0, generated.stderr);
+    const manifest = JSON.parse(generated.stdout);
+    assert.equal(manifest.identities.find((i: { name: string }) => i.name === 'revoked').expectedTlsVerifyStatus, 'Failed:ClientCertCrlHit');
+
+    const inspected = await run(['cert', 'inspect', join(dir, 'expired.pem')]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.match(inspected.stdout, /expired \d+ days? ago/);
+    assert.match(inspected.stdout, /clientAuth/);
+
+    const pairs = await run(['cert', 'pairs', dir, '--json']);
+    assert.equal(pairs.code, 0, pairs.stderr);
+    assert.ok(JSON.parse(pairs.stdout).pairs.length >= 8);
+
+    const lint = await run(['truststore', 'lint', join(dir, 'ca-bundle.pem')]);
+    assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+    assert.match(lint.stdout, /ALB accepts this bundle/);
+    const leafAsCa = await run(['truststore', 'lint', join(dir, 'valid.pem')]);
+    assert.equal(leafAsCa.code, 1);
+    assert.match(leafAsCa.stdout, /error \[not-a-ca\]/);
+
+    const again = await run(['pki', 'generate', dir]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^mtls-probe: .*generated-pki/);
+  });
+
+  test('a generated identity probes the ALB-like target as its manifest says', async () => {
+    const dir = join(scratch, 'generated-pki');
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    const { startAlbLikeTarget } = await import('../../src/core/demo/alb-like-target');
+    const read = (f: string): Promise<string> => readFile(join(dir, f), 'utf8');
+    const server = await read('server.pem');
+    const local = await startAlbLikeTarget({
+      pki: {
+        rootCa: { certPem: await read('ca-bundle.pem'), keyPem: '' },
+        otherCa: { certPem: await read('untrusted-ca.pem'), keyPem: '' },
+        server: { certPem: server, keyPem: await read('server.key') },
+        clients: { valid: { certPem: '', keyPem: '' }, expired: { certPem: '', keyPem: '' }, untrusted: { certPem: '', keyPem: '' } },
+      },
+    });
+    try {
+      for (const name of ['valid', 'expired', 'untrusted', 'wrong-purpose', 'chain-too-deep']) {
+        const identity = manifest.identities.find((i: { name: string }) => i.name === name);
+        const r = await run(['probe', local.url, '--cacert', join(dir, 'root-ca.pem'), '--cert', join(dir, identity.chain), '--key', join(dir, identity.key), '--json']);
+        assert.equal(r.code, 0, r.stderr);
+        const result = JSON.parse(r.stdout);
+        assert.equal(result.verdict.stoppedAt, name === 'valid' ? null : 'mtls', result.verdict.summary);
+      }
+      assert.deepEqual(
+        local.connectionLog.map((e) => e.tlsVerifyStatus),
+        ['valid', 'expired', 'untrusted', 'wrong-purpose', 'chain-too-deep'].map((name) => manifest.identities.find((i: { name: string }) => i.name === name).expectedTlsVerifyStatus),
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});
+

@@ -29,16 +29,31 @@ export interface AlbLikeTargetOptions {
   maxVersion?: TlsVersionName;
 }
 
-/** Why a client certificate would fail an ALB trust store (tls_verify_status codes of the connection log). */
-function verifyClientChain(chainDer: Uint8Array[], ca: X509Certificate, now = new Date()): string {
+/** ALB's documented maximum chain depth for a verify-mode trust store. */
+const maxChainDepth = 4;
+
+/**
+ * Why a client certificate would fail an ALB trust store, as the tls_verify_status codes of the
+ * connection log name it: a path from the leaf through the intermediates the client sent to a CA of
+ * the trust store, then the leaf's validity and purpose.
+ */
+export function verifyClientChain(chainDer: Uint8Array[], trustStore: X509Certificate[], now = new Date()): string {
   if (chainDer.length === 0) return 'Failed:ClientCertMissing';
-  let leaf: X509Certificate;
+  let presented: X509Certificate[];
   try {
-    leaf = new X509Certificate(chainDer[0]!);
+    presented = chainDer.map((der) => new X509Certificate(der));
   } catch {
     return 'Failed:ClientCertInvalid';
   }
-  if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) return 'Failed:ClientCertUntrusted';
+  const leaf = presented[0]!;
+  const signedBy = (cert: X509Certificate, issuer: X509Certificate): boolean => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  let current = leaf;
+  for (let depth = 0; !trustStore.some((anchor) => signedBy(current, anchor)); depth++) {
+    const next = presented.find((c) => c !== current && signedBy(current, c));
+    if (next === undefined) return 'Failed:ClientCertUntrusted';
+    if (depth + 1 > maxChainDepth) return 'Failed:ClientCertMaxChainDepthExceeded';
+    current = next;
+  }
   if (new Date(leaf.validFrom) > now) return 'Failed:ClientCertNotYetValid';
   if (new Date(leaf.validTo) < now) return 'Failed:ClientCertExpired';
   const eku = leaf.keyUsage;
@@ -116,7 +131,8 @@ function respond(req: IncomingMessage, res: ServerResponse, socket: TLSSocket): 
 
 export async function startAlbLikeTarget(options: AlbLikeTargetOptions = {}): Promise<AlbLikeTarget> {
   const pki = options.pki ?? (await generateTestPki({ organization: 'mTLS Probe Demo' }));
-  const ca = new X509Certificate(pki.rootCa.certPem);
+  // rootCa may be a whole trust-store bundle (root and intermediates), as ALB takes one.
+  const trustStore = [...pki.rootCa.certPem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]));
   const secureContext = createSecureContext({
     cert: pki.server.certPem,
     key: pki.server.keyPem,
@@ -134,7 +150,7 @@ export async function startAlbLikeTarget(options: AlbLikeTargetOptions = {}): Pr
     raw.on('error', () => undefined);
     const clientPort = raw.remotePort ?? 0;
     const gate = new InspectingGate(raw, (chain) => {
-      const status = verifyClientChain(chain, ca);
+      const status = verifyClientChain(chain, trustStore);
       connectionLog.push({ time: new Date().toISOString(), clientPort, tlsVerifyStatus: status });
       return status === 'Success';
     });

@@ -1,5 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { rfc4514FromNodeName } from './distinguished-name';
+import { BoundedCache } from '../bounded-cache';
 
 /** What the trace and the JSON result say about one certificate. Cheap to compute: node:crypto's native parser. */
 export interface CertificateSummary {
@@ -19,17 +20,12 @@ export interface CertificateSummary {
 
 // Probes of the same endpoint see the same chains again and again (matrix runs, re-probes, the hover):
 // parsing a certificate costs ~0.2 ms, hashing it ~2 µs, so summaries are cached by their SHA-256.
-const summaryCache = new Map<string, CertificateSummary>();
-const summaryCacheLimit = 512;
+const summaryCache = new BoundedCache<string, CertificateSummary>(512);
 
 export function summarizeCertificate(der: Uint8Array): CertificateSummary {
   const key = createHash('sha256').update(der).digest('hex');
-  const cached = summaryCache.get(key);
-  if (cached !== undefined) return structuredClone(cached);
-  const summary = summarizeX509(new X509Certificate(der), der);
-  if (summaryCache.size >= summaryCacheLimit) summaryCache.delete(summaryCache.keys().next().value!);
-  summaryCache.set(key, summary);
-  return structuredClone(summary);
+  // A copy, so callers can change what they get without touching the cache.
+  return structuredClone(summaryCache.getOrCreate(key, () => summarizeX509(new X509Certificate(der), der)));
 }
 
 export function summarizeX509(cert: X509Certificate, der: Uint8Array = cert.raw): CertificateSummary {

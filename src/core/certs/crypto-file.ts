@@ -7,6 +7,7 @@ import { ContentInfo, id_signedData } from '@peculiar/asn1-cms';
 import { IdentityError } from '../identity/identity-error';
 import { decodePkcs12 } from '../identity/pkcs12';
 import { derChildren, readDerElement, type DerElement } from './der';
+import { BoundedCache } from '../bounded-cache';
 
 // Reads whatever people keep certificates and keys in — PEM bundles with text around the blocks, DER,
 // PKCS#7 bundles, PKCS#12 — into one list of DER items with the line each came from. Only public facts
@@ -48,17 +49,11 @@ function smallInteger(der: Uint8Array, element: DerElement): number | null {
 
 // The same bundles are read again and again (the hover re-reads a file on every move): a certificate
 // parse costs ~0.15 ms, a hash ~2 µs, so parsed certificates are kept by the SHA-256 of their DER.
-const certificateCache = new Map<string, X509Certificate>();
-const certificateCacheLimit = 512;
+const certificateCache = new BoundedCache<string, X509Certificate>(512);
 
 /** node:crypto's view of a DER certificate, cached. Throws node:crypto's error when it is not one. */
 export function parsedCertificate(der: Uint8Array, sha256: string = createHash('sha256').update(der).digest('hex')): X509Certificate {
-  const cached = certificateCache.get(sha256);
-  if (cached !== undefined) return cached;
-  const certificate = new X509Certificate(der);
-  if (certificateCache.size >= certificateCacheLimit) certificateCache.delete(certificateCache.keys().next().value!);
-  certificateCache.set(sha256, certificate);
-  return certificate;
+  return certificateCache.getOrCreate(sha256, () => new X509Certificate(der));
 }
 
 const nistCurveNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };

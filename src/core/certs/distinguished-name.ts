@@ -4,6 +4,7 @@
 // names), and loading a general ASN.1 schema library for it costs more start-up time than the whole probe.
 
 import { decodeOid, readDerElement, type DerElement } from './der';
+import { BoundedCache } from '../bounded-cache';
 
 // Short names as OpenSSL (and so ALB, nginx and curl) print them.
 const attributeShortNames: Record<string, string> = {
@@ -94,18 +95,12 @@ function formatUncached(der: Uint8Array): string {
 }
 
 // CertificateRequests repeat the same CA names on every probe of an endpoint.
-const nameCache = new Map<string, string>();
-const nameCacheLimit = 1024;
+const nameCache = new BoundedCache<string, string>(1024);
 
 /** Formats a DER-encoded X.501 Name as an RFC 4514 string. Throws DistinguishedNameError on bad DER. */
 export function formatDistinguishedName(der: Uint8Array): string {
   const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
-  const cached = nameCache.get(key);
-  if (cached !== undefined) return cached;
-  const formatted = formatUncached(der);
-  if (nameCache.size >= nameCacheLimit) nameCache.delete(nameCache.keys().next().value!);
-  nameCache.set(key, formatted);
-  return formatted;
+  return nameCache.getOrCreate(key, () => formatUncached(der));
 }
 
 /**

@@ -5,6 +5,7 @@ import { summarizeX509, type CertificateSummary } from './certificate-summary';
 import { describeKey, parsedCertificate, type CryptoFileContents } from './crypto-file';
 import { decodeOid, derChildren, readDerElement, type DerElement } from './der';
 import { formatDistinguishedName } from './distinguished-name';
+import { BoundedCache } from '../bounded-cache';
 
 // Everything `openssl x509 -text` would tell about a certificate, as data. node:crypto answers most of it
 // natively (names, SANs, validity, EKU, key, CA flag, signatures); the few extensions it does not expose
@@ -144,8 +145,7 @@ interface CachedCertificate {
 
 // The editor hover re-inspects the same bundles on every move: details that do not depend on the clock are
 // cached by the SHA-256 of the DER (hashing costs ~2 µs, inspecting ~0.3 ms), like certificate-summary.ts does.
-const detailsCache = new Map<string, CachedCertificate>();
-const detailsCacheLimit = 512;
+const detailsCache = new BoundedCache<string, CachedCertificate>(512);
 
 function describeUncached(der: Uint8Array, sha256: string): CachedCertificate {
   const x509 = parsedCertificate(der, sha256);
@@ -208,12 +208,7 @@ function describeUncached(der: Uint8Array, sha256: string): CachedCertificate {
 
 function cachedCertificate(der: Uint8Array): CachedCertificate {
   const sha256 = createHash('sha256').update(der).digest('hex');
-  const cached = detailsCache.get(sha256);
-  if (cached !== undefined) return cached;
-  const entry = describeUncached(der, sha256);
-  if (detailsCache.size >= detailsCacheLimit) detailsCache.delete(detailsCache.keys().next().value!);
-  detailsCache.set(sha256, entry);
-  return entry;
+  return detailsCache.getOrCreate(sha256, () => describeUncached(der, sha256));
 }
 
 function span(ms: number): string {
@@ -248,22 +243,16 @@ export function inspectCertificate(der: Uint8Array, now: Date = new Date()): Cer
 }
 
 // Verifying a signature costs ~0.1 ms; the same links are checked on every hover.
-const signatureCache = new Map<string, boolean>();
-const signatureCacheLimit = 4096;
+const signatureCache = new BoundedCache<string, boolean>(4096);
 
 function signedBy(child: CachedCertificate, issuer: CachedCertificate): boolean {
-  const key = `${child.details.sha256}:${issuer.details.sha256}`;
-  const cached = signatureCache.get(key);
-  if (cached !== undefined) return cached;
-  let verified: boolean;
-  try {
-    verified = child.x509.verify(issuer.x509.publicKey);
-  } catch {
-    verified = false;
-  }
-  if (signatureCache.size >= signatureCacheLimit) signatureCache.delete(signatureCache.keys().next().value!);
-  signatureCache.set(key, verified);
-  return verified;
+  return signatureCache.getOrCreate(`${child.details.sha256}:${issuer.details.sha256}`, () => {
+    try {
+      return child.x509.verify(issuer.x509.publicKey);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /**

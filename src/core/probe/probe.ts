@@ -13,6 +13,7 @@ import { describeHandshakePhase } from './phase';
 import { TappedSocket } from './tapped-socket';
 import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget } from './types';
 import { classifyAttempt, isServerCertificateError, type AttemptFacts } from './verdict';
+import { BoundedCache } from '../bounded-cache';
 
 export const defaultTimeouts: PhaseTimeouts = { dns: 5000, connect: 5000, tls: 10000, http: 15000 };
 
@@ -42,30 +43,26 @@ class PhaseTimeout extends Error {
 // Building a SecureContext parses the CA bundle, certificate and key (~1 ms). Probes with the same
 // identity and trust settings share one: a matrix or a re-probe pays it once. A client context carries
 // no session cache that Node resumes from on its own, so every probe stays a full handshake.
-const contextsByIdentity = new WeakMap<object, Map<string, SecureContext>>();
+const contextsByIdentity = new WeakMap<object, BoundedCache<string, SecureContext>>();
 const noIdentity = {};
 
 function secureContextFor(options: ProbeOptions): SecureContext {
   const owner = options.identity ?? noIdentity;
   let contexts = contextsByIdentity.get(owner);
   if (contexts === undefined) {
-    contexts = new Map();
+    contexts = new BoundedCache(16);
     contextsByIdentity.set(owner, contexts);
   }
   const caKey = options.ca === undefined ? 'system' : createHash('sha256').update(options.ca).digest('base64');
   const key = `${caKey}|${options.tlsMinVersion ?? 'TLSv1.2'}|${options.tlsMaxVersion ?? ''}`;
-  let context = contexts.get(key);
-  if (context === undefined) {
-    if (contexts.size >= 16) contexts.delete(contexts.keys().next().value!);
-    context = createSecureContext({
+  return contexts.getOrCreate(key, () =>
+    createSecureContext({
       ...(options.ca !== undefined ? { ca: options.ca } : {}),
       ...(options.identity ? { cert: options.identity.certificatePem, key: options.identity.tlsKey() } : {}),
       minVersion: options.tlsMinVersion ?? 'TLSv1.2',
       ...(options.tlsMaxVersion ? { maxVersion: options.tlsMaxVersion } : {}),
-    });
-    contexts.set(key, context);
-  }
-  return context;
+    }),
+  );
 }
 
 /** `X-Amzn-Trace-Id: Root=1-<8 hex epoch seconds>-<24 hex>`, the id ALB access logs and WAF logs carry. */

@@ -11,7 +11,7 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateChoices, CertificateSet, ContentInfo, EncapsulatedContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
 import fc from 'fast-check';
 import { runCertCommand } from '../../src/cli/commands/cert';
-import { CryptoFileError, parseCryptoText, readCryptoFile, type CryptoFileContents } from '../../src/core/certs/crypto-file';
+import { CryptoFileError, loadPkcs12Support, parseCryptoText, readCryptoFile, type CryptoFileContents } from '../../src/core/certs/crypto-file';
 import { buildChain, describeValidity, inspectCertificate, inspectFile } from '../../src/core/certs/inspect';
 import { generateTestPki, type TestPki } from '../../src/core/pki/test-pki';
 
@@ -115,6 +115,8 @@ let pki: TestPki;
 let rsaPki: TestPki;
 
 before(async () => {
+  // parseCryptoText is given PKCS#12 bytes directly here; readCryptoFile would load the reader itself.
+  await loadPkcs12Support();
   [pki, rsaPki] = await Promise.all([generateTestPki({ organization: org }), generateTestPki({ organization: `${org} RSA`, keyAlgorithm: 'rsa2048' })]);
 });
 

@@ -5,7 +5,7 @@ import { CertificateList } from '@peculiar/asn1-x509';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ContentInfo, id_signedData } from '@peculiar/asn1-cms';
 import { IdentityError } from '../identity/identity-error';
-import { decodePkcs12 } from '../identity/pkcs12';
+import type { decodePkcs12 } from '../identity/pkcs12';
 import { derChildren, readDerElement, type DerElement } from './der';
 import { BoundedCache } from '../bounded-cache';
 
@@ -214,10 +214,20 @@ function addPkcs7(out: CryptoFileContents, der: Buffer, line: number | undefined
   if (certificates === 0) out.problems.push({ line, message: `The PKCS#7 bundle at ${where(out.file, line)} holds no certificates.` });
 }
 
+// The PKCS#12 reader (node-forge, ~200 KB) loads on demand: readCryptoFile loads it when a file could be PKCS#12,
+// so inspecting PEM files (the hover, the trust-store lint) never pays for it.
+let pkcs12Decoder: typeof decodePkcs12 | undefined;
+
+/** Loads the PKCS#12 reader; parseCryptoText needs it before it is given PKCS#12 bytes. */
+export async function loadPkcs12Support(): Promise<void> {
+  pkcs12Decoder ??= (await import('../identity/pkcs12')).decodePkcs12;
+}
+
 function addPkcs12(out: CryptoFileContents, data: Buffer, passphrase: string | undefined): void {
+  if (pkcs12Decoder === undefined) throw new Error('PKCS#12 support not loaded: await loadPkcs12Support() first.');
   let decoded: ReturnType<typeof decodePkcs12>;
   try {
-    decoded = decodePkcs12(data, out.file, passphrase ?? '');
+    decoded = pkcs12Decoder(data, out.file, passphrase ?? '');
   } catch (e) {
     if (e instanceof IdentityError && e.code === 'wrong_passphrase') {
       if (passphrase === undefined) {
@@ -507,6 +517,8 @@ export async function readCryptoFile(path: string, options: CryptoFileOptions & 
   } catch (e) {
     throw fileError(e, path);
   }
+  // DER starts with a SEQUENCE; PKCS#12 is one.
+  if (data[0] === 0x30) await loadPkcs12Support();
   return parseCryptoText(data, path, options);
 }
 

@@ -3,7 +3,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { Client } from 'undici';
+import Client from 'undici/lib/dispatcher/client.js';
+import undiciRequest from 'undici/lib/api/api-request.js';
 import { summarizeCertificate, type CertificateSummary } from '../certs/certificate-summary';
 import { KeyLog } from '../tls/key-log';
 import { decodeWire } from '../tls/session-decoder';
@@ -314,7 +315,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
         'HTTP response',
         timeouts.http,
         signal,
-        client.request({ path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }),
+        undiciRequest.call(client, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }),
         destroyAll,
       );
       timings.firstByte = roundMs(clock() - t3);

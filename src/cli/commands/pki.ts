@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { generatePki, PkiDirectoryError, pkiKeyAlgorithms, type GeneratedPkiManifest, type PkiKeyAlgorithm } from '../../core/pki/generate-pki';
+import { generatePki, PkiDirectoryError, pkiKeyAlgorithms, type PkiKeyAlgorithm } from '../../core/pki/generate-pki';
+import { formatGeneratedPki } from '../../core/report/certificate-text';
 import type { CommandIo } from './command-io';
 
 // `mtls-probe pki …`: the test-PKI commands. The caller passes the arguments after the word "pki".
@@ -36,41 +36,11 @@ const options = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-const keyAlgorithmLabels: Record<PkiKeyAlgorithm, string> = { p256: 'ECDSA P-256', rsa2048: 'RSA 2048' };
-
 function keyAlgorithm(value: string | undefined): PkiKeyAlgorithm {
   if (value === undefined) return 'p256';
   const found = pkiKeyAlgorithms.find((k) => k === value.toLowerCase());
   if (!found) throw new PkiUsageError(`--key takes ${pkiKeyAlgorithms.join(' or ')}, not "${value}".`);
   return found;
-}
-
-function formatTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-/** The human summary: where the trust material is, and each identity with the ALB status it should get. */
-export function formatGeneratedPki(dir: string, manifest: GeneratedPkiManifest): string {
-  const lines = [
-    `Test PKI written to ${dir} (${keyAlgorithmLabels[manifest.keyAlgorithm]} keys)`,
-    '',
-    `Trust store  ${join(dir, manifest.trustStore)}  (root + intermediate CA)`,
-  ];
-  if (manifest.crl !== undefined) lines.push(`CRL          ${join(dir, manifest.crl)}  (revokes "revoked"; add it to the trust store's revocations)`);
-  lines.push(`Server       ${join(dir, manifest.server.cert)} + ${manifest.server.key}  (${manifest.server.names.join(', ')})`, '');
-  const header = ['IDENTITY', 'EXPECTED ALB tls_verify_status', 'CERTIFICATE', 'CHAIN', 'KEY'];
-  lines.push(formatTable([header, ...manifest.identities.map((id) => [id.name, id.expectedTlsVerifyStatus, id.cert, id.chain, id.key])]));
-  const valid = manifest.identities.find((id) => id.name === 'valid');
-  if (valid) {
-    lines.push(
-      '',
-      'Send the chain (leaf + intermediates) with its key, for example:',
-      `  mtls-probe probe https://HOST/ --cert ${join(dir, valid.chain)} --key ${join(dir, valid.key)}`,
-    );
-  }
-  lines.push(`Private keys (*.key) have mode 0600. ${join(dir, 'manifest.json')} describes every identity.`);
-  return `${lines.join('\n')}\n`;
 }
 
 async function runGenerate(args: string[], io: CommandIo): Promise<number> {

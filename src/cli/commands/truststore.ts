@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { TrustStoreFileError, lintTrustStoreFile, type TrustStoreReport } from '../../core/certs/truststore-lint';
+import { formatTrustStoreReport } from '../../core/report/certificate-text';
 import type { CommandIo } from './command-io';
 
 
@@ -14,18 +15,6 @@ P-256/384/521 keys, SHA-256/384/512 signatures, at most 25 certificates of 16 KB
 
 Exit status: 0 clean or warnings only, 1 when ALB would reject the bundle, 2 for bad usage or an unreadable file.
 `;
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-export function formatTrustStoreReport(report: TrustStoreReport): string {
-  const lines = report.findings.map((f) => `${report.file}:${f.line}: ${f.severity} [${f.rule}] ${f.message}`);
-  const counts = `${plural(report.certificates.length, 'certificate')}, ${plural(report.errorCount, 'error')}, ${plural(report.warningCount, 'warning')}`;
-  const verdict = report.errorCount > 0 ? 'ALB would reject this bundle.' : report.warningCount > 0 ? 'ALB accepts this bundle; review the warnings.' : 'ALB accepts this bundle.';
-  lines.push(`${report.file}: ${counts} — ${verdict}`);
-  return `${lines.join('\n')}\n`;
-}
 
 /** `truststore …` (args exclude the word "truststore"). Returns the exit status. */
 export async function runTrustStoreCommand(args: string[], io: CommandIo): Promise<number> {

@@ -1,0 +1,116 @@
+import type { Layer, TlsVersionName } from '../probe/types';
+
+/** Where the workspace config lives, relative to a workspace folder. */
+export const workspaceConfigRelativePath = '.vscode/mtls-probe.json';
+
+/** A place in the config file: the JSON path people read, and the character range editors underline. */
+export interface ConfigLocation {
+  file: string;
+  /** e.g. `endpoints[1].expect.partner` */
+  jsonPath: string;
+  offset: number;
+  length: number;
+}
+
+export interface ConfigProblem extends ConfigLocation {
+  severity: 'error' | 'warning';
+  /** What is wrong, naming the value. */
+  message: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+/** A client identity named in the config; paths are absolute (resolved against the workspace folder). */
+export type IdentityConfig =
+  | { kind: 'pem'; name: string; certFile: string; keyFile: string; location: ConfigLocation }
+  | { kind: 'pfx'; name: string; pfxFile: string; location: ConfigLocation };
+
+/** "none" is the probe without a client certificate. */
+export const noIdentityName = 'none';
+
+/**
+ * What an endpoint × identity probe should end with:
+ * - `stopped`: the verdict's layer (and, when given, its reason code);
+ * - `target`: the application answered (verdict stoppedAt null), optionally with this HTTP status;
+ * - `status`: any HTTP answer with this status, whichever layer produced it (e.g. 400 from nginx's mTLS check).
+ */
+export type ExpectedOutcome =
+  | { kind: 'stopped'; layer: Layer; reason?: string }
+  | { kind: 'target'; status?: number }
+  | { kind: 'status'; status: number };
+
+export interface Expectation {
+  /** An identity name from the config, or `none`. */
+  identity: string;
+  expected: ExpectedOutcome;
+  location: ConfigLocation;
+}
+
+/** AWS settings for evidence (used by the evidence sources; validated here so mistakes show in the editor). */
+export interface AwsEndpointSettings {
+  profile?: string;
+  region?: string;
+  loadBalancerArn?: string;
+  listenerArn?: string;
+  webAclArn?: string;
+  wafLogGroup?: string;
+  /** `s3://bucket/prefix` of the ALB's access and connection logs. */
+  albLogs?: string;
+}
+
+export interface EndpointConfig {
+  name: string;
+  url: string;
+  /** Absolute path of a PEM bundle, or absent for the system store. */
+  caFile?: string;
+  insecure: boolean;
+  /** Connect here instead of resolving the URL's host (like curl --connect-to); the URL's name is still checked. */
+  connectTo?: { host: string; port: number };
+  serverName?: string;
+  hostHeader?: string;
+  tlsMinVersion?: TlsVersionName;
+  tlsMaxVersion?: TlsVersionName;
+  alpn?: string[];
+  method?: string;
+  headers?: Record<string, string>;
+  /** Overall timeout for one probe, in milliseconds. */
+  timeoutMs?: number;
+  /** Identities to probe with (names from the config, plus `none`); defaults to `none` and every identity. */
+  identities: string[];
+  expectations: Expectation[];
+  aws?: AwsEndpointSettings;
+  /** Absolute path of a folder or file of local logs (evidence). */
+  logs?: string;
+  location: ConfigLocation;
+}
+
+/** A trust store to lint (absolute path), listed in the tree with its findings. */
+export interface TrustStoreConfig {
+  name: string;
+  file: string;
+  location: ConfigLocation;
+}
+
+/** A file or folder a loaded entry names, and where the config writes it: what existence checks look at and underline. */
+export interface ConfigPathReference extends ConfigLocation {
+  /** Absolute (resolved against the workspace folder). */
+  path: string;
+  /** As written in the config. */
+  written: string;
+  /** Certificates, keys and bundles are files; local logs may be a file or a folder. */
+  expects: 'file' | 'file-or-folder';
+}
+
+export interface WorkspaceConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Absolute path of the workspace folder the relative paths are resolved against. */
+  folder: string;
+  identities: IdentityConfig[];
+  endpoints: EndpointConfig[];
+  trustStores: TrustStoreConfig[];
+  /** Every problem found; an entry with an error is left out of the lists above, the rest still load. */
+  problems: ConfigProblem[];
+  /** Every path the loaded entries name, with its place in the file (absent when the config was not parsed from text). */
+  pathReferences?: ConfigPathReference[];
+}

@@ -25,6 +25,9 @@ Usage:
                                         check a CA bundle against AWS ALB's trust-store rules
   mtls-probe pki generate DIR [--key rsa2048|p256] [--force] [--json]
                                         a test PKI with one client identity per rejection case
+  mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
+                                        run the expectations in .vscode/mtls-probe.json; exit 1 when one fails
+                                        (passphrases from MTLS_PROBE_PASSPHRASE_<IDENTITY>; see mtls-probe test --help)
 
 Identity:
   --cert FILE            client certificate (PEM or DER; may hold the chain, and the key)
@@ -322,6 +325,7 @@ const toolkitCommands: Record<string, () => Promise<(args: string[], io: Command
   cert: async () => (await import('./commands/cert')).runCertCommand,
   truststore: async () => (await import('./commands/truststore')).runTrustStoreCommand,
   pki: async () => (await import('./commands/pki')).runPkiCommand,
+  test: async () => (await import('./commands/test')).runTestCommand,
 };
 
 const stdio: CommandIo = {
@@ -359,7 +363,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'matrix':
         return await runMatrixCommand(rest, values, controller.signal);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, cert, truststore, pki. See mtls-probe --help.`);
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, cert, truststore, pki. See mtls-probe --help.`);
     }
   } catch (e) {
     if (e instanceof ProbeAbortedError) {

@@ -1,0 +1,200 @@
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { ConfigRunError, probeOptionsFor } from '../config/probe-options';
+import { describeExpectedOutcome } from '../config/workspace-config';
+import { noIdentityName, type EndpointConfig, type Expectation, type ExpectedOutcome, type IdentityConfig, type WorkspaceConfig } from '../config/types';
+import type { ClientIdentity } from '../identity/client-identity';
+import { ProbeAbortedError, probe } from '../probe/probe';
+import type { ProbeResult } from '../probe/types';
+
+// The config's expectations as tests: one check per endpoint × expected outcome, run with a bounded pool.
+// One check's trouble (an identity that does not load, a missing CA file) is that check's error, never
+// the whole run's; cancelling stops the rest and reports them as skipped.
+
+/** One endpoint × identity expectation; `id` is stable across runs (a Test Explorer item id). */
+export interface ExpectationCheck {
+  /** `${endpoint.name}/${identityName}` */
+  id: string;
+  endpoint: EndpointConfig;
+  /** An identity name from the config, or `none`. */
+  identityName: string;
+  /** The identity's config; null for `none`, and for a name the config does not define (the run says so). */
+  identity: IdentityConfig | null;
+  expectation: Expectation;
+  expected: ExpectedOutcome;
+  /** describeExpectedOutcome's words: `mtls`, `mtls (alert_unknown_ca)`, `target`, `target with HTTP 200`, `HTTP 400`. */
+  expectedText: string;
+}
+
+export type ExpectationRunStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface ExpectationRun {
+  check: ExpectationCheck;
+  /** passed / failed: the probe ran and was compared; error: it could not run; skipped: cancelled first. */
+  status: ExpectationRunStatus;
+  passed: boolean;
+  message: string;
+  result?: ProbeResult;
+  /** Why the check could not run (status error). Never holds key material or passphrases. */
+  error?: string;
+  durationMs: number;
+}
+
+export interface ExpectationFilter {
+  /** Only these endpoints (by name). */
+  endpoints?: string[];
+  /** Only these checks (by id), e.g. the Test Explorer items a person picked. */
+  ids?: string[];
+}
+
+/** What the probe ended with, in the words of describeExpectedOutcome: `mtls (reset_after_client_certificate)`, `target with HTTP 200`. */
+export function describeOutcome(result: ProbeResult): string {
+  const { stoppedAt, reason } = result.verdict;
+  if (stoppedAt === null) return result.http !== null ? `target with HTTP ${result.http.status}` : `target (${reason})`;
+  return `${stoppedAt} (${reason})`;
+}
+
+export function expectationChecks(config: WorkspaceConfig, filter: ExpectationFilter = {}): ExpectationCheck[] {
+  const identities = new Map(config.identities.map((identity) => [identity.name, identity]));
+  const checks: ExpectationCheck[] = [];
+  for (const endpoint of config.endpoints) {
+    if (filter.endpoints !== undefined && !filter.endpoints.includes(endpoint.name)) continue;
+    for (const expectation of endpoint.expectations) {
+      const id = `${endpoint.name}/${expectation.identity}`;
+      if (filter.ids !== undefined && !filter.ids.includes(id)) continue;
+      checks.push({
+        id,
+        endpoint,
+        identityName: expectation.identity,
+        identity: expectation.identity === noIdentityName ? null : identities.get(expectation.identity) ?? null,
+        expectation,
+        expected: expectation.expected,
+        expectedText: describeExpectedOutcome(expectation.expected),
+      });
+    }
+  }
+  return checks;
+}
+
+function matches(expected: ExpectedOutcome, result: ProbeResult): boolean {
+  const { verdict, http } = result;
+  switch (expected.kind) {
+    case 'stopped':
+      return verdict.stoppedAt === expected.layer && (expected.reason === undefined || verdict.reason === expected.reason);
+    case 'target':
+      // "The application answered": an attempt that ended inconclusively has no HTTP answer to show for it.
+      return verdict.stoppedAt === null && http !== null && (expected.status === undefined || http.status === expected.status);
+    case 'status':
+      return http?.status === expected.status;
+  }
+}
+
+export function evaluateExpectation(expected: ExpectedOutcome, result: ProbeResult): { passed: boolean; message: string } {
+  const got = describeOutcome(result);
+  if (matches(expected, result)) return { passed: true, message: `${got}, as expected` };
+  return { passed: false, message: `expected ${describeExpectedOutcome(expected)}, got ${got}: ${result.verdict.summary}` };
+}
+
+/** Resolves with the work, or rejects with ProbeAbortedError as soon as the signal fires (the work is left to finish unseen). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.reject(new ProbeAbortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new ProbeAbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export interface RunExpectationsOptions {
+  /** Loads a configured identity (and asks for or looks up its passphrase); called once per identity per run. */
+  loadIdentity(identity: IdentityConfig): Promise<ClientIdentity>;
+  signal?: AbortSignal;
+  /** Probes in flight at once (default 8). */
+  concurrency?: number;
+  filter?: ExpectationFilter;
+  /** Called as each run ends, in completion order (skipped runs last). */
+  onResult?(run: ExpectationRun): void;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function undefinedIdentityError(check: ExpectationCheck, config: WorkspaceConfig): ConfigRunError {
+  const defined = config.identities.map((i) => i.name);
+  const known = defined.length > 0 ? `defined: ${defined.join(', ')}` : 'none are defined';
+  return new ConfigRunError(
+    'identity_not_defined',
+    config.file,
+    `Endpoint "${check.endpoint.name}" expects an outcome for identity "${check.identityName}", which is not defined under "identities" in ${config.file} (${known}; "${noIdentityName}" means no certificate).`,
+  );
+}
+
+/** Runs every check (or the filtered ones) and returns one run per check, in check order. Never throws for a check. */
+export async function runExpectations(config: WorkspaceConfig, options: RunExpectationsOptions): Promise<ExpectationRun[]> {
+  const checks = expectationChecks(config, options.filter);
+  const { signal } = options;
+  const identities = new Map<string, Promise<ClientIdentity>>();
+  const identityFor = (check: ExpectationCheck): Promise<ClientIdentity | null> => {
+    if (check.identityName === noIdentityName) return Promise.resolve(null);
+    const identity = check.identity;
+    if (identity === null) return Promise.reject(undefinedIdentityError(check, config));
+    let loading = identities.get(identity.name);
+    if (loading === undefined) {
+      loading = options.loadIdentity(identity);
+      // Checks that share the identity see its failure; nobody may be left holding an unobserved rejection.
+      loading.catch(() => undefined);
+      identities.set(identity.name, loading);
+    }
+    return loading;
+  };
+
+  const runOne = async (check: ExpectationCheck): Promise<ExpectationRun> => {
+    const start = performance.now();
+    const elapsed = (): number => Math.round((performance.now() - start) * 1000) / 1000;
+    try {
+      const identity = await untilAborted(identityFor(check), signal);
+      const probeOptions = await probeOptionsFor(check.endpoint, identity, signal !== undefined ? { signal } : {});
+      const { result } = await probe(probeOptions);
+      const { passed, message } = evaluateExpectation(check.expected, result);
+      return { check, status: passed ? 'passed' : 'failed', passed, message, result, durationMs: elapsed() };
+    } catch (e) {
+      if (e instanceof ProbeAbortedError) return { check, status: 'skipped', passed: false, message: 'cancelled while running', durationMs: elapsed() };
+      const error = errorText(e);
+      return { check, status: 'error', passed: false, message: `could not run: ${error}`, error, durationMs: elapsed() };
+    }
+  };
+
+  const runs: Array<ExpectationRun | undefined> = new Array(checks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < checks.length && signal?.aborted !== true) {
+      const index = next++;
+      const run = await runOne(checks[index]!);
+      runs[index] = run;
+      options.onResult?.(run);
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 8, checks.length));
+  // Every probe in flight listens on the one signal: that is by design, not a leak.
+  if (signal !== undefined) setMaxListeners(concurrency * 4 + 10, signal);
+  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  return checks.map((check, index) => {
+    const run = runs[index];
+    if (run !== undefined) return run;
+    const skipped: ExpectationRun = { check, status: 'skipped', passed: false, message: 'not run: cancelled', durationMs: 0 };
+    options.onResult?.(skipped);
+    return skipped;
+  });
+}

@@ -1,0 +1,99 @@
+import type { ExpectationRun } from '../expectations/expectations';
+import { formatProbeReport } from './curl-style';
+
+// JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one <testsuite> per endpoint, one
+// <testcase> per expectation. Written by hand: the format needs elements, attributes and escaping — a
+// dozen lines — and a dependency for that would ship in the CLI and the extension.
+
+// XML 1.0 allows tab, LF, CR and these ranges; anything else (NUL, other C0 controls, lone surrogates,
+// U+FFFE/U+FFFF) makes the document unreadable, so it is dropped.
+const notXmlChar = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Escapes element text. `>` is escaped too, so `]]>` can never appear in the output. */
+export function xmlText(value: string): string {
+  return value.replace(notXmlChar, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes an attribute value; line breaks and tabs become character references so parsers keep them. */
+export function xmlAttribute(value: string): string {
+  return xmlText(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+}
+
+function attributes(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([name, value]) => ` ${name}="${xmlAttribute(String(value))}"`)
+    .join('');
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+export interface JunitOptions {
+  /** The <testsuites> name (default "mtls-probe"). */
+  suiteName?: string;
+  /** When the run started (default now). */
+  timestamp?: Date;
+}
+
+function testcase(run: ExpectationRun): string {
+  const { check } = run;
+  const head = `    <testcase${attributes({ classname: check.endpoint.name, name: `${check.identityName} → ${check.expectedText}`, time: seconds(run.durationMs) })}`;
+  const trace = run.result !== undefined ? formatProbeReport(run.result) : '';
+  switch (run.status) {
+    case 'passed':
+      return `${head}>\n      <system-out>${xmlText(trace)}</system-out>\n    </testcase>`;
+    case 'failed':
+      return `${head}>\n      <failure${attributes({ message: run.message, type: 'ExpectationMismatch' })}>${xmlText(`${run.message}\n\n${trace}`)}</failure>\n    </testcase>`;
+    case 'error':
+      return `${head}>\n      <error${attributes({ message: run.error ?? run.message, type: 'CheckNotRun' })}>${xmlText(run.message)}</error>\n    </testcase>`;
+    case 'skipped':
+      return `${head}>\n      <skipped${attributes({ message: run.message })}/>\n    </testcase>`;
+  }
+}
+
+interface Counts {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+  time: string;
+}
+
+function counts(runs: ExpectationRun[]): Counts {
+  return {
+    tests: runs.length,
+    failures: runs.filter((r) => r.status === 'failed').length,
+    errors: runs.filter((r) => r.status === 'error').length,
+    skipped: runs.filter((r) => r.status === 'skipped').length,
+    time: seconds(runs.reduce((sum, r) => sum + r.durationMs, 0)),
+  };
+}
+
+export function junitXml(runs: ExpectationRun[], options: JunitOptions = {}): string {
+  // JUnit's timestamp is ISO 8601 without a zone; the value is UTC.
+  const timestamp = (options.timestamp ?? new Date()).toISOString().slice(0, 19);
+  const byEndpoint = new Map<string, ExpectationRun[]>();
+  for (const run of runs) {
+    const name = run.check.endpoint.name;
+    const list = byEndpoint.get(name);
+    if (list === undefined) byEndpoint.set(name, [run]);
+    else list.push(run);
+  }
+  const suites = [...byEndpoint.entries()].map(([name, endpointRuns]) => {
+    const url = endpointRuns[0]!.check.endpoint.url;
+    return [
+      `  <testsuite${attributes({ name, ...counts(endpointRuns), timestamp })}>`,
+      `    <properties>\n      <property${attributes({ name: 'url', value: url })}/>\n    </properties>`,
+      ...endpointRuns.map(testcase),
+      '  </testsuite>',
+    ].join('\n');
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attributes({ name: options.suiteName ?? 'mtls-probe', ...counts(runs), timestamp })}>`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

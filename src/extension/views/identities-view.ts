@@ -1,0 +1,132 @@
+import * as vscode from 'vscode';
+import type { IdentityConfig } from '../../core/config/types';
+import type { IdentityPair } from '../../core/certs/pairs';
+import { loadCertificateTools } from '../lazy-modules';
+import type { WorkspaceConfigs } from '../workspace-configs';
+
+export type IdentitiesNode =
+  | { kind: 'identity'; identity: IdentityConfig; certificate?: CertificateFacts }
+  | { kind: 'discoveredGroup' }
+  | { kind: 'discovered'; pair: IdentityPair }
+  | { kind: 'message'; text: string; icon: string };
+
+interface CertificateFacts {
+  subject: string;
+  relative: string;
+  state: 'valid' | 'expired' | 'not-yet-valid';
+  daysLeft: number;
+  clientAuth: boolean;
+}
+
+/** Identities from the config (with expiry), and certificate + key pairs discovered in the workspace. */
+export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, vscode.Disposable {
+  readonly #changed = new vscode.EventEmitter<IdentitiesNode | undefined>();
+  readonly onDidChangeTreeData = this.#changed.event;
+  readonly #subscriptions: vscode.Disposable[];
+
+  constructor(private readonly configs: WorkspaceConfigs) {
+    this.#subscriptions = [
+      configs.onDidChange(() => this.#changed.fire(undefined)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.#changed.fire(undefined)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mtlsProbe')) this.#changed.fire(undefined);
+      }),
+    ];
+  }
+
+  async getChildren(node?: IdentitiesNode): Promise<IdentitiesNode[]> {
+    if (node === undefined) {
+      const identities = (await this.configs.all()).flatMap(({ config }) => config.identities);
+      const nodes: IdentitiesNode[] = await Promise.all(identities.map(async (identity) => ({ kind: 'identity', identity, ...(await certificateFacts(identity)) }) as const));
+      if (vscode.workspace.getConfiguration('mtlsProbe').get<boolean>('discoverIdentities', true)) nodes.push({ kind: 'discoveredGroup' });
+      return nodes;
+    }
+    if (node.kind === 'discoveredGroup') {
+      // Reading key files to pair them by public key is what Restricted Mode forbids.
+      if (!vscode.workspace.isTrusted) return [{ kind: 'message', text: 'Trust the workspace to search it for certificate + key pairs', icon: 'shield' }];
+      const tools = await loadCertificateTools();
+      const pairs: IdentityPair[] = [];
+      for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        if (folder.uri.scheme !== 'file') continue;
+        pairs.push(...(await tools.findIdentityPairs(folder.uri.fsPath)).pairs);
+      }
+      if (pairs.length === 0) return [{ kind: 'message', text: 'No certificate + private key pairs found', icon: 'info' }];
+      return pairs.map((pair) => ({ kind: 'discovered', pair }) as const);
+    }
+    return [];
+  }
+
+  getTreeItem(node: IdentitiesNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'identity': {
+        const { identity, certificate } = node;
+        const file = identity.kind === 'pfx' ? identity.pfxFile : identity.certFile;
+        const item = new vscode.TreeItem(identity.name);
+        item.resourceUri = vscode.Uri.file(file);
+        item.contextValue = 'identity';
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(file)] };
+        const where = vscode.workspace.asRelativePath(file);
+        if (certificate === undefined) {
+          item.description = where;
+          item.iconPath = new vscode.ThemeIcon('key');
+        } else {
+          item.description = `${certificate.relative} · ${where}`;
+          item.iconPath = expiryIcon(certificate);
+          item.tooltip = `${certificate.subject}\n${certificate.relative}${certificate.clientAuth ? '' : '\nNot usable as a TLS client certificate (no clientAuth)'}`;
+        }
+        return item;
+      }
+      case 'discoveredGroup': {
+        const item = new vscode.TreeItem('Discovered in workspace', vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('search');
+        item.tooltip = 'Certificates paired with private keys by public key (never by file name)';
+        return item;
+      }
+      case 'discovered': {
+        const { pair } = node;
+        const item = new vscode.TreeItem(vscode.workspace.asRelativePath(pair.cert));
+        item.resourceUri = vscode.Uri.file(pair.cert);
+        item.description = `${pair.subject} · key ${vscode.workspace.asRelativePath(pair.key)}`;
+        item.contextValue = 'identityDiscovered';
+        item.iconPath = pair.expired ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('key');
+        item.tooltip = `${pair.subject}\nvalid until ${pair.notAfter}${pair.expired ? ' (EXPIRED)' : ''}${pair.clientAuth ? '' : '\nno clientAuth extended key usage'}`;
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(pair.cert)] };
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.#subscriptions) s.dispose();
+    this.#changed.dispose();
+  }
+}
+
+function expiryIcon(facts: CertificateFacts): vscode.ThemeIcon {
+  const warnDays = vscode.workspace.getConfiguration('mtlsProbe').get<number>('expiryWarningDays', 30);
+  if (facts.state !== 'valid') return new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+  if (facts.daysLeft <= warnDays) return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  return new vscode.ThemeIcon('key');
+}
+
+/** The leaf certificate's validity, read from the certificate file (never the key; not for PFX, which is sealed). */
+async function certificateFacts(identity: IdentityConfig): Promise<{ certificate?: CertificateFacts }> {
+  if (identity.kind !== 'pem' || !vscode.workspace.isTrusted) return {};
+  try {
+    const tools = await loadCertificateTools();
+    const contents = await tools.readCryptoFile(identity.certFile);
+    const leaf = contents.certificates[0];
+    if (leaf === undefined) return {};
+    const details = tools.inspectCertificate(leaf.der);
+    const daysLeft = Math.floor((Date.parse(details.notAfter) - Date.now()) / 86_400_000);
+    return { certificate: { subject: details.subject, relative: details.validity.relative, state: details.validity.state, daysLeft, clientAuth: details.clientAuth } };
+  } catch {
+    // A missing or unreadable file is already a problem on the config file; the row shows its path.
+    return {};
+  }
+}

@@ -1,0 +1,37 @@
+import * as vscode from 'vscode';
+import { verdictLine } from '../probe-runner';
+import type { ProbeRun, RunHistory } from '../run-history';
+import { identityLabel } from './endpoints-view';
+
+/** Recent runs, newest first; a click opens the trace, the export button saves it as JSON or HTML. */
+export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Disposable {
+  readonly #changed = new vscode.EventEmitter<ProbeRun | undefined>();
+  readonly onDidChangeTreeData = this.#changed.event;
+  readonly #subscription: vscode.Disposable;
+
+  constructor(private readonly history: RunHistory) {
+    this.#subscription = history.onDidChange(() => this.#changed.fire(undefined));
+  }
+
+  getChildren(run?: ProbeRun): ProbeRun[] {
+    return run === undefined ? [...this.history.list()] : [];
+  }
+
+  getTreeItem(run: ProbeRun): vscode.TreeItem {
+    const item = new vscode.TreeItem(`${run.endpointName} · ${identityLabel(run.identityName)}`);
+    item.id = `run:${run.id}`;
+    item.description = `${verdictLine(run.result)} · ${run.startedAt.toLocaleTimeString()}`;
+    item.tooltip = run.result.verdict.summary;
+    item.contextValue = 'run';
+    item.iconPath = run.expectation
+      ? new vscode.ThemeIcon(run.expectation.passed ? 'pass' : 'error')
+      : new vscode.ThemeIcon(run.result.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
+    item.command = { command: 'mtlsProbe.showRun', title: 'Show trace', arguments: [run.id] };
+    return item;
+  }
+
+  dispose(): void {
+    this.#subscription.dispose();
+    this.#changed.dispose();
+  }
+}

@@ -11,16 +11,12 @@ import { parseCryptoText } from '../src/core/certs/crypto-file';
 import { inspectFile } from '../src/core/certs/inspect';
 import { findIdentityPairs } from '../src/core/certs/pairs';
 import { generateTestPki, type PemPair, type TestPki } from '../src/core/pki/test-pki';
+import { median } from './statistics';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
 const warmup = 20;
 const coldBundles = 5;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function certificatesOf(pki: TestPki): string[] {
   return [pki.server.certPem, pki.clients.valid.certPem, pki.clients.expired.certPem, pki.clients.untrusted.certPem, pki.rootCa.certPem, pki.otherCa.certPem];

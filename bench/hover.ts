@@ -18,17 +18,13 @@ import { inspectCertificate } from '../src/core/certs/inspect';
 import { blockAt, findCertificateBlocks } from '../src/core/certs/pem-blocks';
 import { WorkspaceCertificateIndex } from '../src/core/certs/workspace-certificates';
 import { generateTestPki, type TestPki } from '../src/core/pki/test-pki';
+import { median } from './statistics';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 5);
 const warmup = 20;
 const hoveredCertificate = 12; // the 13th
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function certificatesOf(pki: TestPki): string[] {
   return [pki.server.certPem, pki.clients.valid.certPem, pki.clients.expired.certPem, pki.clients.untrusted.certPem, pki.rootCa.certPem, pki.otherCa.certPem];

@@ -1,8 +1,12 @@
 // Runs every benchmark and prints the figures the issues ask for; results also go to bench/results/.
-// Needs nginx, haproxy, openssl, curl and GNU time (.ci/run installs them) and a built dist/ (npm run bench builds).
+// Needs nginx, haproxy, openssl, curl and GNU time (.ci/run installs them), the code-server harness
+// (scripts/install-e2e-harness.sh) and a built dist/ (npm run bench builds).
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { describeActivationBench, runActivationBench } from './activation';
 import { describeCertInspectBench, runCertInspectBench } from './cert-inspect';
+import { describeExtensionSizeBench, runExtensionSizeBench } from './extension-size';
+import { describeHoverBench, runHoverBench } from './hover';
 import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
 import { describeTraceOverhead, runTraceOverhead } from './trace-overhead';
 
@@ -13,9 +17,21 @@ async function main(): Promise<void> {
   console.log(describeMatrixBench(matrix));
   const certificates = await runCertInspectBench();
   console.log(describeCertInspectBench(certificates));
+  const hover = await runHoverBench();
+  console.log(describeHoverBench(hover));
+  const extensionSize = await runExtensionSizeBench();
+  console.log(describeExtensionSizeBench(extensionSize));
+  const activation = await runActivationBench();
+  console.log(describeActivationBench(activation));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation }, null, 2)}\n`);
 }
 
-void main();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

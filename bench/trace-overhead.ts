@@ -10,15 +10,11 @@ import { connect as tlsConnect, createSecureContext, type SecureContext } from '
 import { loadPemIdentity, type ClientIdentity } from '../src/core/identity/client-identity';
 import { probe } from '../src/core/probe/probe';
 import { makePkiFiles, startNginx } from '../test/support/peers';
+import { median } from './statistics';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 300);
 const warmup = 30;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function plainRequest(port: number, ca: string, identity: ClientIdentity, maxVersion: 'TLSv1.2' | 'TLSv1.3', secureContext?: SecureContext): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { median } from './statistics';
 
 export interface ExtensionSizeResult {
   bundles: Record<string, number>;
@@ -18,6 +19,17 @@ export interface ExtensionSizeResult {
   unsplitBaselineBytes: number;
   activationVsUnsplit: number;
   vsixBytes: number;
+  /** Median time to require each lazy bundle in a fresh Node process (they do not use the vscode module). */
+  lazyRequireMs: Record<string, number>;
+}
+
+function requireMs(file: string, runs = 7): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+    times.push(Number(execFileSync(process.execPath, ['-e', script]).toString()));
+  }
+  return median(times);
 }
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,6 +57,7 @@ export async function runExtensionSizeBench(): Promise<ExtensionSizeResult> {
       unsplitBaselineBytes: unsplitBytes,
       activationVsUnsplit: activation / unsplitBytes,
       vsixBytes: (await stat(vsix)).size,
+      lazyRequireMs: Object.fromEntries(Object.keys(bundles).filter((f) => f !== 'extension.js').map((f) => [f, requireMs(join(dist, f))])),
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -58,6 +71,7 @@ export function describeExtensionSizeBench(r: ExtensionSizeResult): string {
     `Extension bundles (minified): ${Object.entries(r.bundles).map(([f, n]) => `${f} ${kb(n)}`).join(', ')}`,
     `  activation bundle ${kb(r.activationBundleBytes)} vs ${kb(r.unsplitBaselineBytes)} unsplit = ${r.activationVsUnsplit.toFixed(2)} (target ≤ 500 KB)`,
     `  first probe loads ${kb(r.probePathBytes)}, first hover ${kb(r.hoverPathBytes)}, all shipped JS ${kb(r.totalShippedJsBytes)}`,
+    `  lazy bundles, require() in a fresh process: ${Object.entries(r.lazyRequireMs).map(([f, ms]) => `${f} ${ms.toFixed(1)} ms`).join(', ')}`,
     `VSIX ${kb(r.vsixBytes)} (target ≤ 3 MB)`,
   ].join('\n');
 }

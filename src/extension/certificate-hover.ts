@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { certificateFileExtensions } from '../core/certs/certificate-files';
 import { blockAt } from '../core/certs/pem-blocks';
 import type { WorkspaceCertificateIndex } from '../core/certs/workspace-certificates';
 import { loadCertificateTools } from './lazy-modules';
@@ -37,7 +38,8 @@ export class WorkspaceCertificates implements vscode.Disposable {
     const tools = await loadCertificateTools();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     this.#index = await tools.WorkspaceCertificateIndex.build(folders);
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{pem,crt,cer,der,key,p12,pfx}');
+    // The same extensions the index reads (files without one are picked up by the next full build).
+    const watcher = vscode.workspace.createFileSystemWatcher(`**/*.{${certificateFileExtensions.map((e) => e.slice(1)).join(',')}}`);
     this.#subscriptions.push(
       watcher,
       watcher.onDidChange((uri) => void this.#index?.update(uri.fsPath)),

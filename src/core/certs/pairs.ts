@@ -1,5 +1,4 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { findCertificateFiles, mapLimited, maxCertificateFileBytes, readConcurrency } from './certificate-files';
 import { CryptoFileError, parsedCertificate, publicKeySha256, readCryptoFile, type CryptoFileContents } from './crypto-file';
 import { inspectCertificate, type CertificateDetails } from './inspect';
 
@@ -39,93 +38,6 @@ export interface IdentityPairOptions {
   now?: Date;
 }
 
-const maxFileBytes = 1024 * 1024;
-const cryptoExtensions = new Set(['.pem', '.crt', '.cer', '.cert', '.der', '.key', '.p12', '.pfx', '.p7b', '.p7c', '.p8', '.pk8', '.csr', '.req', '.crl', '.ca-bundle']);
-const ignoredDirectories = new Set(['node_modules', '.git']);
-const readConcurrency = 16;
-
-interface Candidate {
-  path: string;
-  /** A file without an extension is read in case it holds PEM (tls.crt-style mounts have one, but "cert" alone happens). */
-  speculative: boolean;
-}
-
-async function collectCandidates(dir: string, maxDepth: number, maxFiles: number, result: IdentityPairSearch): Promise<Candidate[]> {
-  const candidates: Candidate[] = [];
-  const visited = new Set<string>();
-  let limitReported = false;
-  const walk = async (path: string, depth: number): Promise<void> => {
-    let real: string;
-    try {
-      real = await realpath(path);
-    } catch {
-      result.skipped.push({ file: path, reason: 'could not be resolved (a broken link?)' });
-      return;
-    }
-    if (visited.has(real)) {
-      result.skipped.push({ file: path, reason: `already searched (a symbolic link back to ${real})` });
-      return;
-    }
-    visited.add(real);
-    let entries;
-    try {
-      entries = await readdir(path, { withFileTypes: true });
-    } catch (e) {
-      result.skipped.push({ file: path, reason: `folder not readable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = join(path, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        try {
-          const target = await stat(full);
-          isDirectory = target.isDirectory();
-          isFile = target.isFile();
-        } catch {
-          result.skipped.push({ file: full, reason: 'broken symbolic link' });
-          continue;
-        }
-      }
-      if (isDirectory) {
-        if (ignoredDirectories.has(entry.name)) continue;
-        if (depth >= maxDepth) {
-          result.skipped.push({ file: full, reason: `deeper than ${maxDepth} folder levels (raise maxDepth to search it)` });
-          continue;
-        }
-        await walk(full, depth + 1);
-      } else if (isFile) {
-        const extension = extname(entry.name).toLowerCase();
-        const known = cryptoExtensions.has(extension);
-        if (!known && extension !== '') continue;
-        if (candidates.length >= maxFiles) {
-          if (!limitReported) result.warnings.push(`Stopped after ${maxFiles} files: the folder has more; search a narrower folder or raise maxFiles.`);
-          limitReported = true;
-          return;
-        }
-        candidates.push({ path: full, speculative: !known });
-      }
-    }
-  };
-  await walk(dir, 0);
-  return candidates;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 function unusableReason(details: CertificateDetails): string {
   if (details.extendedKeyUsage.length > 0 && !details.extendedKeyUsage.includes('clientAuth')) {
     return `its extended key usage (${details.extendedKeyUsage.join(', ')}) lacks clientAuth`;
@@ -140,10 +52,13 @@ function unusableReason(details: CertificateDetails): string {
 export async function findIdentityPairs(dir: string, options: IdentityPairOptions = {}): Promise<IdentityPairSearch> {
   const result: IdentityPairSearch = { pairs: [], unmatchedKeys: [], unmatchedCertificates: [], encryptedKeysNotChecked: [], warnings: [], skipped: [] };
   const now = options.now ?? new Date();
-  const candidates = await collectCandidates(dir, options.maxDepth ?? 8, options.maxFiles ?? 5000, result);
+  const search = await findCertificateFiles(dir, { ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}), ...(options.maxFiles !== undefined ? { maxFiles: options.maxFiles } : {}) });
+  result.skipped.push(...search.skipped);
+  if (search.stoppedAt !== undefined) result.warnings.push(`Stopped after ${search.stoppedAt} files: the folder has more; search a narrower folder or raise maxFiles.`);
+  const candidates = search.files;
   const contents = await mapLimited(candidates, readConcurrency, async (candidate): Promise<CryptoFileContents | null> => {
     try {
-      return await readCryptoFile(candidate.path, { maxBytes: maxFileBytes, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
+      return await readCryptoFile(candidate.path, { maxBytes: maxCertificateFileBytes, ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}) });
     } catch (e) {
       if (!(e instanceof CryptoFileError)) throw e;
       if (e.code === 'file_too_large') {

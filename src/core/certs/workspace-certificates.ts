@@ -1,5 +1,5 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { extname, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
+import { certificateFileExtensions, findCertificateFiles, ignoredDirectories, isCertificateFileName, mapLimited, maxCertificateFileBytes, readConcurrency } from './certificate-files';
 import { parsedCertificate, publicKeySha256, readCryptoFile } from './crypto-file';
 import { inspectCertificate } from './inspect';
 import { BoundedCache } from '../bounded-cache';
@@ -18,11 +18,7 @@ export interface WorkspaceCertificateIndexOptions {
 }
 
 /** The extensions findIdentityPairs reads; files without an extension are read too, in case they hold PEM. */
-export const workspaceCertificateExtensions: readonly string[] = ['.pem', '.crt', '.cer', '.cert', '.der', '.key', '.p12', '.pfx', '.p7b', '.p7c', '.p8', '.pk8', '.csr', '.req', '.crl', '.ca-bundle'];
-const extensions = new Set(workspaceCertificateExtensions);
-const ignoredDirectories = new Set(['node_modules', '.git']);
-const maxFileBytes = 1024 * 1024;
-const readConcurrency = 16;
+export const workspaceCertificateExtensions: readonly string[] = certificateFileExtensions;
 
 interface IndexedCertificate {
   file: string;
@@ -40,10 +36,7 @@ interface IndexedFile {
 }
 
 /** A file name the index reads: a certificate/key extension, or none at all (the file watcher's filter). */
-export function isWorkspaceCertificateFile(file: string): boolean {
-  const extension = extname(file).toLowerCase();
-  return extension === '' || extensions.has(extension);
-}
+export const isWorkspaceCertificateFile = isCertificateFileName;
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   const set = map.get(key);
@@ -65,7 +58,7 @@ function byName(a: string, b: string): number {
 async function readIndexedFile(file: string): Promise<IndexedFile | null> {
   let contents;
   try {
-    contents = await readCryptoFile(file, { maxBytes: maxFileBytes });
+    contents = await readCryptoFile(file, { maxBytes: maxCertificateFileBytes });
   } catch {
     // Unreadable, too large, not a certificate or key file, or a PKCS#12 that needs a passphrase: nothing to index.
     return null;
@@ -91,54 +84,6 @@ async function readIndexedFile(file: string): Promise<IndexedFile | null> {
   return certificates.length === 0 && keys.length === 0 ? null : { certificates, keys };
 }
 
-async function mapLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-async function collectFiles(folder: string, options: WorkspaceCertificateIndexOptions): Promise<string[]> {
-  const maxDepth = options.maxDepth ?? 8;
-  const maxFiles = options.maxFiles ?? 5000;
-  const files: string[] = [];
-  const visited = new Set<string>();
-  const walk = async (path: string, depth: number): Promise<void> => {
-    options.signal?.throwIfAborted();
-    let real: string;
-    let entries;
-    try {
-      real = await realpath(path);
-      // A symbolic link back up the tree is searched once.
-      if (visited.has(real)) return;
-      visited.add(real);
-      entries = await readdir(path, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => byName(a.name, b.name));
-    for (const entry of entries) {
-      if (files.length >= maxFiles) return;
-      const full = resolve(path, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        try {
-          const target = await stat(full);
-          isDirectory = target.isDirectory();
-          isFile = target.isFile();
-        } catch {
-          continue;
-        }
-      }
-      if (isDirectory && !ignoredDirectories.has(entry.name) && depth < maxDepth) await walk(full, depth + 1);
-      else if (isFile && isWorkspaceCertificateFile(entry.name)) files.push(full);
-    }
-  };
-  await walk(resolve(folder), 0);
-  return files;
-}
 
 /**
  * The certificates and private keys of one or more folders, indexed by subject and by public key. Built once
@@ -163,7 +108,10 @@ export class WorkspaceCertificateIndex {
   static async build(folders: string[], options: WorkspaceCertificateIndexOptions = {}): Promise<WorkspaceCertificateIndex> {
     const index = new WorkspaceCertificateIndex(folders);
     const files = new Set<string>();
-    for (const folder of index.#folders) for (const file of await collectFiles(folder, options)) files.add(file);
+    for (const folder of index.#folders) {
+      const search = await findCertificateFiles(folder, options);
+      for (const file of search.files) files.add(file.path);
+    }
     await mapLimited([...files], readConcurrency, async (file) => {
       options.signal?.throwIfAborted();
       const entry = await readIndexedFile(file);

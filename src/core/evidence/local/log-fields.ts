@@ -1,0 +1,94 @@
+// Shared pieces of the space-separated ALB log formats: fields split on single spaces, a field that starts
+// with a double quote runs to the closing quote (spaces inside kept, \" and \\ unescaped), `-` means absent.
+
+/** The fields of a line, or null when a quoted field is never closed (a truncated line). */
+export function splitLogFields(line: string): string[] | null {
+  const fields: string[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    if (c === 0x22) {
+      let value = '';
+      let j = i + 1;
+      let closed = false;
+      while (j < n) {
+        const d = line.charCodeAt(j);
+        if (d === 0x5c && j + 1 < n) {
+          value += line[j + 1];
+          j += 2;
+        } else if (d === 0x22) {
+          closed = true;
+          j++;
+          break;
+        } else {
+          value += line[j];
+          j++;
+        }
+      }
+      if (!closed) return null;
+      fields.push(value);
+      i = j;
+    } else {
+      let j = i;
+      while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
+      fields.push(line.slice(i, j));
+      i = j;
+    }
+  }
+  return fields;
+}
+
+/** `-` (and the empty string) as null. */
+export function present(value: string | undefined): string | null {
+  return value === undefined || value === '-' || value === '' ? null : value;
+}
+
+/** A number, null for `-`; undefined when the field is there but not a number (the caller rejects the line). */
+export function numberField(value: string | undefined): number | null | undefined {
+  const v = present(value);
+  if (v === null) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+
+/** An ISO 8601 UTC timestamp as ALB writes it, or null. */
+export function isoTime(value: string | undefined): string | null {
+  if (value === undefined || !isoTimestamp.test(value)) return null;
+  return Number.isNaN(Date.parse(value)) ? null : value;
+}
+
+/** Splits `ip:port` (IPv4, or IPv6 with or without brackets: the port is after the last colon). */
+export function splitAddress(value: string | undefined): { ip: string; port: number } | null {
+  const v = present(value);
+  if (v === null) return null;
+  const colon = v.lastIndexOf(':');
+  if (colon <= 0) return null;
+  const port = Number(v.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return null;
+  let ip = v.slice(0, colon);
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  return looksLikeIp(ip) ? { ip, port } : null;
+}
+
+export function looksLikeIp(value: string): boolean {
+  return /^(?:\d{1,3}\.){3}\d{1,3}$/.test(value) || (value.includes(':') && /^[0-9a-fA-F:.]+$/.test(value));
+}
+
+/** The Root part of an X-Amzn-Trace-Id value (`1-5759e988-bd862e3fe1be46a994272793`), or the value itself when it has none. */
+export function traceRoot(value: string): string {
+  const root = /(?:^|;)\s*Root=([^;\s]+)/.exec(value);
+  return (root?.[1] ?? value).trim();
+}
+
+/** A certificate serial in ALB's form: uppercase hex without separators or leading zeros. */
+export function normaliseSerial(value: string): string {
+  const hex = value.replace(/[:\s]/g, '').toUpperCase().replace(/^0+(?=.)/, '');
+  return hex;
+}

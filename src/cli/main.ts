@@ -25,6 +25,8 @@ Usage:
                                         check a CA bundle against AWS ALB's trust-store rules
   mtls-probe pki generate DIR [--key rsa2048|p256] [--force] [--json]
                                         a test PKI with one client identity per rejection case
+  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH...
+                                        find one probe's records in ALB connection/access logs, AWS WAF and ModSecurity logs
   mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
                                         run the expectations in .vscode/mtls-probe.json; exit 1 when one fails
                                         (passphrases from MTLS_PROBE_PASSPHRASE_<IDENTITY>; see mtls-probe test --help)
@@ -59,6 +61,11 @@ Output:
   --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
   --no-timestamps        human output without the time column
 
+Evidence (probe):
+  --evidence PATH        after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
+                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz) and confirm the verdict with them
+  --correlation-id ID    send this X-Amzn-Trace-Id (Root=1-<8 hex>-<24 hex>) instead of a fresh one
+
 Matrix:
   --identity SPEC        none | [LABEL=]CERT,KEY | [LABEL=]FILE.p12 (repeatable; --pass-env applies to all)
   --repeat N             probe each endpoint × identity pair N times (default 1)
@@ -90,6 +97,8 @@ const options = {
   json: { type: 'boolean' },
   keylog: { type: 'string' },
   'no-timestamps': { type: 'boolean' },
+  evidence: { type: 'string', multiple: true },
+  'correlation-id': { type: 'string' },
   demo: { type: 'boolean' },
   identity: { type: 'string', multiple: true },
   repeat: { type: 'string' },
@@ -230,12 +239,32 @@ async function appendKeyLog(file: string | undefined, keyLog: string): Promise<v
 }
 
 async function runProbe(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
+  if (values.demo && (values.evidence !== undefined || values['correlation-id'] !== undefined)) throw new UsageError('--evidence and --correlation-id go with probe URL, not --demo.');
   if (values.demo) return runDemo(values, signal);
   if (positionals.length !== 1) throw new UsageError('probe takes one URL (or --demo). See mtls-probe --help.');
+  const correlationId = values['correlation-id'];
+  if (correlationId !== undefined && !/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/i.test(correlationId)) {
+    throw new UsageError(`--correlation-id takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${correlationId}".`);
+  }
+  // The log readers load only when asked for: a plain probe starts as fast as before.
+  const evidence = values.evidence !== undefined ? await import('./commands/evidence') : undefined;
+  if (evidence !== undefined && values.evidence !== undefined) {
+    try {
+      await evidence.checkEvidencePaths(values.evidence);
+    } catch (e) {
+      throw e instanceof evidence.EvidenceInputError ? new UsageError(e.message) : e;
+    }
+  }
   const identity = await loadIdentityFromFlags(values);
   const ca = await readCa(values.cacert);
-  const { result, keyLog } = await probe({ ...probeOptionsFrom(values, positionals[0]!, ca), identity, signal });
+  const { result, keyLog } = await probe({ ...probeOptionsFrom(values, positionals[0]!, ca), identity, signal, ...(correlationId !== undefined ? { correlationId } : {}) });
   await appendKeyLog(values.keylog, keyLog);
+  if (evidence !== undefined && values.evidence !== undefined) {
+    const found = await evidence.collectProbeEvidence(result, values.evidence, signal);
+    if (values.json) print(JSON.stringify(evidence.probeResultWithEvidence(result, found)));
+    else print(evidence.formatProbeReportWithEvidence(result, found, { timestamps: !values['no-timestamps'] }));
+    return 0;
+  }
   if (values.json) print(JSON.stringify(result));
   else printResult(result, values);
   return 0;
@@ -326,6 +355,7 @@ const toolkitCommands: Record<string, () => Promise<(args: string[], io: Command
   truststore: async () => (await import('./commands/truststore')).runTrustStoreCommand,
   pki: async () => (await import('./commands/pki')).runPkiCommand,
   test: async () => (await import('./commands/test')).runTestCommand,
+  evidence: async () => (await import('./commands/evidence')).runEvidenceCommand,
 };
 
 const stdio: CommandIo = {
@@ -363,7 +393,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'matrix':
         return await runMatrixCommand(rest, values, controller.signal);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, cert, truststore, pki. See mtls-probe --help.`);
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, evidence, cert, truststore, pki. See mtls-probe --help.`);
     }
   } catch (e) {
     if (e instanceof ProbeAbortedError) {

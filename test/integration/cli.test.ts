@@ -1,7 +1,6 @@
 // The built CLI (dist/cli.js, as users run it): exit codes, one JSON object, clear errors, no stack traces.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,25 +8,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
+import { builtCli, runBuiltCli } from '../support/built-cli';
 
-const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = builtCli;
+const run = runBuiltCli;
 
 let env: TestPkiFiles;
 let target: AlbLikeTarget;

@@ -1,0 +1,361 @@
+import type { ProbeResult, Verdict } from '../probe/types';
+import type { CorrelationKeys, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
+
+// Ties server-side records to one probe and lets them upgrade the probe's verdict. The probe alone can only
+// say what it saw on the wire ("reset after the client certificate", "HTTP 403"); a record from the ALB,
+// the WAF or ModSecurity that belongs to the same connection or request says why, and makes the verdict
+// "confirmed". Records that disagree with the probe never override it: they become a hint.
+
+/** A certificate serial in ALB's form: uppercase hex, no separators, no DER sign-padding `00` bytes. */
+export function albSerial(serial: string): string {
+  // Node prints the serial byte by byte (so a leading 0 nibble stays, "0A1B"); DER adds a 00 byte in front of
+  // serials whose high bit is set, which the number itself does not have.
+  return serial.replace(/[^0-9a-fA-F]/g, '').toUpperCase().replace(/^(00)+(?=.)/, '');
+}
+
+/** Compares serials whatever their zero padding: logs and tools disagree on leading zeros. */
+function sameSerial(a: string, b: string): boolean {
+  const bare = (s: string): string => albSerial(s).replace(/^0+(?=.)/, '');
+  return bare(a) === bare(b);
+}
+
+/** `1-5759e988-bd862e3fe1be46a994272793` out of any X-Amzn-Trace-Id form (Root=…, Self=…;Root=…, bare). */
+function traceRootOf(value: string): string | null {
+  const id = /Root=(1-[0-9a-f]{8}-[0-9a-f]{24})/i.exec(value)?.[1] ?? /1-[0-9a-f]{8}-[0-9a-f]{24}/i.exec(value)?.[0];
+  return id?.toLowerCase() ?? null;
+}
+
+export function correlationKeysFor(result: ProbeResult): CorrelationKeys {
+  const keys: CorrelationKeys = { traceId: result.correlationId };
+  if (result.client.address !== null) keys.clientIp = result.client.address;
+  if (result.client.port !== null) keys.clientPort = result.client.port;
+  if (result.identity !== null) keys.clientCertSerial = albSerial(result.identity.serialNumber);
+  return keys;
+}
+
+export interface EvidenceSlack {
+  beforeMs: number;
+  afterMs: number;
+}
+
+/**
+ * Defaults: ALB log timestamps are the connection's or request's own time, but clocks drift and some records
+ * (WAF, ModSecurity) are stamped when written; a probe that ends late (timeouts) still falls inside.
+ */
+export const defaultEvidenceSlack: EvidenceSlack = { beforeMs: 2 * 60_000, afterMs: 5 * 60_000 };
+
+export function evidenceWindow(result: ProbeResult, slack: Partial<EvidenceSlack> = {}): TimeWindow {
+  const { beforeMs, afterMs } = { ...defaultEvidenceSlack, ...slack };
+  const start = Date.parse(result.startedAt);
+  const end = start + Math.max(0, result.timings.total);
+  return { from: new Date(start - beforeMs), to: new Date(end + afterMs) };
+}
+
+// ---- reading records -------------------------------------------------------------------------------------
+
+/** A field by its documented name: flat (`httpRequest.requestId` as one key) or nested. */
+function field(record: Record<string, unknown>, path: string): unknown {
+  if (path in record) return record[path];
+  let value: unknown = record;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function text(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const v = value.trim().replace(/^"(.*)"$/, '$1');
+    return v === '' || v === '-' ? null : v;
+  }
+  return typeof value === 'number' ? String(value) : null;
+}
+
+function num(value: unknown): number | null {
+  const t = text(value);
+  const n = t === null ? NaN : Number(t);
+  return Number.isFinite(n) ? n : null;
+}
+
+function list(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  const t = text(value);
+  return t === null ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A request header from a WAF record (`[{name, value}]`) or a ModSecurity record (`{Name: value}`). */
+function header(headers: unknown, name: string): string | null {
+  if (Array.isArray(headers)) {
+    const h = headers.find((x) => typeof x === 'object' && x !== null && String((x as { name?: unknown }).name).toLowerCase() === name);
+    return h ? text((h as { value?: unknown }).value) : null;
+  }
+  if (headers !== null && typeof headers === 'object') {
+    const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === name);
+    return entry ? text(entry[1]) : null;
+  }
+  return null;
+}
+
+/** The trace id a record carries, per format. */
+const recordTraceId: Record<EvidenceKind, (r: Record<string, unknown>) => string | null> = {
+  'alb-connection-log': () => null,
+  'alb-access-log': (r) => text(field(r, 'trace_id')),
+  'waf-log': (r) => text(field(r, 'httpRequest.requestId')) ?? header(field(r, 'httpRequest.headers'), 'x-amzn-trace-id'),
+  'modsecurity-audit-log': (r) => header(field(r, 'transaction.request.headers'), 'x-amzn-trace-id'),
+};
+
+/** Matches that single out one connection or request; time, address or serial alone do not. */
+const identifyingKeys = new Set<string>(['traceId', 'connTraceId', 'clientPort']);
+
+interface ProbeLink {
+  keys: CorrelationKeys;
+  traceRoot: string | null;
+  /** ALB conn_trace_ids of this probe's connection, learnt from its connection-log record. */
+  connTraceIds: Set<string>;
+}
+
+/** True when the record is this probe's own connection or request, not merely one from the same minutes. */
+function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
+  const r = event.record;
+  const serial = text(field(r, 'leaf_client_cert_serial_number'));
+  // A connection made with another certificate (or with one, when the probe sent none) is someone else's.
+  if (serial !== null && (link.keys.clientCertSerial === undefined || !sameSerial(serial, link.keys.clientCertSerial))) return false;
+  if (event.matchedBy.some((m) => identifyingKeys.has(m.key))) return true;
+  const traceId = recordTraceId[event.kind](r);
+  if (traceId !== null && link.traceRoot !== null && traceRootOf(traceId) === link.traceRoot) return true;
+  const connTraceId = text(field(r, 'conn_trace_id'));
+  if (connTraceId !== null && link.connTraceIds.has(connTraceId)) return true;
+  const port = num(field(r, 'client_port')) ?? num(field(r, 'transaction.client_port'));
+  return event.kind !== 'waf-log' && port !== null && port === link.keys.clientPort;
+}
+
+// ---- what each record says -------------------------------------------------------------------------------
+
+type Finding =
+  | { says: 'certificate-rejected'; event: EvidenceEvent; status: string; code: string }
+  | { says: 'certificate-accepted'; event: EvidenceEvent }
+  | { says: 'waf-blocked'; event: EvidenceEvent; source: 'aws-waf' | 'alb-access-log' | 'modsecurity'; status: number; action: string; rule: string | null }
+  | { says: 'waf-allowed'; event: EvidenceEvent; source: 'aws-waf' | 'modsecurity'; action: string; rule: string | null }
+  | { says: 'front-answered'; event: EvidenceEvent; status: number; targetStatus: number | null; actions: string[] };
+
+/** AWS WAF terminating actions that stop a request, with the status ALB sends unless the rule sets its own. */
+const wafStoppingActions: Record<string, number> = { BLOCK: 403, CAPTCHA: 405, CHALLENGE: 202 };
+
+const findingReaders: Record<EvidenceKind, (event: EvidenceEvent) => Finding | null> = {
+  'alb-connection-log': (event) => {
+    const status = text(field(event.record, 'tls_verify_status'));
+    if (status === 'Success') return { says: 'certificate-accepted', event };
+    const code = status?.startsWith('Failed:') ? status.slice('Failed:'.length) : null;
+    return status !== null && code ? { says: 'certificate-rejected', event, status, code } : null;
+  },
+  'alb-access-log': (event) => {
+    const r = event.record;
+    const actions = list(field(r, 'actions_executed'));
+    const status = num(field(r, 'elb_status_code'));
+    if (status === null) return null;
+    if (actions[actions.length - 1] === 'waf') return { says: 'waf-blocked', event, source: 'alb-access-log', status, action: 'BLOCK', rule: null };
+    return { says: 'front-answered', event, status, targetStatus: num(field(r, 'target_status_code')), actions };
+  },
+  'waf-log': (event) => {
+    const r = event.record;
+    const action = text(field(r, 'action'))?.toUpperCase() ?? null;
+    const rule = text(field(r, 'terminatingRuleId'));
+    if (action === null) return null;
+    const stopStatus = wafStoppingActions[action];
+    if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, 'responseCodeSent')) ?? stopStatus, action, rule };
+    return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
+  },
+  'modsecurity-audit-log': (event) => {
+    const r = event.record;
+    const status = num(field(r, 'transaction.response.http_code'));
+    const messages = field(r, 'transaction.messages');
+    const ruleIds = Array.isArray(messages) ? messages.map((m) => text(field((m ?? {}) as Record<string, unknown>, 'details.ruleId'))).filter((id): id is string => id !== null) : [];
+    const rule = ruleIds.length > 0 ? [...new Set(ruleIds)].join(', ') : null;
+    if (status === 403) return { says: 'waf-blocked', event, source: 'modsecurity', status, action: 'deny', rule };
+    return status !== null ? { says: 'waf-allowed', event, source: 'modsecurity', action: `HTTP ${status}`, rule } : null;
+  },
+};
+
+// ---- the probe's own outcome, and which findings agree with it -------------------------------------------
+
+type Outcome = { kind: 'no-connection' } | { kind: 'handshake-failed' } | { kind: 'handshake-completed' } | { kind: 'response'; status: number };
+
+function outcomeOf(result: ProbeResult): Outcome {
+  if (result.http !== null) return { kind: 'response', status: result.http.status };
+  const stoppedAt = result.verdict.stoppedAt;
+  if (stoppedAt === 'dns' || stoppedAt === 'tcp') return { kind: 'no-connection' };
+  return stoppedAt === null ? { kind: 'handshake-completed' } : { kind: 'handshake-failed' };
+}
+
+function outcomeWords(result: ProbeResult, outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'response':
+      return `got HTTP ${outcome.status}`;
+    case 'no-connection':
+      return `never connected (${result.verdict.reason})`;
+    case 'handshake-completed':
+      return 'completed the TLS handshake';
+    case 'handshake-failed':
+      return `saw the connection stop at ${result.verdict.stoppedAt} (${result.verdict.reason}) before any HTTP response`;
+  }
+}
+
+function whereFrom(f: Finding): string {
+  const r = f.event.record;
+  switch (f.event.kind) {
+    case 'alb-connection-log':
+      return `ALB's connection log says tls_verify_status=${text(field(r, 'tls_verify_status'))} for ${text(field(r, 'client_ip')) ?? '?'}:${text(field(r, 'client_port')) ?? '?'}`;
+    case 'alb-access-log':
+      return `ALB's access log shows actions_executed=${list(field(r, 'actions_executed')).join(',') || '-'} and elb_status_code ${text(field(r, 'elb_status_code')) ?? '-'}`;
+    case 'waf-log':
+      return `AWS WAF logged action ${text(field(r, 'action'))} (rule ${text(field(r, 'terminatingRuleId')) ?? '-'})`;
+    case 'modsecurity-audit-log':
+      return `ModSecurity's audit log records HTTP ${text(field(r, 'transaction.response.http_code')) ?? '?'}`;
+  }
+}
+
+/** Whether a finding fits what the probe saw: the table the whole upgrade rests on. */
+const agreesWithProbe: Record<Finding['says'], (f: Finding, outcome: Outcome) => boolean> = {
+  'certificate-rejected': (_f, o) => o.kind === 'handshake-failed',
+  'certificate-accepted': (_f, o) => o.kind === 'response' || o.kind === 'handshake-completed',
+  'waf-blocked': (f, o) => o.kind === 'response' && f.says === 'waf-blocked' && o.status === f.status,
+  'waf-allowed': (_f, o) => o.kind === 'response',
+  'front-answered': (f, o) => o.kind === 'response' && f.says === 'front-answered' && o.status === f.status,
+};
+
+// ---- the verdicts evidence leads to ----------------------------------------------------------------------
+
+/** What ALB's tls_verify_status codes mean, where the name alone leaves room for doubt. */
+const albFailureMeanings: Record<string, string> = {
+  ClientCertUntrusted: 'the certificate does not chain to a CA in the trust store',
+  ClientCertExpired: 'the certificate has expired',
+  ClientCertNotYetValid: 'the certificate is not valid yet',
+  ClientCertCrlHit: "the certificate is revoked by a CRL in the trust store",
+  ClientCertCrlProcessingError: "the trust store's CRL could not be processed",
+  ClientCertMaxChainDepthExceeded: 'the chain is deeper than the trust store allows',
+  ClientCertMaxSizeExceeded: 'the certificate chain is larger than ALB accepts',
+  ClientCertPurposeInvalid: 'the certificate is not for client authentication (Extended Key Usage)',
+  ClientCertTypeUnsupported: "the certificate's key or signature type is not supported",
+  ClientCertInvalid: 'the certificate could not be parsed',
+};
+
+function snakeCase(code: string): string {
+  return code.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+const wafFindingOrder = { 'aws-waf': 0, modsecurity: 1, 'alb-access-log': 2 } as const;
+
+function certificateRejected(result: ProbeResult, f: Extract<Finding, { says: 'certificate-rejected' }>, all: Finding[]): Pick<Verdict, 'stoppedAt' | 'reason' | 'summary'> {
+  const meaning = albFailureMeanings[f.code];
+  const connTraceId = text(field(f.event.record, 'conn_trace_id'));
+  const probeSawRefusal = result.verdict.stoppedAt === 'mtls' && /^(reset|closed|alert)_/.test(result.verdict.reason);
+  const wafRecord = all.some((x) => x.event.kind === 'waf-log' || x.event.kind === 'modsecurity-audit-log' || x.event.kind === 'alb-access-log');
+  return {
+    stoppedAt: 'mtls',
+    reason: `alb_${snakeCase(f.code)}`,
+    summary:
+      `The ALB rejected the client certificate during the TLS handshake: ${whereFrom(f)}${connTraceId ? ` (${connTraceId})` : ''}${meaning ? `, i.e. ${meaning}` : ''}.` +
+      (probeSawRefusal && !wafRecord ? ' The request never reached the WAF.' : ''),
+  };
+}
+
+function wafBlocked(blocks: Array<Extract<Finding, { says: 'waf-blocked' }>>): Pick<Verdict, 'stoppedAt' | 'reason' | 'summary'> {
+  const sorted = [...blocks].sort((a, b) => wafFindingOrder[a.source] - wafFindingOrder[b.source]);
+  const main = sorted[0]!;
+  const who = main.source === 'modsecurity' ? 'ModSecurity' : 'AWS WAF';
+  const rule = sorted.find((b) => b.rule !== null)?.rule;
+  return {
+    stoppedAt: 'waf',
+    reason: main.source === 'modsecurity' ? 'modsecurity_block' : `aws_waf_${main.action.toLowerCase()}`,
+    summary: `${who} ${main.action === 'BLOCK' || main.action === 'deny' ? 'blocked' : `answered with ${main.action}`} the request${rule ? ` (rule ${rule})` : ''}: ${sorted.map(whereFrom).join('; ')}.`,
+  };
+}
+
+/** A fresh verdict: the probe's, with evidence, confidence and hint replaced. */
+function withEvidence(base: Verdict, patch: Partial<Verdict>, used: Finding[]): Verdict {
+  const verdict: Verdict = { ...base, ...patch, evidence: used.map((f) => f.event) };
+  if (verdict.hint === undefined) delete verdict.hint;
+  return verdict;
+}
+
+/**
+ * The probe's verdict in the light of server-side records: confirmed or made more precise when they agree
+ * with what the probe saw, unchanged (with a hint naming the contradiction) when they do not.
+ * Never mutates its arguments.
+ */
+export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Verdict {
+  const keys = correlationKeysFor(result);
+  const traceRoot = keys.traceId !== undefined ? traceRootOf(keys.traceId) : null;
+  const link: ProbeLink = { keys, traceRoot, connTraceIds: new Set() };
+  // The connection log first: its conn_trace_id then ties this probe's access-log line to it.
+  const ordered = [...events].sort((a, b) => Number(b.kind === 'alb-connection-log') - Number(a.kind === 'alb-connection-log'));
+  const mine: EvidenceEvent[] = [];
+  for (const event of ordered) {
+    if (!belongsToProbe(event, link)) continue;
+    mine.push(event);
+    const connTraceId = event.kind === 'alb-connection-log' ? text(field(event.record, 'conn_trace_id')) : null;
+    if (connTraceId !== null) link.connTraceIds.add(connTraceId);
+  }
+  const findings = mine.map((e) => findingReaders[e.kind](e)).filter((f): f is Finding => f !== null);
+  const base = result.verdict;
+  if (findings.length === 0) return withEvidence(base, { confidence: 'probe' }, []);
+
+  const outcome = outcomeOf(result);
+  const agreeing = findings.filter((f) => agreesWithProbe[f.says](f, outcome));
+  const contradicting = findings.filter((f) => !agreesWithProbe[f.says](f, outcome));
+  if (contradicting.length > 0) {
+    const said = contradicting.map(whereFrom).join('; ');
+    const hint = `Server-side evidence contradicts the probe: ${said}, but the probe ${outcomeWords(result, outcome)}. The record may belong to another connection (NAT, a reused port) or a clock is off.`;
+    return withEvidence(base, { confidence: 'probe', hint: base.hint ? `${hint} ${base.hint}` : hint }, agreeing);
+  }
+
+  const rejected = findings.find((f): f is Extract<Finding, { says: 'certificate-rejected' }> => f.says === 'certificate-rejected');
+  if (rejected !== undefined) return withEvidence(base, { ...certificateRejected(result, rejected, findings), confidence: 'confirmed', hint: undefined }, findings);
+
+  const blocks = findings.filter((f): f is Extract<Finding, { says: 'waf-blocked' }> => f.says === 'waf-blocked');
+  if (blocks.length > 0) return withEvidence(base, { ...wafBlocked(blocks), confidence: 'confirmed', hint: undefined }, findings);
+
+  const answered = findings.find((f) => f.says === 'front-answered');
+  const allowed = findings.find((f): f is Extract<Finding, { says: 'waf-allowed' }> => f.says === 'waf-allowed');
+  // The probe's 403 hint ("possibly a WAF block") is settled once the WAF is known to have let the request through.
+  const passedWaf = allowed !== undefined || (answered?.says === 'front-answered' && answered.actions.includes('waf'));
+  const hint = passedWaf && outcome.kind === 'response' && outcome.status === 403 ? 'The WAF let this request through: the 403 came from behind it (the target or a listener rule).' : base.hint;
+  if (answered !== undefined) {
+    const agreement = findings.map(whereFrom).join('; ');
+    return withEvidence(base, { summary: `${base.summary} Server-side logs agree: ${agreement}.`, confidence: 'confirmed', hint }, findings);
+  }
+  // A connection-log Success or a WAF ALLOW alone fits the probe but does not show where the request ended.
+  return withEvidence(base, { confidence: 'probe', hint }, findings);
+}
+
+// ---- text for the curl-style output ----------------------------------------------------------------------
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export interface DescribeEvidenceOptions {
+  /** Names the source in the heading; default "local logs". */
+  sourceLabel?: string;
+  /** The verdict's evidence: records not in it are marked as not used (same minutes or address, another request). */
+  used?: readonly unknown[];
+}
+
+/** Lines for the human report: what was read, each matched record and why it matched, and any unreadable input. */
+export function describeEvidence(events: EvidenceEvent[], report: Pick<EvidenceReport, 'stats' | 'problems'>, options: DescribeEvidenceOptions = {}): string[] {
+  const { stats } = report;
+  const label = options.sourceLabel ?? 'local logs';
+  const read = `${plural(stats.files, 'file')}, ${plural(stats.lines, 'line')} read${stats.skippedLines > 0 ? `, ${plural(stats.skippedLines, 'unparsable line')} skipped` : ''}`;
+  const lines = [events.length === 0 ? `Evidence (${label}): no records matched — ${read}.` : `Evidence (${label}): ${plural(events.length, 'record')} matched — ${read}:`];
+  const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  for (const e of sorted) {
+    const matched = e.matchedBy.length > 0 ? e.matchedBy.map((m) => `${m.key}=${m.value}`).join(', ') : 'nothing';
+    const origin = e.origin.file !== undefined ? ` (${e.origin.file}${e.origin.line !== undefined ? `:${e.origin.line}` : ''})` : e.origin.resource !== undefined ? ` (${e.origin.resource})` : '';
+    const unused = options.used !== undefined && !options.used.includes(e) ? '; not used for the verdict: not tied to this connection or request' : '';
+    lines.push(`  ${e.time}  ${e.kind}  ${e.summary}`);
+    lines.push(`      matched by ${matched}${origin}${unused}`);
+  }
+  for (const p of report.problems) lines.push(`  Not read: ${p.file !== undefined && !p.message.includes(p.file) ? `${p.file}: ` : ''}${p.message}`);
+  return lines;
+}

@@ -9,6 +9,7 @@ import { describeExtensionSizeBench, runExtensionSizeBench } from './extension-s
 import { describeHoverBench, runHoverBench } from './hover';
 import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
 import { describeTraceOverhead, runTraceOverhead } from './trace-overhead';
+import { describeWafLogScanBench, runWafLogScanBench } from './waf-log-scan';
 
 async function main(): Promise<void> {
   const trace = await runTraceOverhead();
@@ -23,9 +24,11 @@ async function main(): Promise<void> {
   console.log(describeExtensionSizeBench(extensionSize));
   const activation = await runActivationBench();
   console.log(describeActivationBench(activation));
+  const wafLogScan = await runWafLogScanBench();
+  console.log(describeWafLogScanBench(wafLogScan));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan }, null, 2)}\n`);
 }
 
 main().then(

@@ -4,120 +4,32 @@
 // check answers 400 first and ModSecurity writes nothing for that request.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { LocalLogSource } from '../../src/core/evidence/local/local-logs';
 import { loadPemIdentity, type ClientIdentity } from '../../src/core/identity/client-identity';
 import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
-import { freePort, makePkiFiles, requireBinary, type TestPkiFiles } from '../support/peers';
-
-const modsecurityModule = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
-const crsRules = '/usr/share/modsecurity-crs/rules';
-const crsSetup = '/etc/modsecurity/crs/crs-setup.conf';
+import { makePkiFiles, startNginxWithModSecurity, type RunningPeer, type TestPkiFiles } from '../support/peers';
 
 let env: TestPkiFiles;
 let identity: ClientIdentity;
+let nginx: RunningPeer & { dir: string; auditLog: string };
 let dir: string;
 let auditLog: string;
-let nginx: ChildProcess | null = null;
-let nginxOutput = '';
 let port: number;
 
-async function waitForPort(): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (nginx?.exitCode !== null) throw new Error(`nginx exited before listening:\n${nginxOutput}\n${await readFile(join(dir, 'error.log'), 'utf8').catch(() => '')}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port}:\n${nginxOutput}`);
-}
-
 before(async () => {
-  const nginxBinary = requireBinary(null, 'nginx', ['/usr/sbin/nginx'])!;
-  requireBinary(null, 'the nginx ModSecurity module (libnginx-mod-http-modsecurity)', [modsecurityModule]);
-  requireBinary(null, 'the OWASP CRS (modsecurity-crs)', [crsSetup]);
   env = await makePkiFiles();
   const valid = env.files.client('valid');
   identity = await loadPemIdentity({ certFile: valid.cert, keyFile: valid.key, label: 'valid' });
-  dir = await mkdtemp(join(tmpdir(), 'mtls-probe-modsecurity-'));
-  await mkdir(join(dir, 'tmp'), { recursive: true });
-  await mkdir(join(dir, 'www'), { recursive: true });
-  await writeFile(join(dir, 'www', 'index.html'), 'ok from nginx behind ModSecurity\n');
-  auditLog = join(dir, 'modsec_audit.log');
-  port = await freePort();
-  // The packaged owasp-crs.load uses IncludeOptional, which libmodsecurity rejects: include the rules directly.
-  await writeFile(
-    join(dir, 'modsecurity.conf'),
-    `SecRuleEngine On
-SecRequestBodyAccess On
-SecAuditEngine RelevantOnly
-SecAuditLogRelevantStatus "^(?:5|4(?!04))"
-SecAuditLogParts ABIJDEFHZ
-SecAuditLogFormat JSON
-SecAuditLogType Serial
-SecAuditLog ${auditLog}
-Include ${crsSetup}
-Include ${crsRules}/*.conf
-`,
-  );
-  // ModSecurity does not see requests answered by `return`: nginx serves a file instead.
-  await writeFile(
-    join(dir, 'nginx.conf'),
-    `load_module ${modsecurityModule};
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 64; }
-http {
-  access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  server {
-    listen 127.0.0.1:${port} ssl http2;
-    ssl_certificate ${env.files.serverCert};
-    ssl_certificate_key ${env.files.serverKey};
-    ssl_client_certificate ${env.files.caFile};
-    ssl_verify_client on;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    modsecurity on;
-    modsecurity_rules_file ${dir}/modsecurity.conf;
-    root ${dir}/www;
-    location / { try_files $uri /index.html; }
-  }
-}
-`,
-  );
-  nginx = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  nginx.stdout!.on('data', (d: Buffer) => (nginxOutput += d.toString()));
-  nginx.stderr!.on('data', (d: Buffer) => (nginxOutput += d.toString()));
-  await waitForPort();
+  nginx = await startNginxWithModSecurity(env.files);
+  ({ dir, auditLog, port } = nginx);
 });
 
 after(async () => {
-  if (nginx !== null && nginx.exitCode === null) {
-    const exited = new Promise<void>((resolve) => nginx!.once('exit', () => resolve()));
-    nginx.kill('SIGTERM');
-    await exited;
-  }
+  await nginx?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
   if (env) await rm(env.files.dir, { recursive: true, force: true });
 });
@@ -163,7 +75,7 @@ test('with a valid certificate: ModSecurity blocks the XSS probe and LocalLogSou
   assert.deepEqual(event.matchedBy, [{ key: 'traceId', value: result.correlationId }]);
   assert.equal(event.origin.file, auditLog);
   assert.match(event.summary, /^ModSecurity answered 403 for GET \/\?q=.*; rules .*941100/);
-  // The nginx access log and error log in the same folder are not evidence formats: named, not fatal.
+  // The rules file and the page served beside the audit log are not evidence formats: named, not fatal.
   assert.ok(byTrace.problems.every((p) => /not a recognised log format/.test(p.message)), JSON.stringify(byTrace.problems));
 
   // The client address as nginx saw it matches too.

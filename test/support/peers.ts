@@ -93,14 +93,25 @@ export async function makePkiFiles(prefix = 'mtls-probe-pki-'): Promise<TestPkiF
   return { pki, files: await writeTestPki(dir, pki) };
 }
 
+/** Extra nginx configuration for a peer variant (the ModSecurity one below). */
+export interface NginxVariant {
+  /** Lines before `events` (e.g. load_module). */
+  main?: string;
+  /** Lines inside `server` that replace the default `location / { return 200 … }`. */
+  server?: string;
+  /** A name for the temp folder and messages. */
+  name?: string;
+}
+
 /** nginx with ssl_verify_client on: the handshake succeeds without a certificate and HTTP says 400. */
-export async function startNginx(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
+export async function startNginx(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki, variant: NginxVariant = {}): Promise<RunningPeer & { dir: string } | null> {
   const nginx = requireBinary(t, 'nginx', ['/usr/sbin/nginx']);
   if (nginx === null) return null;
-  const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-nginx-'));
+  const dir = await mkdtemp(join(tmpdir(), `mtls-probe-${variant.name ?? 'nginx'}-`));
   await mkdir(join(dir, 'tmp'), { recursive: true });
   const port = await freePort();
-  const conf = `daemon off;
+  const conf = `${variant.main ?? ''}
+daemon off;
 master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -120,12 +131,55 @@ http {
     ssl_client_certificate ${pki.caFile};
     ssl_verify_client on;
     ssl_protocols TLSv1.2 TLSv1.3;
-    location / { return 200 "ok from nginx\\n"; }
+${variant.server ?? '    location / { return 200 "ok from nginx\\n"; }'}
   }
 }
 `;
   await writeFile(join(dir, 'nginx.conf'), conf);
-  return spawnPeer('nginx', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], port, join(dir, 'error.log'));
+  const peer = await spawnPeer(variant.name ?? 'nginx', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], port, join(dir, 'error.log'));
+  return { ...peer, dir };
+}
+
+const modsecurityModule = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
+const crsRules = '/usr/share/modsecurity-crs/rules';
+const crsSetup = '/etc/modsecurity/crs/crs-setup.conf';
+
+/**
+ * nginx with ssl_verify_client on in front of ModSecurity v3 and the OWASP CRS, writing JSON audit records to
+ * `<dir>/modsec_audit.log`. It serves a file: ModSecurity does not see requests answered by `return`.
+ */
+export async function startNginxWithModSecurity(pki: WrittenPki): Promise<RunningPeer & { dir: string; auditLog: string }> {
+  requireBinary(null, 'the nginx ModSecurity module (libnginx-mod-http-modsecurity)', [modsecurityModule]);
+  requireBinary(null, 'the OWASP CRS (modsecurity-crs)', [crsSetup]);
+  const rulesDir = await mkdtemp(join(tmpdir(), 'mtls-probe-modsecurity-rules-'));
+  const www = join(rulesDir, 'www');
+  await mkdir(www, { recursive: true });
+  await writeFile(join(www, 'index.html'), 'ok from nginx behind ModSecurity\n');
+  const auditLog = join(rulesDir, 'modsec_audit.log');
+  // The packaged owasp-crs.load uses IncludeOptional, which libmodsecurity rejects: include the rules directly.
+  await writeFile(
+    join(rulesDir, 'modsecurity.conf'),
+    `SecRuleEngine On
+SecRequestBodyAccess On
+SecAuditEngine RelevantOnly
+SecAuditLogRelevantStatus "^(?:5|4(?!04))"
+SecAuditLogParts ABIJDEFHZ
+SecAuditLogFormat JSON
+SecAuditLogType Serial
+SecAuditLog ${auditLog}
+Include ${crsSetup}
+Include ${crsRules}/*.conf
+`,
+  );
+  const peer = await startNginx(null, pki, {
+    name: 'modsecurity',
+    main: `load_module ${modsecurityModule};`,
+    server: `    modsecurity on;
+    modsecurity_rules_file ${rulesDir}/modsecurity.conf;
+    root ${www};
+    location / { try_files $uri /index.html; }`,
+  });
+  return { ...peer!, dir: rulesDir, auditLog };
 }
 
 /** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { noIdentityName } from '../core/config/types';
 import { loadCertificateTools, loadProbeEngine } from './lazy-modules';
+import { identityErrorCode } from './probe-runner';
 import type { FolderConfig } from './workspace-configs';
 
 const severities = {
@@ -93,8 +94,7 @@ export class CertificateDiagnostics implements vscode.Disposable {
         try {
           await engine.loadConfiguredIdentity(identity);
         } catch (error) {
-          const code = error instanceof Error && error.name === 'IdentityError' ? (error as Error & { code: string }).code : undefined;
-          if (code !== 'key_mismatch') continue;
+          if (identityErrorCode(error) !== 'key_mismatch') continue;
           document ??= await vscode.workspace.openTextDocument(vscode.Uri.file(config.file));
           const { offset, length } = identity.location;
           const diagnostic = new vscode.Diagnostic(new vscode.Range(document.positionAt(offset), document.positionAt(offset + length)), (error as Error).message, vscode.DiagnosticSeverity.Error);

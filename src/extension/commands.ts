@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { applyEdits, modify } from 'jsonc-parser/lib/esm/main.js';
 import { noIdentityName, workspaceConfigRelativePath, type IdentityConfig } from '../core/config/types';
 import { starterConfigText } from '../core/config/starter-config';
+import { pemBlock } from '../core/certs/pem';
 import { blockAt } from '../core/certs/pem-blocks';
 import type { ClientIdentity } from '../core/identity/client-identity';
 import type { CertificateBlockLocation } from './certificate-hover';
@@ -236,7 +237,7 @@ async function inspectCertificateCommand(s: CommandServices, target?: Certificat
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(target.uri));
     const block = blockAt(document.getText(), target.start);
     if (block?.der == null) throw new Error('The certificate is no longer at that place in the document.');
-    text = pem(block.der);
+    text = pemBlock('CERTIFICATE', block.der);
     label = `${path.basename(document.uri.path)} (certificate at line ${document.positionAt(target.start).line + 1})`;
   } else {
     const uri = fileOf(target) ?? (await selectionOrActiveFile());
@@ -276,14 +277,9 @@ async function selectionOrActiveFile(): Promise<{ text: string; label: string } 
   const document = editor.document;
   if (!editor.selection.isEmpty) return { text: document.getText(editor.selection), label: `${path.basename(document.uri.path)} selection` };
   const block = blockAt(document.getText(), document.offsetAt(editor.selection.active));
-  if (block?.der != null) return { text: pem(block.der), label: `${path.basename(document.uri.path)} line ${editor.selection.active.line + 1}` };
+  if (block?.der != null) return { text: pemBlock('CERTIFICATE', block.der), label: `${path.basename(document.uri.path)} line ${editor.selection.active.line + 1}` };
   if (document.uri.scheme === 'file' && !document.isDirty) return document.uri;
   return { text: document.getText(), label: path.basename(document.uri.path) };
-}
-
-function pem(der: Uint8Array): string {
-  const base64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${base64.replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 }
 
 async function generateTestPkiCommand(s: CommandServices): Promise<string | undefined> {

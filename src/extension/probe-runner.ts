@@ -30,7 +30,8 @@ export function requireTrust(what: string): void {
 
 const passphraseCodes = new Set(['passphrase_required', 'wrong_passphrase']);
 
-function identityErrorCode(error: unknown): string | undefined {
+/** The IdentityError code, checked by name: the probe engine is a separate bundle, so instanceof cannot see its class. */
+export function identityErrorCode(error: unknown): string | undefined {
   return error instanceof Error && error.name === 'IdentityError' ? (error as Error & { code: string }).code : undefined;
 }
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
+import { pemBlock } from '../certs/pem';
 
 // Key pairs, signing parameters and PEM encoding shared by the demo's in-memory PKI (test-pki.ts) and
 // `pki generate` (generate-pki.ts). Made with WebCrypto through @peculiar/x509: no openssl in the product.
@@ -25,10 +26,7 @@ export async function newKeys(kind: PkiKeyAlgorithm): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(keyGenParams(kind), true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-export function pemBlock(label: string, der: ArrayBuffer | Uint8Array): string {
-  const b64 = Buffer.from(der as ArrayBuffer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
+export { pemBlock };
 
 export async function privateKeyPem(keys: CryptoKeyPair): Promise<string> {
   return pemBlock('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));

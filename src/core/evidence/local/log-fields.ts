@@ -1,4 +1,5 @@
-// Shared pieces of the space-separated ALB log formats: fields split on single spaces, a field that starts
+// Shared pieces of the log formats. JSON logs (AWS WAF, ModSecurity): one object per line, checked by the
+// format's own validator. Space-separated ALB logs: fields split on single spaces, a field that starts
 // with a double quote runs to the closing quote (spaces inside kept, \" and \\ unescaped), `-` means absent.
 
 /** The fields of a line, or null when a quoted field is never closed (a truncated line). */
@@ -91,4 +92,19 @@ export function traceRoot(value: string): string {
 export function normaliseSerial(value: string): string {
   const hex = value.replace(/[:\s]/g, '').toUpperCase().replace(/^0+(?=.)/, '');
   return hex;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One JSON object per line, handed to the format's validator; null for anything that is not one. */
+export function parseJsonLogLine<T>(line: string, recordFrom: (value: unknown) => T | null): T | null {
+  const text = line.trim();
+  if (!text.startsWith('{')) return null;
+  try {
+    return recordFrom(JSON.parse(text));
+  } catch {
+    return null;
+  }
 }

@@ -3,6 +3,8 @@
 // response{http_code}, messages[{message, details{ruleId, …}}]}}`. time_stamp is asctime-style local time
 // ("Tue Nov 24 21:36:05 2026"), whole seconds, no zone: it is read as the machine's local time.
 
+import { isObject, parseJsonLogLine } from './log-fields';
+
 export type ModSecurityMessage = {
   message: string;
   details: { ruleId?: string; severity?: string; data?: string; match?: string; file?: string; tags?: string[]; [field: string]: unknown };
@@ -37,10 +39,6 @@ export function parseModSecurityTimestamp(value: string): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function modSecurityRecordFrom(value: unknown): ModSecurityAuditRecord | null {
   if (!isObject(value) || !isObject(value.transaction)) return null;
   const t = value.transaction;
@@ -51,13 +49,7 @@ export function modSecurityRecordFrom(value: unknown): ModSecurityAuditRecord | 
 }
 
 export function parseModSecurityAuditLine(line: string): ModSecurityAuditRecord | null {
-  const text = line.trim();
-  if (!text.startsWith('{')) return null;
-  try {
-    return modSecurityRecordFrom(JSON.parse(text));
-  } catch {
-    return null;
-  }
+  return parseJsonLogLine(line, modSecurityRecordFrom);
 }
 
 /** A request header's value, by case-insensitive name. */

@@ -1,6 +1,8 @@
 // AWS WAF logs: one JSON object per request (S3, CloudWatch Logs or Firehose delivery), field names as the
 // WAF developer guide's logging fields list them. Unknown fields are kept as they are.
 
+import { isObject, parseJsonLogLine } from './log-fields';
+
 export type WafHttpHeader = { name: string; value: string };
 
 export type WafLogRecord = {
@@ -30,10 +32,6 @@ export type WafLogRecord = {
   [field: string]: unknown;
 };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A parsed WAF record that has the fields matching needs; null for anything else. */
 export function wafRecordFrom(value: unknown): WafLogRecord | null {
   if (!isObject(value)) return null;
@@ -42,13 +40,7 @@ export function wafRecordFrom(value: unknown): WafLogRecord | null {
 }
 
 export function parseWafLogLine(line: string): WafLogRecord | null {
-  const text = line.trim();
-  if (!text.startsWith('{')) return null;
-  try {
-    return wafRecordFrom(JSON.parse(text));
-  } catch {
-    return null;
-  }
+  return parseJsonLogLine(line, wafRecordFrom);
 }
 
 /** A request header's value, by case-insensitive name. */

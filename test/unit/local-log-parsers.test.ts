@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { blockedByWaf, parseAlbAccessLogLine } from '../../src/core/evidence/local/alb-access-log';
-import { isAlbConnectionLogFileName, parseAlbConnectionLogLine } from '../../src/core/evidence/local/alb-connection-log';
-import { splitLogFields, traceRoot } from '../../src/core/evidence/local/log-fields';
-import { modSecurityHeader, modSecurityRuleIds, parseModSecurityAuditLine, parseModSecurityTimestamp } from '../../src/core/evidence/local/modsecurity-audit-log';
-import { parseWafLogLine, wafHeader } from '../../src/core/evidence/local/waf-log';
+import { blockedByWaf, parseAlbAccessLogLine } from '../../src/core/evidence/logs/alb-access-log';
+import { isAlbConnectionLogFileName, parseAlbConnectionLogLine } from '../../src/core/evidence/logs/alb-connection-log';
+import { splitLogFields, traceRoot } from '../../src/core/evidence/logs/log-fields';
+import { modSecurityHeader, modSecurityRuleIds, parseModSecurityAuditLine, parseModSecurityTimestamp } from '../../src/core/evidence/logs/modsecurity-audit-log';
+import { parseWafLogLine, wafHeader } from '../../src/core/evidence/logs/waf-log';
 
 // In the layout of the ALB connection-logs page's examples: a verified certificate, and a rejected one.
 const connectionSuccess =

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { expandLogPaths, isGzipFile, readLogLines, scanLogLines } from '../../src/core/evidence/local/line-reader';
+import { expandLogPaths, isGzipFile, readLogLines, scanLogLines } from '../../src/core/evidence/logs/line-reader';
 import { LocalLogSource, logFormatFromFileName, sniffLogFormat } from '../../src/core/evidence/local/local-logs';
 import type { EvidenceEvent, TimeWindow } from '../../src/core/evidence/types';
 

@@ -23,7 +23,10 @@ export interface CorrelationKeys {
 /** Timeline lanes, in the order the design draws them. */
 export type EvidenceLane = 'client' | 'tcp' | 'tls' | 'load-balancer' | 'waf' | 'target';
 
-export type EvidenceKind = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
+/** Log formats read line by line (local files, S3 objects, Logs Insights rows). */
+export type LogFormat = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
+
+export type EvidenceKind = LogFormat;
 
 export interface EvidenceMatch {
   key: keyof CorrelationKeys | 'time';

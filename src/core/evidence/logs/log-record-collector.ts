@@ -1,0 +1,294 @@
+// Turns log records into timeline events for one probe: whatever the transport (a local file, an S3 object, a
+// Logs Insights result row), a record is kept when it falls in the window and carries one of the probe's
+// correlation keys, and the event says which key matched. Connection-log records teach the collector their
+// conn_trace_id, so access-log lines of the same connection match even without the trace id.
+//
+// JSON logs (WAF, ModSecurity) can be gigabytes: their lines are prefiltered as raw bytes — a record can only
+// match if it contains the trace id's root or the client address — and only those lines are parsed. The other
+// lines get a cheap whole-object check, so truncated JSON lines are still counted as skipped.
+
+import type { CorrelationKeys, EvidenceEvent, EvidenceLane, EvidenceMatch, EvidenceReport, LogFormat, TimeWindow } from '../types';
+import { blockedByWaf, parseAlbAccessLogLine, type AlbAccessLogRecord } from './alb-access-log';
+import { parseAlbConnectionLogLine, type AlbConnectionLogRecord } from './alb-connection-log';
+import { logInputName, scanLogLines, type LogInput } from './line-reader';
+import { normaliseSerial, traceRoot } from './log-fields';
+import { modSecurityHeader, modSecurityRuleIds, parseModSecurityAuditLine, parseModSecurityTimestamp, type ModSecurityAuditRecord } from './modsecurity-audit-log';
+import { parseWafLogLine, wafHeader, type WafLogRecord } from './waf-log';
+
+const traceHeader = 'x-amzn-trace-id';
+
+export const logParsers: Record<LogFormat, (line: string) => Record<string, unknown> | null> = {
+  'alb-connection-log': parseAlbConnectionLogLine,
+  'alb-access-log': parseAlbAccessLogLine,
+  'waf-log': parseWafLogLine,
+  'modsecurity-audit-log': parseModSecurityAuditLine,
+};
+
+export const logFormatNames: Record<LogFormat, string> = {
+  'alb-connection-log': 'ALB connection log',
+  'alb-access-log': 'ALB access log',
+  'waf-log': 'AWS WAF log',
+  'modsecurity-audit-log': 'ModSecurity audit log',
+};
+
+/** What the probe's keys look like in records: trace ids compared by their Root, serials in ALB's form. */
+interface Wanted {
+  traceRoot: string | null;
+  traceId: string | null;
+  clientIp: string | null;
+  clientPort: number | null;
+  serial: string | null;
+  /** Connection trace ids given by the caller or learned from matching connection-log records. */
+  connTraceIds: Map<string, 'key' | 'learned'>;
+}
+
+function wantedFrom(keys: CorrelationKeys): Wanted {
+  const traceId = keys.traceId?.trim() || null;
+  const wanted: Wanted = {
+    traceId,
+    traceRoot: traceId === null ? null : traceRoot(traceId),
+    clientIp: keys.clientIp?.trim() || null,
+    clientPort: keys.clientPort ?? null,
+    serial: keys.clientCertSerial ? normaliseSerial(keys.clientCertSerial) : null,
+    connTraceIds: new Map(),
+  };
+  if (keys.connTraceId) wanted.connTraceIds.set(keys.connTraceId, 'key');
+  return wanted;
+}
+
+function traceMatches(wanted: Wanted, value: string | null | undefined): EvidenceMatch[] {
+  return wanted.traceRoot !== null && typeof value === 'string' && traceRoot(value) === wanted.traceRoot ? [{ key: 'traceId', value }] : [];
+}
+
+/** The client address: the IP, and the port too when the key has one and the record carries one. */
+function addressMatches(wanted: Wanted, ip: string | undefined, port: number | null | undefined): EvidenceMatch[] {
+  if (wanted.clientIp === null || ip !== wanted.clientIp) return [];
+  const matches: EvidenceMatch[] = [{ key: 'clientIp', value: ip }];
+  if (wanted.clientPort !== null && typeof port === 'number') {
+    if (port !== wanted.clientPort) return [];
+    matches.push({ key: 'clientPort', value: String(port) });
+  }
+  return matches;
+}
+
+function connTraceMatches(wanted: Wanted, value: string | null): EvidenceMatch[] {
+  return value !== null && wanted.connTraceIds.has(value) ? [{ key: 'connTraceId', value }] : [];
+}
+
+function inWindow(time: number, window: TimeWindow, resolutionMs = 0): boolean {
+  // Records with whole-second stamps may sit just before `from` while belonging to the probe's second.
+  return time >= window.from.getTime() - resolutionMs && time <= window.to.getTime();
+}
+
+interface Candidate {
+  time: number;
+  lane: EvidenceLane;
+  summary: string;
+  matchedBy: EvidenceMatch[];
+  record: Record<string, unknown>;
+}
+
+function shortSerial(serial: string): string {
+  return serial.length > 16 ? `${serial.slice(0, 16)}…` : serial;
+}
+
+function connectionCandidate(record: AlbConnectionLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  const time = Date.parse(record.timestamp);
+  if (!inWindow(time, window)) return null;
+  const matchedBy = [
+    ...addressMatches(wanted, record.client_ip, record.client_port),
+    ...(wanted.serial !== null && record.leaf_client_cert_serial_number !== null && normaliseSerial(record.leaf_client_cert_serial_number) === wanted.serial
+      ? [{ key: 'clientCertSerial' as const, value: record.leaf_client_cert_serial_number }]
+      : []),
+    ...connTraceMatches(wanted, record.conn_trace_id),
+  ];
+  if (matchedBy.length === 0) return null;
+  const serial = record.leaf_client_cert_serial_number;
+  const certificate = serial !== null ? `serial ${shortSerial(serial)}` : 'no client certificate';
+  const handshake = record.tls_handshake_latency !== null ? `, ${record.tls_protocol ?? 'TLS'} handshake in ${record.tls_handshake_latency} s` : ', handshake not completed';
+  return {
+    time,
+    lane: 'tls',
+    summary: `ALB connection log: tls_verify_status ${record.tls_verify_status ?? '-'} (${certificate}) from ${record.client_ip}:${record.client_port}${handshake}`,
+    matchedBy,
+    record,
+  };
+}
+
+function accessCandidate(record: AlbAccessLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  const time = Date.parse(record.time);
+  if (!inWindow(time, window)) return null;
+  const matchedBy = [...traceMatches(wanted, record.trace_id), ...addressMatches(wanted, record.client_ip, record.client_port), ...connTraceMatches(wanted, record.conn_trace_id)];
+  if (matchedBy.length === 0) return null;
+  const request = record.request_verb !== null && record.request_url !== null ? `${record.request_verb} ${record.request_url}` : (record.request ?? 'request');
+  const actions = record.actions_executed.length > 0 ? `; actions ${record.actions_executed.join(',')}` : '';
+  const outcome = blockedByWaf(record) ? ' — blocked by WAF (waf is the last action)' : record.actions_executed.includes('waf-failed') ? ' — the load balancer could not reach WAF' : '';
+  return {
+    time,
+    lane: 'load-balancer',
+    summary: `ALB access log: ${request} answered ${record.elb_status_code ?? '-'} by the load balancer, target status ${record.target_status_code ?? '-'}${actions}${outcome}`,
+    matchedBy,
+    record,
+  };
+}
+
+function wafCandidate(record: WafLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  if (!inWindow(record.timestamp, window)) return null;
+  const requestId = record.httpRequest.requestId;
+  const matchedBy = traceMatches(wanted, requestId);
+  if (matchedBy.length === 0) matchedBy.push(...traceMatches(wanted, wafHeader(record, traceHeader)));
+  matchedBy.push(...addressMatches(wanted, record.httpRequest.clientIp, null));
+  if (matchedBy.length === 0) return null;
+  return {
+    time: record.timestamp,
+    lane: 'waf',
+    summary: `WAF ${record.action} by rule ${record.terminatingRuleId ?? 'Default_Action'} (requestId ${requestId ?? '-'})`,
+    matchedBy,
+    record,
+  };
+}
+
+function modSecurityCandidate(record: ModSecurityAuditRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  const time = parseModSecurityTimestamp(record.transaction.time_stamp)?.getTime();
+  if (time === undefined || !inWindow(time, window, 999)) return null;
+  const t = record.transaction;
+  const matchedBy = [...traceMatches(wanted, modSecurityHeader(record, traceHeader)), ...addressMatches(wanted, t.client_ip, t.client_port)];
+  if (matchedBy.length === 0) return null;
+  const rules = modSecurityRuleIds(record);
+  const status = t.response?.http_code;
+  const verb = typeof status === 'number' && status >= 400 ? `answered ${status}` : `passed with ${status ?? 'no status'}`;
+  const firstMessage = t.messages?.[0]?.message;
+  return {
+    time,
+    lane: 'waf',
+    summary: `ModSecurity ${verb} for ${t.request?.method ?? ''} ${t.request?.uri ?? ''}`.replace(/\s+/g, ' ').trimEnd() + (rules.length > 0 ? `; rules ${rules.join(', ')}` : '') + (firstMessage ? ` (${firstMessage})` : '') + ` (unique_id ${t.unique_id ?? '-'})`,
+    matchedBy,
+    record,
+  };
+}
+
+/** Raw-byte needles for a JSON log: every matching record contains the trace id's root or the client IP. */
+function jsonNeedles(wanted: Wanted): Buffer[] {
+  const needles: Buffer[] = [];
+  if (wanted.traceRoot !== null && wanted.traceRoot.length > 0) needles.push(Buffer.from(wanted.traceRoot));
+  if (wanted.clientIp !== null && wanted.clientIp.length > 0) needles.push(Buffer.from(wanted.clientIp));
+  return needles;
+}
+
+/** A line that is not a whole JSON object (cut off, or garbage) for the lines the prefilter let by unparsed. */
+function isWholeJsonObject(line: Buffer): boolean {
+  let start = 0;
+  let end = line.length - 1;
+  while (start <= end && (line[start] === 0x20 || line[start] === 0x09)) start++;
+  while (end >= start && (line[end] === 0x20 || line[end] === 0x09)) end--;
+  return line[start] === 0x7b && line[end] === 0x7d;
+}
+
+/** Where a record was read: a file or object and its 1-based line, or an AWS resource. */
+export type RecordOrigin = EvidenceEvent['origin'];
+
+export interface LogScanOptions {
+  signal?: AbortSignal;
+  /** Read and gunzip chunk size. */
+  chunkBytes?: number;
+}
+
+/** Collects one probe's records from any number of logs; `report()` gives them as timeline events, oldest first. */
+export class LogRecordCollector {
+  private readonly wanted: Wanted;
+  private readonly found: Array<Candidate & { kind: LogFormat; origin: RecordOrigin; order: number }> = [];
+  readonly stats = { files: 0, lines: 0, skippedLines: 0 };
+  readonly problems: EvidenceReport['problems'] = [];
+
+  constructor(
+    keys: CorrelationKeys,
+    private readonly window: TimeWindow,
+  ) {
+    this.wanted = wantedFrom(keys);
+  }
+
+  /** null: the line is not a record of this format; undefined: a record that does not belong to the probe. */
+  private candidate(kind: LogFormat, text: string): Candidate | null | undefined {
+    const { wanted, window } = this;
+    switch (kind) {
+      case 'alb-connection-log': {
+        const record = parseAlbConnectionLogLine(text);
+        return record && (connectionCandidate(record, wanted, window) ?? undefined);
+      }
+      case 'alb-access-log': {
+        const record = parseAlbAccessLogLine(text);
+        return record && (accessCandidate(record, wanted, window) ?? undefined);
+      }
+      case 'waf-log': {
+        const record = parseWafLogLine(text);
+        return record && (wafCandidate(record, wanted, window) ?? undefined);
+      }
+      case 'modsecurity-audit-log': {
+        const record = parseModSecurityAuditLine(text);
+        return record && (modSecurityCandidate(record, wanted, window) ?? undefined);
+      }
+    }
+  }
+
+  private keep(kind: LogFormat, candidate: Candidate, origin: RecordOrigin): void {
+    this.found.push({ ...candidate, kind, origin, order: this.found.length });
+    const connTraceId = kind === 'alb-connection-log' ? (candidate.record as AlbConnectionLogRecord).conn_trace_id : null;
+    if (connTraceId !== null && !this.wanted.connTraceIds.has(connTraceId)) this.wanted.connTraceIds.set(connTraceId, 'learned');
+  }
+
+  /**
+   * One record given as its log line (a Logs Insights `@message`): kept when it matches. Returns whether it
+   * matched; a line that is not a record of the format is counted as skipped.
+   */
+  addLine(kind: LogFormat, line: string, origin: RecordOrigin): boolean {
+    this.stats.lines++;
+    const candidate = this.candidate(kind, line);
+    if (candidate === null) this.stats.skippedLines++;
+    else if (candidate !== undefined) this.keep(kind, candidate, origin);
+    return candidate !== null && candidate !== undefined;
+  }
+
+  /** Streams one log of a known format; returns how many of its records matched. Read problems are recorded, never thrown. */
+  async scan(input: LogInput, kind: LogFormat, options: LogScanOptions = {}): Promise<number> {
+    const name = logInputName(input);
+    const before = this.found.length;
+    const json = kind === 'waf-log' || kind === 'modsecurity-audit-log';
+    const summary = await scanLogLines(input, {
+      signal: options.signal,
+      chunkBytes: options.chunkBytes,
+      // Space-separated logs are parsed line by line (their corrupt lines are counted exactly); JSON logs only where the bytes can match.
+      ...(json ? { needles: jsonNeedles(this.wanted) } : {}),
+      onCandidate: (line, number) => {
+        const candidate = this.candidate(kind, line.toString('utf8'));
+        if (candidate === null) this.stats.skippedLines++;
+        else if (candidate !== undefined) this.keep(kind, candidate, { file: name, line: number });
+      },
+      onOther: (line) => {
+        if (!isWholeJsonObject(line)) this.stats.skippedLines++;
+      },
+    });
+    this.stats.files++;
+    this.stats.lines += summary.lines;
+    if (summary.droppedPartialLine) this.stats.skippedLines++;
+    if (summary.problem !== null) this.problems.push({ file: name, message: summary.problem });
+    return this.found.length - before;
+  }
+
+  /** The matched records as timeline events, oldest first (ties in reading order). */
+  events(): EvidenceEvent[] {
+    const sorted = [...this.found].sort((a, b) => a.time - b.time || a.order - b.order);
+    return sorted.map((c) => ({
+      time: new Date(c.time).toISOString(),
+      lane: c.lane,
+      kind: c.kind,
+      summary: c.summary,
+      matchedBy: c.matchedBy,
+      origin: c.origin,
+      record: c.record,
+    }));
+  }
+
+  report(): EvidenceReport {
+    return { events: this.events(), stats: { ...this.stats }, problems: [...this.problems] };
+  }
+}

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
+import { connectionLogLine as albConnectionLogLine } from '../support/alb-log-lines';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 import { builtCli, runBuiltCli } from '../support/built-cli';
 
@@ -33,16 +34,9 @@ function newTraceId(): string {
   return `Root=1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 }
 
-/** One line in ALB's connection-log format: space-separated, the subject quoted, `-` for absent fields. */
+/** The target's entry as a line of ALB's connection log, with the certificate the test presented. */
 function connectionLogLine(entry: AlbLikeTarget['connectionLog'][number]): string {
-  const time = entry.time.replace(/\.(\d{3})Z$/, '.$1000Z');
-  const ok = entry.tlsVerifyStatus === 'Success';
-  const subject = presentedSerial === null ? '-' : '"CN=probe client,O=mTLS Probe Test PKI"';
-  const validity = presentedSerial === null ? '-' : 'NotBefore=2024-01-01T00:00:00Z;NotAfter=2030-01-01T00:00:00Z';
-  return [
-    time, '127.0.0.1', entry.clientPort, target.port, 'TLSv1.2', 'ECDHE-RSA-AES128-GCM-SHA256', ok ? '0.004' : '-',
-    subject, validity, presentedSerial ?? '-', entry.tlsVerifyStatus, `TID_${randomBytes(16).toString('hex')}`, 'x25519', 'app/probe-test/50dc6c495c0c9188', '10.0.0.1',
-  ].join(' ');
+  return albConnectionLogLine(entry, { serial: presentedSerial, listenerPort: target.port, loadBalancer: 'app/probe-test/50dc6c495c0c9188' });
 }
 
 before(async () => {

@@ -149,6 +149,15 @@ const awsRules: Readonly<Record<keyof AwsEndpointSettings, AwsRule>> = {
   },
 };
 
+/**
+ * The same check the config applies, for AWS settings given another way (CLI flags): null when the value is
+ * well formed, else what is wrong and how to fix it.
+ */
+export function checkAwsSetting(name: keyof AwsEndpointSettings, value: string): string | null {
+  const rule = awsRules[name];
+  return rule.pattern.test(value) ? null : `"${value}" is not ${rule.what}. ${rule.fix}`;
+}
+
 /** A property of an object node: its name, the key node (for underlines) and the value node (absent in broken text). */
 interface Member {
   name: string;

@@ -1,5 +1,5 @@
 import type { ProbeResult, Verdict } from '../probe/types';
-import type { CorrelationKeys, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
+import type { CorrelationKeys, EvidenceAvailability, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
 
 // Ties server-side records to one probe and lets them upgrade the probe's verdict. The probe alone can only
 // say what it saw on the wire ("reset after the client certificate", "HTTP 403"); a record from the ALB,
@@ -84,11 +84,14 @@ function list(value: unknown): string[] {
   return t === null ? [] : t.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** A request header from a WAF record (`[{name, value}]`) or a ModSecurity record (`{Name: value}`). */
+/** A request header from a WAF log record (`[{name, value}]`), a WAF sample (`[{Name, Value}]`) or a ModSecurity record (`{Name: value}`). */
 function header(headers: unknown, name: string): string | null {
   if (Array.isArray(headers)) {
-    const h = headers.find((x) => typeof x === 'object' && x !== null && String((x as { name?: unknown }).name).toLowerCase() === name);
-    return h ? text((h as { value?: unknown }).value) : null;
+    for (const h of headers as Array<Record<string, unknown> | null>) {
+      if (h === null || typeof h !== 'object') continue;
+      if (String(h.name ?? h.Name).toLowerCase() === name) return text(h.value ?? h.Value);
+    }
+    return null;
   }
   if (headers !== null && typeof headers === 'object') {
     const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === name);
@@ -103,6 +106,8 @@ const recordTraceId: Record<EvidenceKind, (r: Record<string, unknown>) => string
   'alb-access-log': (r) => text(field(r, 'trace_id')),
   'waf-log': (r) => text(field(r, 'httpRequest.requestId')) ?? header(field(r, 'httpRequest.headers'), 'x-amzn-trace-id'),
   'modsecurity-audit-log': (r) => header(field(r, 'transaction.request.headers'), 'x-amzn-trace-id'),
+  'waf-sampled-request': (r) => header(field(r, 'Request.Headers'), 'x-amzn-trace-id'),
+  'cloudwatch-metric': () => null,
 };
 
 /** Matches that single out one connection or request; time, address or serial alone do not. */
@@ -117,6 +122,7 @@ interface ProbeLink {
 
 /** True when the record is this probe's own connection or request, not merely one from the same minutes. */
 function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
+  if (event.kind === 'cloudwatch-metric') return false;
   const r = event.record;
   const serial = text(field(r, 'leaf_client_cert_serial_number'));
   // A connection made with another certificate (or with one, when the probe sent none) is someone else's.
@@ -127,7 +133,7 @@ function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
   const connTraceId = text(field(r, 'conn_trace_id'));
   if (connTraceId !== null && link.connTraceIds.has(connTraceId)) return true;
   const port = num(field(r, 'client_port')) ?? num(field(r, 'transaction.client_port'));
-  return event.kind !== 'waf-log' && port !== null && port === link.keys.clientPort;
+  return (event.kind === 'alb-connection-log' || event.kind === 'alb-access-log' || event.kind === 'modsecurity-audit-log') && port !== null && port === link.keys.clientPort;
 }
 
 // ---- what each record says -------------------------------------------------------------------------------
@@ -166,6 +172,16 @@ const findingReaders: Record<EvidenceKind, (event: EvidenceEvent) => Finding | n
     if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, 'responseCodeSent')) ?? stopStatus, action, rule };
     return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
   },
+  'waf-sampled-request': (event) => {
+    const r = event.record;
+    const action = text(field(r, 'Action'))?.toUpperCase() ?? null;
+    const rule = text(field(r, 'RuleNameWithinRuleGroup'));
+    if (action === null) return null;
+    const stopStatus = wafStoppingActions[action];
+    if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, 'ResponseCodeSent')) ?? stopStatus, action, rule };
+    return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
+  },
+  'cloudwatch-metric': () => null,
   'modsecurity-audit-log': (event) => {
     const r = event.record;
     const status = num(field(r, 'transaction.response.http_code'));
@@ -212,6 +228,10 @@ function whereFrom(f: Finding): string {
       return `AWS WAF logged action ${text(field(r, 'action'))} (rule ${text(field(r, 'terminatingRuleId')) ?? '-'})`;
     case 'modsecurity-audit-log':
       return `ModSecurity's audit log records HTTP ${text(field(r, 'transaction.response.http_code')) ?? '?'}`;
+    case 'waf-sampled-request':
+      return `AWS WAF sampled the request with action ${text(field(r, 'Action'))} (rule ${text(field(r, 'RuleNameWithinRuleGroup')) ?? '-'})`;
+    case 'cloudwatch-metric':
+      return `CloudWatch ${text(field(r, 'metric'))} was ${text(field(r, 'value'))} in the minute from ${text(field(r, 'timestamp'))}`;
   }
 }
 
@@ -244,13 +264,16 @@ function snakeCase(code: string): string {
   return code.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
+/** Records that exist only for a request that got past TLS: any of them means the request reached HTTP. */
+const wafRecordKinds = new Set<EvidenceKind>(['waf-log', 'waf-sampled-request', 'modsecurity-audit-log', 'alb-access-log']);
+
 const wafFindingOrder = { 'aws-waf': 0, modsecurity: 1, 'alb-access-log': 2 } as const;
 
 function certificateRejected(result: ProbeResult, f: Extract<Finding, { says: 'certificate-rejected' }>, all: Finding[]): Pick<Verdict, 'stoppedAt' | 'reason' | 'summary'> {
   const meaning = albFailureMeanings[f.code];
   const connTraceId = text(field(f.event.record, 'conn_trace_id'));
   const probeSawRefusal = result.verdict.stoppedAt === 'mtls' && /^(reset|closed|alert)_/.test(result.verdict.reason);
-  const wafRecord = all.some((x) => x.event.kind === 'waf-log' || x.event.kind === 'modsecurity-audit-log' || x.event.kind === 'alb-access-log');
+  const wafRecord = all.some((x) => wafRecordKinds.has(x.event.kind));
   return {
     stoppedAt: 'mtls',
     reason: `alb_${snakeCase(f.code)}`,
@@ -299,7 +322,7 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   }
   const findings = mine.map((e) => findingReaders[e.kind](e)).filter((f): f is Finding => f !== null);
   const base = result.verdict;
-  if (findings.length === 0) return withEvidence(base, { confidence: 'probe' }, []);
+  if (findings.length === 0) return metricsCorroboration(result, events) ?? withEvidence(base, { confidence: 'probe' }, []);
 
   const outcome = outcomeOf(result);
   const agreeing = findings.filter((f) => agreesWithProbe[f.says](f, outcome));
@@ -329,6 +352,31 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   return withEvidence(base, { confidence: 'probe', hint }, findings);
 }
 
+/**
+ * Without a record of the probe's own connection, CloudWatch's per-minute ClientTLSNegotiationErrorCount can
+ * still corroborate a refused handshake. Metrics count every client's connections, so the verdict stays
+ * "probe"; the summary says what the metric showed and that no WAF record of the request exists.
+ */
+function metricsCorroboration(result: ProbeResult, events: EvidenceEvent[]): Verdict | null {
+  const base = result.verdict;
+  if (outcomeOf(result).kind !== 'handshake-failed' || base.stoppedAt !== 'mtls') return null;
+  const probeStart = Date.parse(result.startedAt);
+  const probeEnd = probeStart + Math.max(0, result.timings.total);
+  const minuteOf = (t: number): number => Math.floor(t / 60_000) * 60_000;
+  const errors = events.find((e) => {
+    if (e.kind !== 'cloudwatch-metric' || field(e.record, 'metric') !== 'ClientTLSNegotiationErrorCount') return false;
+    const minute = Date.parse(String(field(e.record, 'timestamp')));
+    return (num(field(e.record, 'value')) ?? 0) > 0 && minute >= minuteOf(probeStart) && minute <= minuteOf(probeEnd);
+  });
+  if (errors === undefined) return null;
+  const count = num(field(errors.record, 'value'));
+  const minute = String(field(errors.record, 'timestamp')).slice(11, 16);
+  const summary =
+    `${base.summary} CloudWatch counted ${count} client TLS negotiation error${count === 1 ? '' : 's'} at the load balancer in the minute from ${minute} UTC, ` +
+    'and no WAF record or access-log line of this request exists: it never reached the WAF (metrics count every client, so this corroborates rather than proves).';
+  return { ...withEvidence(base, { summary, confidence: 'probe' }, []), evidence: [errors] };
+}
+
 // ---- text for the curl-style output ----------------------------------------------------------------------
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -342,19 +390,45 @@ export interface DescribeEvidenceOptions {
   used?: readonly unknown[];
 }
 
-/** Lines for the human report: what was read, each matched record and why it matched, and any unreadable input. */
-export function describeEvidence(events: EvidenceEvent[], report: Pick<EvidenceReport, 'stats' | 'problems'>, options: DescribeEvidenceOptions = {}): string[] {
+const availabilityWords: Record<EvidenceAvailability, string> = {
+  found: 'found',
+  missing: 'missing',
+  'not-yet-available': 'not yet available',
+  'not-configured': 'not configured',
+  failed: 'failed',
+};
+
+/**
+ * Lines for the human report: the setup facts (listener mode), what was read, each matched record and why it
+ * matched, what was found / missing / not yet available, and any input that could not be read.
+ */
+export function describeEvidence(events: EvidenceEvent[], report: Pick<EvidenceReport, 'stats' | 'problems' | 'coverage' | 'context'>, options: DescribeEvidenceOptions = {}): string[] {
   const { stats } = report;
   const label = options.sourceLabel ?? 'local logs';
-  const read = `${plural(stats.files, 'file')}, ${plural(stats.lines, 'line')} read${stats.skippedLines > 0 ? `, ${plural(stats.skippedLines, 'unparsable line')} skipped` : ''}`;
-  const lines = [events.length === 0 ? `Evidence (${label}): no records matched — ${read}.` : `Evidence (${label}): ${plural(events.length, 'record')} matched — ${read}:`];
+  const readParts = [
+    stats.files > 0 || report.coverage === undefined ? `${plural(stats.files, 'file')}, ${plural(stats.lines, 'line')} read` : null,
+    stats.skippedLines > 0 ? `${plural(stats.skippedLines, 'unparsable line')} skipped` : null,
+  ].filter((p): p is string => p !== null);
+  const read = readParts.length > 0 ? ` — ${readParts.join(', ')}` : '';
+  const lines: string[] = [];
+  for (const c of report.context ?? []) lines.push(`${c.title}: ${c.summary}`);
+  lines.push(events.length === 0 ? `Evidence (${label}): no records matched${read}.` : `Evidence (${label}): ${plural(events.length, 'record')} matched${read}:`);
   const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   for (const e of sorted) {
     const matched = e.matchedBy.length > 0 ? e.matchedBy.map((m) => `${m.key}=${m.value}`).join(', ') : 'nothing';
     const origin = e.origin.file !== undefined ? ` (${e.origin.file}${e.origin.line !== undefined ? `:${e.origin.line}` : ''})` : e.origin.resource !== undefined ? ` (${e.origin.resource})` : '';
-    const unused = options.used !== undefined && !options.used.includes(e) ? '; not used for the verdict: not tied to this connection or request' : '';
+    const unused =
+      options.used !== undefined && !options.used.includes(e)
+        ? e.kind === 'cloudwatch-metric'
+          ? '; a per-minute count over every client'
+          : '; not used for the verdict: not tied to this connection or request'
+        : '';
     lines.push(`  ${e.time}  ${e.kind}  ${e.summary}`);
     lines.push(`      matched by ${matched}${origin}${unused}`);
+  }
+  for (const c of report.coverage ?? []) {
+    const expected = c.expectedBy !== undefined ? ` (expected by ${c.expectedBy.slice(11, 19)} UTC)` : '';
+    lines.push(`  ${availabilityWords[c.state].padEnd(17)} ${c.evidence}: ${c.detail}${expected}`);
   }
   for (const p of report.problems) lines.push(`  Not read: ${p.file !== undefined && !p.message.includes(p.file) ? `${p.file}: ` : ''}${p.message}`);
   return lines;

@@ -26,7 +26,12 @@ export type EvidenceLane = 'client' | 'tcp' | 'tls' | 'load-balancer' | 'waf' | 
 /** Log formats read line by line (local files, S3 objects, Logs Insights rows). */
 export type LogFormat = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
 
-export type EvidenceKind = LogFormat;
+export type EvidenceKind =
+  | LogFormat
+  /** A request AWS WAF sampled (GetSampledRequests): the fallback when no WAF log group is configured. */
+  | 'waf-sampled-request'
+  /** One minute of a CloudWatch metric: an aggregate, never tied to one probe. */
+  | 'cloudwatch-metric';
 
 export interface EvidenceMatch {
   key: keyof CorrelationKeys | 'time';
@@ -55,16 +60,54 @@ export interface EvidenceStats {
   skippedLines: number;
 }
 
+/**
+ * Whether one kind of evidence could be had: `found` (records for this probe), `missing` (looked where it must
+ * be, after it should have arrived: not there), `not-yet-available` (AWS delivers it later: metrics ≈ 1 min,
+ * logs ≈ 5–10 min), `not-configured` (nothing says where to look), `failed` (the lookup itself failed).
+ */
+export type EvidenceAvailability = 'found' | 'missing' | 'not-yet-available' | 'not-configured' | 'failed';
+
+export interface EvidenceCoverage {
+  /** e.g. "ALB connection log", "WAF log (CloudWatch Logs Insights)". */
+  evidence: string;
+  state: EvidenceAvailability;
+  /** What was looked at and what to do, e.g. "s3://logs/AWSLogs/…/2026/11/24/: 3 objects, no record of this probe". */
+  detail: string;
+  /** For not-yet-available: when it is expected (ISO 8601). */
+  expectedBy?: string;
+}
+
+/** A fact about the setup that explains the probe (a listener's mTLS mode), shown beside the verdict. */
+export interface EvidenceContext {
+  title: string;
+  summary: string;
+  /** Where it came from, e.g. a listener ARN. */
+  resource: string;
+  record: Record<string, unknown>;
+}
+
 export interface EvidenceReport {
   events: EvidenceEvent[];
   stats: EvidenceStats;
-  /** Problems with whole inputs (unreadable file, not a log format): named, never thrown. */
+  /** Problems with whole inputs (unreadable file, not a log format, an AWS call that failed): named, never thrown. */
   problems: Array<{ file?: string; message: string }>;
+  /** Per kind of evidence, whether it was found (sources that deliver late fill this in). */
+  coverage?: EvidenceCoverage[];
+  context?: EvidenceContext[];
 }
 
 export interface EvidenceCollectOptions {
   signal?: AbortSignal;
   onProgress?(message: string): void;
+  /**
+   * For sources whose evidence arrives late (AWS): keep polling for what is not yet available until this
+   * time. Absent: one look.
+   */
+  waitUntil?: Date;
+  /** When the probe ended: what "not yet available" is measured from. Default: the window's start. */
+  probeEndedAt?: Date;
+  /** Each intermediate report while waiting, so a view can update as evidence arrives. */
+  onUpdate?(report: EvidenceReport): void;
 }
 
 export interface EvidenceSource {

@@ -1,0 +1,180 @@
+// One place that makes the AWS SDK v3 clients for an endpoint's evidence and turns their failures into
+// sentences that say what to do. Credentials come from the standard chain (environment, SSO and shared
+// profiles, process, container and instance roles) through @aws-sdk/credential-providers; nothing here ever
+// reads, logs or returns a secret.
+
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
+
+export interface AwsAccess {
+  region: string;
+  /** A profile in ~/.aws/config (SSO profiles included); absent: the chain's default (AWS_PROFILE, then `default`). */
+  profile?: string;
+  /** Sends every service's requests here (an S3-compatible server, a test double). AWS_ENDPOINT_URL[_<SERVICE>] works too, through the SDK. */
+  endpoint?: string;
+  /** Overrides the credential chain (tests, or a caller that already holds credentials). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Attempts per call, throttling retries included (SDK default 3). */
+  maxAttempts?: number;
+  /** Replaces the SDK's standard retry strategy (tests use one without backoff delays). */
+  retryStrategy?: RetryStrategyV2;
+  /** Extra S3 client options, e.g. path-style addressing for an S3-compatible server. */
+  s3?: Partial<S3ClientConfig>;
+}
+
+interface ClientBase {
+  region: string;
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  endpoint?: string;
+  maxAttempts?: number;
+  retryStrategy?: RetryStrategyV2;
+}
+
+/** The clients one evidence collection needs, made on first use and destroyed together. */
+export class AwsClients {
+  private made: Array<{ destroy(): void }> = [];
+  private readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  private cache = new Map<string, unknown>();
+
+  constructor(readonly access: AwsAccess) {
+    // The SDK is bundled at a fixed version: its notice that future SDK releases will need Node 22 is not
+    // something a user of this tool can act on, and it would land in the middle of a report.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    // One provider for every client: an SSO or assume-role session is resolved once, not per service.
+    this.credentials = access.credentials ?? fromNodeProviderChain({ ...(access.profile !== undefined ? { profile: access.profile } : {}), clientConfig: { region: access.region } });
+  }
+
+  private client<T extends { destroy(): void }>(name: string, make: (config: ClientBase) => T): T {
+    const existing = this.cache.get(name) as T | undefined;
+    if (existing !== undefined) return existing;
+    const config = {
+      region: this.access.region,
+      credentials: this.credentials,
+      ...(this.access.endpoint !== undefined ? { endpoint: this.access.endpoint } : {}),
+      ...(this.access.maxAttempts !== undefined ? { maxAttempts: this.access.maxAttempts } : {}),
+      ...(this.access.retryStrategy !== undefined ? { retryStrategy: this.access.retryStrategy } : {}),
+    };
+    const client = make(config);
+    this.cache.set(name, client);
+    this.made.push(client);
+    return client;
+  }
+
+  elbv2(): ElasticLoadBalancingV2Client {
+    return this.client('elbv2', (config) => new ElasticLoadBalancingV2Client(config));
+  }
+
+  cloudWatch(): CloudWatchClient {
+    return this.client('cloudwatch', (config) => new CloudWatchClient(config));
+  }
+
+  logs(): CloudWatchLogsClient {
+    return this.client('logs', (config) => new CloudWatchLogsClient(config));
+  }
+
+  wafv2(): WAFV2Client {
+    return this.client('wafv2', (config) => new WAFV2Client(config));
+  }
+
+  s3(): S3Client {
+    return this.client('s3', (config) => new S3Client({ ...config, ...this.access.s3 }));
+  }
+
+  /** Closes the clients' connection pools so a CLI run can exit at once. */
+  destroy(): void {
+    for (const client of this.made) client.destroy();
+    this.made = [];
+    this.cache.clear();
+  }
+}
+
+/** What a call was for, to name it in an error. */
+export interface AwsCallContext {
+  /** e.g. `elasticloadbalancing:DescribeListeners` (the IAM action). */
+  action: string;
+  /** The ARN, log group or bucket the call was about. */
+  resource: string;
+  access: Pick<AwsAccess, 'profile' | 'region'>;
+}
+
+// Keys that no longer exist (deleted, rotated) or a secret that does not match are "not valid", not a missing IAM permission.
+const expiredCodes = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'RequestExpired',
+  'TokenRefreshRequired',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+]);
+const deniedCodes = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'WAFAccessDeniedException']);
+const throttledCodes = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceededException', 'SlowDown', 'WAFLimitsExceededException']);
+const notFoundCodes = new Set([
+  'ListenerNotFound',
+  'ListenerNotFoundException',
+  'LoadBalancerNotFound',
+  'LoadBalancerNotFoundException',
+  'TrustStoreNotFound',
+  'TrustStoreNotFoundException',
+  'ResourceNotFoundException',
+  'WAFNonexistentItemException',
+  'NoSuchBucket',
+  'NoSuchKey',
+]);
+
+function profileWords(access: AwsCallContext['access']): string {
+  return access.profile !== undefined ? `profile "${access.profile}"` : 'the default credential chain (AWS_PROFILE, environment, ~/.aws)';
+}
+
+/** The error as a sentence that names the call, the resource and the fix; never the credentials themselves. */
+export function describeAwsError(error: unknown, context: AwsCallContext): string {
+  const err = error as { name?: string; message?: string; code?: string; $metadata?: { attempts?: number; httpStatusCode?: number } };
+  const name = err?.name ?? 'Error';
+  const message = (err?.message ?? String(error)).replace(/\s+/g, ' ').trim();
+  const who = profileWords(context.access);
+  const login = context.access.profile !== undefined ? `aws sso login --profile ${context.access.profile}` : 'aws sso login';
+  if (expiredCodes.has(name) || /token (has )?expired|session .*expired|ExpiredToken/i.test(message)) {
+    return `The AWS credentials of ${who} have expired or are not valid (${name}) while calling ${context.action}: refresh them (e.g. \`${login}\`) and run again.`;
+  }
+  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(name)) {
+    return `No AWS credentials could be loaded from ${who} (${message}): configure the profile in ~/.aws/config (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again.`;
+  }
+  if (deniedCodes.has(name) || err?.$metadata?.httpStatusCode === 403) {
+    return `AWS denied ${context.action} on ${context.resource} to ${who} (${name}: ${message}): allow that action for this identity in IAM, or use a profile that has it.`;
+  }
+  if (throttledCodes.has(name)) {
+    const attempts = err?.$metadata?.attempts;
+    return `AWS throttled ${context.action} on ${context.resource}${attempts !== undefined ? ` (${attempts} attempts)` : ''}: try again in a minute.`;
+  }
+  if (notFoundCodes.has(name)) {
+    return `${context.resource} was not found by ${context.action} in region ${context.access.region} (${name}): check the ARN, the region and that ${who} is in the right account.`;
+  }
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) {
+    return `Could not reach AWS for ${context.action} (${code}: ${message}): check the network, a proxy, or AWS_ENDPOINT_URL.`;
+  }
+  return `${context.action} on ${context.resource} failed (${name}: ${message}).`;
+}
+
+/** An AWS failure already described for people. */
+export class AwsEvidenceError extends Error {
+  override readonly name = 'AwsEvidenceError';
+}
+
+/** Runs one AWS call, turning any failure (except cancellation) into an AwsEvidenceError with a clear message. */
+export async function awsCall<T>(context: AwsCallContext, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  signal?.throwIfAborted();
+  try {
+    return await call();
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new AwsEvidenceError(describeAwsError(error, context), { cause: error });
+  }
+}

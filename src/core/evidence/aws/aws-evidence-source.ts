@@ -1,0 +1,302 @@
+// Evidence from AWS for one probe, from whatever the endpoint's `aws` settings name: the listener's mTLS
+// setup (ELBv2), CloudWatch metrics for the probe's minutes, the WAF's records (Logs Insights, or sampled
+// requests when no log group is named) and ALB connection/access logs in S3.
+//
+// AWS delivers late — metrics after about a minute, WAF logs after a few minutes, ALB logs after their
+// 5-minute interval closes — so each kind of evidence has a time it is expected by. A look that finds nothing
+// before then is "not yet available"; after it, "missing". Given `waitUntil`, the source looks again every
+// poll interval until everything is found or settled, reporting each intermediate state.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AwsEndpointSettings } from '../../config/types';
+import type {
+  CorrelationKeys,
+  EvidenceCollectOptions,
+  EvidenceContext,
+  EvidenceCoverage,
+  EvidenceEvent,
+  EvidenceReport,
+  EvidenceSource,
+  TimeWindow,
+} from '../types';
+import { LogRecordCollector } from '../logs/log-record-collector';
+import { describeListenerMutualTls, listenerContext } from './alb-listener';
+import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
+import { loadBalancerOf, parseArn, parseS3Url, s3Url, webAclOf, type LoadBalancerRef, type WebAclRef } from './aws-resources';
+import { describeMetrics, fetchMetrics, metricEvents, metricRange } from './cloudwatch-metrics';
+import { listAlbLogObjects, scanAlbLogObject } from './s3-alb-logs';
+import { queryWafLogs } from './waf-log-query';
+import { describeWebAcl, fetchSampledRequests, sampledRequestEvents, type WebAclVisibility } from './waf-sampled-requests';
+
+/** How long after the probe AWS usually takes to deliver each kind of evidence (with margin). */
+export const deliveryDelays = {
+  metricsMs: 3 * 60_000,
+  wafLogsMs: 6 * 60_000,
+  sampledRequestsMs: 3 * 60_000,
+  /** After the end of the 5-minute interval the probe falls in. */
+  albLogsAfterIntervalMs: 6 * 60_000,
+} as const;
+
+export interface AwsEvidenceSourceOptions {
+  /** Endpoint override, credentials, retries, S3 options (tests and S3-compatible servers). */
+  access?: Partial<AwsAccess>;
+  /** The probe's port: picks the listener when the settings name only the load balancer. */
+  port?: number;
+  /** Between looks while waiting; default 30 s. */
+  pollIntervalMs?: number;
+  /** First GetQueryResults wait; default 500 ms, doubling to 5 s. */
+  queryPollMs?: number;
+  now?: () => number;
+}
+
+/** Region from the settings, an ARN, or the environment. */
+export function awsRegionFor(settings: AwsEndpointSettings, env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromArn = [settings.listenerArn, settings.loadBalancerArn, settings.webAclArn].map((arn) => (arn !== undefined ? parseArn(arn)?.region : undefined)).find((r) => r !== undefined && r !== '');
+  return settings.region ?? fromArn ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? null;
+}
+
+/** What one look found for one kind of evidence; `empty` becomes not-yet-available or missing by the clock. */
+type LookResult = Omit<EvidenceCoverage, 'state' | 'expectedBy'> & { state: 'found' | 'empty' | 'failed' | 'missing' };
+
+/** One kind of evidence the settings make possible, looked at once per round until it settles. */
+interface Piece {
+  name: string;
+  availableBy: Date;
+  look(signal: AbortSignal | undefined): Promise<LookResult[]>;
+}
+
+export class AwsEvidenceSource implements EvidenceSource {
+  readonly name = 'AWS';
+  private readonly now: () => number;
+
+  constructor(
+    readonly settings: AwsEndpointSettings,
+    private readonly options: AwsEvidenceSourceOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async collect(window: TimeWindow, keys: CorrelationKeys, options: EvidenceCollectOptions = {}): Promise<EvidenceReport> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const settings = this.settings;
+    const region = this.options.access?.region ?? awsRegionFor(settings);
+    const problems: EvidenceReport['problems'] = [];
+    const context: EvidenceContext[] = [];
+    const collector = new LogRecordCollector(keys, window);
+    const otherEvents = new Map<string, EvidenceEvent[]>();
+    const coverage = new Map<string, EvidenceCoverage>();
+    const report = (): EvidenceReport => {
+      const collected = collector.report();
+      const events = [...collected.events, ...[...otherEvents.values()].flat()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+      return { events, stats: collected.stats, problems: [...problems, ...collected.problems], coverage: [...coverage.values()], context: [...context] };
+    };
+    if (region === null) {
+      problems.push({ message: 'No AWS region: add "region" to the endpoint\'s "aws" settings (or an ARN that names one), or set AWS_REGION.' });
+      return report();
+    }
+    const clients = new AwsClients({ region, ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...this.options.access });
+    const probeEnd = options.probeEndedAt ?? window.from;
+    const after = (ms: number): Date => new Date(probeEnd.getTime() + ms);
+    const loadBalancer: LoadBalancerRef | null = loadBalancerOf(settings.listenerArn ?? settings.loadBalancerArn ?? '') ?? null;
+    const webAcl: WebAclRef | null = settings.webAclArn !== undefined ? webAclOf(settings.webAclArn) : null;
+
+    try {
+      // The setup first: it explains the probe even when no log has arrived yet.
+      if (settings.listenerArn !== undefined || settings.loadBalancerArn !== undefined) {
+        options.onProgress?.('Reading the listener\'s mTLS settings (ELBv2)');
+        try {
+          const lookup = { ...(settings.listenerArn !== undefined ? { listenerArn: settings.listenerArn } : {}), ...(settings.loadBalancerArn !== undefined ? { loadBalancerArn: settings.loadBalancerArn } : {}), ...(this.options.port !== undefined ? { port: this.options.port } : {}) };
+          for (const listener of await describeListenerMutualTls(clients, lookup, signal)) context.push(listenerContext(listener));
+        } catch (error) {
+          signal?.throwIfAborted();
+          problems.push({ message: messageOf(error) });
+        }
+      }
+      let visibility: WebAclVisibility | null = null;
+      if (webAcl !== null) {
+        try {
+          visibility = await describeWebAcl(clients, webAcl, signal);
+        } catch (error) {
+          signal?.throwIfAborted();
+          problems.push({ message: messageOf(error) });
+        }
+      }
+
+      const pieces: Piece[] = [];
+      const albLogs = settings.albLogs !== undefined ? parseS3Url(settings.albLogs) : null;
+      const wafLogPieceNeeded = settings.wafLogGroup !== undefined;
+      if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, probeEnd, collector));
+      if (loadBalancer !== null || visibility !== null) {
+        const range = metricRange(window.from, probeEnd > window.from ? probeEnd : window.from);
+        pieces.push({
+          name: 'CloudWatch metrics',
+          availableBy: after(deliveryDelays.metricsMs),
+          look: async (lookSignal) => {
+            const targets = { ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}), ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}) };
+            const series = await fetchMetrics(clients, targets, range, lookSignal);
+            const events = metricEvents(series);
+            otherEvents.set('metrics', events);
+            const where = [loadBalancer?.dimension, visibility?.metricName].filter(Boolean).join(' and ');
+            return [{ evidence: 'CloudWatch metrics', state: events.length > 0 ? 'found' : 'empty', detail: `${where}, ${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC: ${describeMetrics(series)}` }];
+          },
+        });
+      }
+      if (wafLogPieceNeeded) pieces.push(this.wafLogPiece(clients, settings.wafLogGroup!, window, keys, probeEnd, collector, options.onProgress));
+      else if (webAcl !== null && visibility !== null) {
+        const acl = webAcl;
+        const aclVisibility = visibility;
+        pieces.push({
+          name: 'WAF sampled requests',
+          availableBy: after(deliveryDelays.sampledRequestsMs),
+          look: async (lookSignal) => {
+            if (!aclVisibility.sampledRequestsEnabled) {
+              return [{ evidence: 'WAF sampled requests', state: 'missing', detail: `${acl.name} does not keep sampled requests (SampledRequestsEnabled is off) and no WAF log group is configured: add "wafLogGroup" to see WAF's records.` }];
+            }
+            const sampled = await fetchSampledRequests(clients, acl, aclVisibility, window, new Date(this.now()), lookSignal);
+            if (sampled.asked === null) return [{ evidence: 'WAF sampled requests', state: 'missing', detail: 'AWS keeps sampled requests for 3 hours; the probe is older.' }];
+            const events = sampledRequestEvents(sampled, keys, window, `${acl.arn} (sampled requests)`);
+            otherEvents.set('sampled', events);
+            const detail = `${sampled.samples.length} samples of ${sampled.population} requests in the window; ${events.length > 0 ? 'the probe\'s request is among them' : 'the probe\'s request is not among them (WAF samples at most 500 per rule from the first 5,000 requests)'}`;
+            return [{ evidence: 'WAF sampled requests', state: events.length > 0 ? 'found' : 'empty', detail }];
+          },
+        });
+      }
+      if (pieces.length === 0 && context.length === 0 && problems.length === 0) {
+        problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });
+      }
+
+      const settled = new Set<string>();
+      /** The kinds of evidence each piece last reported: a later failure replaces them, leaving nothing stale. */
+      const reported = new Map<string, string[]>();
+      for (let round = 1; ; round++) {
+        for (const piece of pieces) {
+          if (settled.has(piece.name)) continue;
+          signal?.throwIfAborted();
+          options.onProgress?.(`Looking for ${piece.name}${round > 1 ? ` (look ${round})` : ''}`);
+          let results: LookResult[];
+          try {
+            results = await piece.look(signal);
+          } catch (error) {
+            signal?.throwIfAborted();
+            const detail = messageOf(error);
+            results = (reported.get(piece.name) ?? [piece.name]).map((evidence) => ({ evidence, state: 'failed', detail }));
+          }
+          reported.set(piece.name, results.map((r) => r.evidence));
+          const late = this.now() < piece.availableBy.getTime();
+          let open = false;
+          for (const result of results) {
+            const state = result.state === 'empty' ? (late ? 'not-yet-available' : 'missing') : result.state;
+            if (state === 'not-yet-available') open = true;
+            coverage.set(result.evidence, { evidence: result.evidence, state, detail: result.detail, ...(state === 'not-yet-available' ? { expectedBy: piece.availableBy.toISOString() } : {}) });
+          }
+          if (!open) settled.add(piece.name);
+        }
+        options.onUpdate?.(report());
+        const waitUntil = options.waitUntil?.getTime();
+        const remaining = pieces.filter((p) => !settled.has(p.name));
+        if (remaining.length === 0 || waitUntil === undefined || this.now() >= waitUntil) break;
+        const pause = Math.min(this.options.pollIntervalMs ?? 30_000, waitUntil - this.now());
+        const expected = remaining.map((p) => `${p.name} by ${p.availableBy.toISOString().slice(11, 19)}`).join(', ');
+        options.onProgress?.(`Waiting for AWS to deliver: ${expected} UTC (looking again in ${Math.round(pause / 1000)} s, until ${new Date(waitUntil).toISOString().slice(11, 19)})`);
+        await sleep(pause, undefined, { signal });
+      }
+      return report();
+    } finally {
+      clients.destroy();
+    }
+  }
+
+  private albLogsPiece(
+    clients: AwsClients,
+    location: NonNullable<ReturnType<typeof parseS3Url>>,
+    region: string,
+    loadBalancer: LoadBalancerRef | null,
+    window: TimeWindow,
+    probeEnd: Date,
+    collector: LogRecordCollector,
+  ): Piece {
+    const read = new Set<string>();
+    const intervalEnd = Math.ceil((probeEnd.getTime() + 1) / 300_000) * 300_000;
+    return {
+      name: 'ALB logs in S3',
+      availableBy: new Date(intervalEnd + deliveryDelays.albLogsAfterIntervalMs),
+      look: async (signal) => {
+        const listing = await listAlbLogObjects(clients, location, { region, loadBalancer }, window, signal);
+        for (const object of listing.objects) {
+          if (read.has(object.key)) continue;
+          await scanAlbLogObject(clients, location.bucket, object, collector, signal);
+          read.add(object.key);
+        }
+        const events = collector.events();
+        const connection = events.filter((e) => e.kind === 'alb-connection-log');
+        const accessLines = events.filter((e) => e.kind === 'alb-access-log');
+        const count = (format: string): number => listing.objects.filter((o) => o.format === format).length;
+        const where = `${s3Url(location.bucket, listing.prefixes[0] ?? location.prefix)}${listing.prefixes.length > 1 ? ` (+${listing.prefixes.length - 1} more days)` : ''}`;
+        const handshakeFailed = connection.some((e) => String(e.record.tls_verify_status ?? '').startsWith('Failed:'));
+        const connectionResult: LookResult =
+          connection.length > 0
+            ? { evidence: 'ALB connection log', state: 'found', detail: `${connection.length} record${connection.length === 1 ? '' : 's'} of this probe in ${count('alb-connection-log')} objects under ${where}` }
+            : {
+                evidence: 'ALB connection log',
+                state: 'empty',
+                detail:
+                  count('alb-connection-log') === 0
+                    ? `no connection-log objects for the probe's minutes under ${where} (is connection logging on? load balancer attribute connection_logs.s3.enabled)`
+                    : `${count('alb-connection-log')} objects under ${where}, no record of this probe`,
+              };
+        const accessResult: LookResult =
+          accessLines.length > 0
+            ? { evidence: 'ALB access log', state: 'found', detail: `${accessLines.length} line${accessLines.length === 1 ? '' : 's'} of this probe in ${count('alb-access-log')} objects under ${where}` }
+            : handshakeFailed
+              ? { evidence: 'ALB access log', state: 'missing', detail: 'none, as expected: the connection failed the TLS handshake, so no request was ever logged' }
+              : { evidence: 'ALB access log', state: 'empty', detail: count('alb-access-log') === 0 ? `no access-log objects for the probe's minutes under ${where}` : `${count('alb-access-log')} objects under ${where}, no line of this probe` };
+        return [connectionResult, accessResult];
+      },
+    };
+  }
+
+  private wafLogPiece(
+    clients: AwsClients,
+    logGroup: string,
+    window: TimeWindow,
+    keys: CorrelationKeys,
+    probeEnd: Date,
+    collector: LogRecordCollector,
+    onProgress: EvidenceCollectOptions['onProgress'],
+  ): Piece {
+    const seen = new Set<string>();
+    return {
+      name: 'WAF log',
+      availableBy: new Date(probeEnd.getTime() + deliveryDelays.wafLogsMs),
+      look: async (signal) => {
+        // A connection ALB refused in the handshake never reaches the WAF: nothing to wait for.
+        const refused = collector.events().find((e) => e.kind === 'alb-connection-log' && String(e.record.tls_verify_status ?? '').startsWith('Failed:'));
+        const result = await queryWafLogs(clients, logGroup, window, keys, {
+          ...(signal !== undefined ? { signal } : {}),
+          ...(onProgress !== undefined ? { onProgress } : {}),
+          ...(this.options.queryPollMs !== undefined ? { firstPollMs: this.options.queryPollMs } : {}),
+        });
+        let matched = 0;
+        for (const row of result.rows) {
+          const id = row.ptr ?? row.message;
+          if (seen.has(id)) {
+            matched++;
+            continue;
+          }
+          seen.add(id);
+          if (collector.addLine('waf-log', row.message, { resource: `CloudWatch Logs ${logGroup}` })) matched++;
+        }
+        const scanned = result.recordsScanned !== null ? `, ${result.recordsScanned} records scanned` : '';
+        if (matched > 0) return [{ evidence: 'WAF log', state: 'found', detail: `${matched} record${matched === 1 ? '' : 's'} of this probe in ${logGroup} (Logs Insights${scanned})` }];
+        if (refused !== undefined) return [{ evidence: 'WAF log', state: 'missing', detail: `no record in ${logGroup}, as expected: the load balancer refused the connection (${String(refused.record.tls_verify_status)}) before any request reached the WAF` }];
+        return [{ evidence: 'WAF log', state: 'empty', detail: `no record of this probe in ${logGroup} (Logs Insights${scanned})` }];
+      },
+    };
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AwsEvidenceError) return error.message;
+  return (error as Error)?.message ?? String(error);
+}

@@ -35,14 +35,19 @@ function resolveSource(resolveDir, specifier) {
   throw new Error(`cannot resolve lazy module ${specifier} from ${resolveDir}`);
 }
 
-/** Marks local dynamic imports external, as `./<name>.js` beside the bundle, and collects them as entry points. */
-function lazyChunks(chunks) {
+/**
+ * Marks local dynamic imports external, as `./<name>.js` beside the bundle, and collects them as entry points.
+ * `only`: just the imports whose source matches (the CLI splits off only the AWS evidence source).
+ */
+function lazyChunks(chunks, only = /./) {
   return {
     name: 'lazy-chunks',
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
-        if (args.kind !== 'dynamic-import') return undefined;
+        // Only the product's own lazy modules: a library's dynamic imports stay inside its bundle.
+        if (args.kind !== 'dynamic-import' || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
         const source = resolveSource(args.resolveDir, args.path);
+        if (!only.test(source)) return undefined;
         const name = basename(source, '.ts');
         const known = chunks.get(name);
         if (known && known !== source) throw new Error(`two lazy modules named ${name}: ${known} and ${source}`);
@@ -53,29 +58,34 @@ function lazyChunks(chunks) {
   };
 }
 
-/** The extension's entry and every lazy chunk reachable from it, each built once. */
-async function buildExtension() {
+/** The AWS SDK's ES module builds let esbuild drop the commands and models this product never calls. */
+const awsChunk = /[\\/]evidence[\\/]aws[\\/]/;
+
+/** An entry and every lazy chunk reachable from it, each built once (`built` is shared between entries). */
+async function buildWithChunks(name, source, options, built, only) {
   const chunks = new Map();
-  const built = new Set();
-  const pending = [['extension', 'src/extension/extension.ts']];
+  const pending = [[name, source]];
   while (pending.length > 0) {
-    const [name, source] = pending.shift();
-    built.add(name);
+    const [chunkName, chunkSource] = pending.shift();
+    built.add(chunkName);
     await esbuild.build({
       ...common,
-      entryPoints: [source],
-      outfile: `dist/${name}.js`,
-      external: ['vscode'],
-      plugins: [lazyChunks(chunks)],
+      ...options(chunkName),
+      ...(awsChunk.test(chunkSource) ? { mainFields: ['module', 'main'] } : {}),
+      entryPoints: [chunkSource],
+      outfile: `dist/${chunkName}.js`,
+      plugins: [lazyChunks(chunks, only)],
     });
-    for (const [chunk, chunkSource] of chunks) {
-      if (!built.has(chunk) && !pending.some(([n]) => n === chunk)) pending.push([chunk, chunkSource]);
+    for (const [chunk, file] of chunks) {
+      if (!built.has(chunk) && !pending.some(([n]) => n === chunk)) pending.push([chunk, file]);
     }
   }
-  return [...built];
 }
 
-const cli = { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } };
+const extensionOptions = () => ({ external: ['vscode'] });
+// The CLI is one file except the AWS evidence source: the SDK would double the CLI's start-up for every command.
+const cliOptions = (name) => (name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {});
+const cli = { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyChunks(new Map(), awsChunk)] };
 
 if (watch) {
   // Watch mode rebuilds the CLI and the extension's entry; lazy chunks are rebuilt by a full build.
@@ -86,6 +96,9 @@ if (watch) {
 } else {
   // A chunk that is no longer imported must not linger in dist/ and end up in the VSIX.
   await rm('dist', { recursive: true, force: true });
-  await Promise.all([buildExtension(), esbuild.build(cli)]);
+  // One after the other: a chunk both import (the AWS evidence source) is built once, by the first.
+  const built = new Set();
+  await buildWithChunks('extension', 'src/extension/extension.ts', extensionOptions, built, /./);
+  await buildWithChunks('cli', 'src/cli/main.ts', cliOptions, built, awsChunk);
   await chmod('dist/cli.js', 0o755);
 }

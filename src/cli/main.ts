@@ -62,9 +62,12 @@ Output:
   --no-timestamps        human output without the time column
 
 Evidence (probe):
-  --evidence PATH        after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
-                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz) and confirm the verdict with them
+  --evidence PATH|aws    after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
+                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz), or "aws" for the listener,
+                         CloudWatch metrics, WAF records and ALB logs in S3; the verdict is confirmed with them
   --correlation-id ID    send this X-Amzn-Trace-Id (Root=1-<8 hex>-<24 hex>) instead of a fresh one
+  --aws-profile, --aws-region, --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs, --wait
+                         with --evidence aws: see mtls-probe evidence --help
 
 Matrix:
   --identity SPEC        none | [LABEL=]CERT,KEY | [LABEL=]FILE.p12 (repeatable; --pass-env applies to all)
@@ -99,6 +102,14 @@ const options = {
   'no-timestamps': { type: 'boolean' },
   evidence: { type: 'string', multiple: true },
   'correlation-id': { type: 'string' },
+  'aws-profile': { type: 'string' },
+  'aws-region': { type: 'string' },
+  'listener-arn': { type: 'string' },
+  'load-balancer-arn': { type: 'string' },
+  'web-acl-arn': { type: 'string' },
+  'waf-log-group': { type: 'string' },
+  'alb-logs': { type: 'string' },
+  wait: { type: 'string' },
   demo: { type: 'boolean' },
   identity: { type: 'string', multiple: true },
   repeat: { type: 'string' },
@@ -106,6 +117,8 @@ const options = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } satisfies ParseArgsConfig['options'];
+
+type EvidenceRequestFromFlags = import('./commands/evidence').ProbeEvidenceRequest;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; strict: true }>>['values'];
 
@@ -246,11 +259,20 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
   if (correlationId !== undefined && !/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/i.test(correlationId)) {
     throw new UsageError(`--correlation-id takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${correlationId}".`);
   }
-  // The log readers load only when asked for: a plain probe starts as fast as before.
-  const evidence = values.evidence !== undefined ? await import('./commands/evidence') : undefined;
-  if (evidence !== undefined && values.evidence !== undefined) {
+  // The log readers (and the AWS SDK) load only when asked for: a plain probe starts as fast as before.
+  const evidenceFlags = ['evidence', 'aws-profile', 'aws-region', 'listener-arn', 'load-balancer-arn', 'web-acl-arn', 'waf-log-group', 'alb-logs', 'wait'] as const;
+  const evidence = evidenceFlags.some((flag) => values[flag] !== undefined) ? await import('./commands/evidence') : undefined;
+  let evidenceRequest: EvidenceRequestFromFlags | undefined;
+  if (evidence !== undefined) {
     try {
-      await evidence.checkEvidencePaths(values.evidence);
+      const targets = evidence.splitEvidenceTargets(values.evidence ?? []);
+      evidence.checkAwsFlagsUsed(values, targets.aws, '--evidence aws');
+      await evidence.checkEvidencePaths(targets.logs);
+      const port = URL.canParse(positionals[0]!) ? Number(new URL(positionals[0]!).port || 443) : undefined;
+      evidenceRequest = { logs: targets.logs, ...(targets.aws ? { aws: evidence.awsSettingsFromFlags(values) } : {}), ...(port !== undefined ? { port } : {}) };
+      const waitMs = evidence.parseWait(values.wait);
+      if (waitMs !== undefined) evidenceRequest.waitMs = waitMs;
+      if (!values.json) evidenceRequest.onWaiting = (message) => process.stderr.write(`mtls-probe: ${message}\n`);
     } catch (e) {
       throw e instanceof evidence.EvidenceInputError ? new UsageError(e.message) : e;
     }
@@ -259,10 +281,14 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
   const ca = await readCa(values.cacert);
   const { result, keyLog } = await probe({ ...probeOptionsFrom(values, positionals[0]!, ca), identity, signal, ...(correlationId !== undefined ? { correlationId } : {}) });
   await appendKeyLog(values.keylog, keyLog);
-  if (evidence !== undefined && values.evidence !== undefined) {
-    const found = await evidence.collectProbeEvidence(result, values.evidence, signal);
+  if (evidence !== undefined && evidenceRequest !== undefined) {
+    const found = await evidence.collectProbeEvidence(result, evidenceRequest, signal);
     if (values.json) print(JSON.stringify(evidence.probeResultWithEvidence(result, found)));
-    else print(evidence.formatProbeReportWithEvidence(result, found, { timestamps: !values['no-timestamps'] }));
+    else {
+      print(evidence.formatProbeReportWithEvidence(result, found, { timestamps: !values['no-timestamps'] }));
+      const hint = evidence.lookAgainHint(found, evidenceRequest);
+      if (hint !== null) print(`\n${hint}`);
+    }
     return 0;
   }
   if (values.json) print(JSON.stringify(result));

@@ -1,30 +1,64 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../core/evidence/correlate';
-import { LocalLogSource } from '../../core/evidence/local/local-logs';
+import { checkAwsSetting } from '../../core/config/workspace-config';
+import type { AwsEndpointSettings } from '../../core/config/types';
+import { collectProbeEvidence as collectEvidenceForProbe, evidenceSources, mergeEvidenceReports, type EvidenceRequest, type ProbeEvidence } from '../../core/evidence/collect';
+import { describeEvidence } from '../../core/evidence/correlate';
 import type { CorrelationKeys, EvidenceReport, TimeWindow } from '../../core/evidence/types';
 import { ProbeAbortedError } from '../../core/probe/probe';
-import type { ProbeResult, Verdict } from '../../core/probe/types';
+import type { ProbeResult } from '../../core/probe/types';
 import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
 import type { CommandIo } from './command-io';
 
-// `mtls-probe evidence` and the `probe --evidence` path: server-side log files matched to one probe. This module
-// (and the log readers it pulls in) loads only when evidence is asked for.
+// `mtls-probe evidence` and the `probe --evidence` path: server-side records matched to one probe, from log
+// files and from AWS. This module (and the log readers it pulls in) loads only when evidence is asked for; the
+// AWS SDK only when AWS is.
+
+/** The AWS flags shared by `probe --evidence aws` and `evidence … aws`, with the setting each fills. */
+export const awsFlags = {
+  'aws-profile': 'profile',
+  'aws-region': 'region',
+  'listener-arn': 'listenerArn',
+  'load-balancer-arn': 'loadBalancerArn',
+  'web-acl-arn': 'webAclArn',
+  'waf-log-group': 'wafLogGroup',
+  'alb-logs': 'albLogs',
+} as const satisfies Record<string, keyof AwsEndpointSettings>;
+
+export const awsFlagOptions = Object.fromEntries([...Object.keys(awsFlags), 'wait'].map((flag) => [flag, { type: 'string' as const }])) as Record<
+  keyof typeof awsFlags | 'wait',
+  { type: 'string' }
+>;
+
+export const awsFlagsHelp = `  --aws-profile NAME     AWS profile (SSO profiles too); default: the standard chain (AWS_PROFILE, environment, ~/.aws)
+  --aws-region REGION    default: the region in an ARN, then AWS_REGION
+  --listener-arn ARN     the HTTPS listener: its mTLS mode and trust store are shown beside the verdict
+  --load-balancer-arn ARN
+                         the ALB (its listener on the probe's port is picked); CloudWatch metrics for the probe's minutes
+  --web-acl-arn ARN      the AWS WAF web ACL: its metrics, and sampled requests when no --waf-log-group is given
+  --waf-log-group NAME   the web ACL's CloudWatch Logs group (aws-waf-logs-…), searched with Logs Insights by trace id
+  --alb-logs S3URL       s3://bucket/prefix of the ALB's access and connection logs
+  --wait DURATION        keep looking for evidence AWS has not delivered yet (metrics ≈ 1 min, logs ≈ 5–10 min),
+                         e.g. 10m or 90s; default: look once and say what is not yet available`;
 
 const usage = `Usage:
-  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH...
+  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH|aws...
 
-Finds the records of one probe in ALB connection logs, ALB access logs, AWS WAF JSON logs and ModSecurity JSON
-audit logs (plain or .gz; a folder is read recursively), between --since and --until, matched by any of the keys:
+Finds the records of one probe between --since and --until: in ALB connection logs, ALB access logs, AWS WAF JSON
+logs and ModSecurity JSON audit logs (PATH: a file, plain or .gz, or a folder read recursively), and with "aws" in
+AWS itself (the flags below), matched by any of the keys:
 
   --correlation-id ID    the X-Amzn-Trace-Id the probe sent (Root=1-<8 hex>-<24 hex>)
   --client-ip IP         the probe's source address as the server saw it
   --client-port N        the probe's source port (matched together with --client-ip)
   --serial HEX           the client certificate's serial (ALB's form: hex, separators ignored)
-  --json                 print one JSON object: window, keys, events, stats, problems
+  --json                 print one JSON object: window, keys, events, stats, problems, coverage, context
 
-Exit status: 0 when the logs were read (whatever matched), 2 for bad arguments or unreadable input.
+AWS (with "aws"):
+${awsFlagsHelp}
+
+Exit status: 0 when the evidence was read (whatever matched), 2 for bad arguments or unreadable input.
 `;
 
 /** The X-Amzn-Trace-Id a probe sends, as ALB and WAF log it. */
@@ -53,26 +87,91 @@ export async function checkEvidencePaths(paths: string[]): Promise<void> {
   }
 }
 
-export interface ProbeEvidence {
-  verdict: Verdict;
-  report: EvidenceReport;
-  window: TimeWindow;
-  keys: CorrelationKeys;
+/** `--evidence` values: the word `aws` and log paths. */
+export function splitEvidenceTargets(targets: readonly string[]): { logs: string[]; aws: boolean } {
+  return { logs: targets.filter((t) => t !== 'aws'), aws: targets.includes('aws') };
 }
 
-/** Reads the logs for this probe's window and keys and upgrades its verdict with what they say. */
-export async function collectProbeEvidence(result: ProbeResult, paths: string[], signal?: AbortSignal): Promise<ProbeEvidence> {
-  const window = evidenceWindow(result);
-  const keys = correlationKeysFor(result);
-  let report: EvidenceReport;
+type AwsFlagValues = Partial<Record<keyof typeof awsFlags | 'wait', string | undefined>>;
+
+/** The endpoint's AWS settings from the flags, each checked like the workspace config checks it. */
+export function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings {
+  const settings: AwsEndpointSettings = {};
+  for (const [flag, name] of Object.entries(awsFlags) as Array<[keyof typeof awsFlags, keyof AwsEndpointSettings]>) {
+    const value = values[flag];
+    if (value === undefined) continue;
+    const problem = checkAwsSetting(name, value);
+    if (problem !== null) throw new EvidenceInputError(`--${flag}: ${problem}`);
+    settings[name] = value;
+  }
+  if (settings.listenerArn === undefined && settings.loadBalancerArn === undefined && settings.webAclArn === undefined && settings.wafLogGroup === undefined && settings.albLogs === undefined) {
+    throw new EvidenceInputError('AWS evidence needs to know where to look: give at least one of --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs.');
+  }
+  return settings;
+}
+
+/** AWS flags without "aws" among the evidence targets are a mistake worth naming. */
+export function checkAwsFlagsUsed(values: AwsFlagValues, aws: boolean, where: string): void {
+  const given = [...Object.keys(awsFlags), 'wait'].filter((flag) => values[flag as keyof AwsFlagValues] !== undefined);
+  if (!aws && given.length > 0) throw new EvidenceInputError(`--${given[0]} is for AWS evidence: add ${where}.`);
+}
+
+/** `10m`, `90s`, `1500ms`, or plain seconds; at most an hour. */
+export function parseWait(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  const ms = match === null ? NaN : Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(match[2] ?? 's') as 'ms' | 's' | 'm'];
+  if (!Number.isFinite(ms) || ms > 3_600_000) throw new EvidenceInputError(`--wait takes a duration up to 60m such as 10m, 90s or 1500ms, not "${value}".`);
+  return ms;
+}
+
+export interface ProbeEvidenceRequest extends EvidenceRequest {
+  waitMs?: number;
+  /** Progress while waiting for AWS (one line each). */
+  onWaiting?(message: string): void;
+}
+
+/** Reads the evidence for this probe's window and keys and upgrades its verdict with what it says. */
+export async function collectProbeEvidence(result: ProbeResult, request: ProbeEvidenceRequest, signal?: AbortSignal): Promise<ProbeEvidence> {
   try {
-    report = await new LocalLogSource(paths).collect(window, keys, signal ? { signal } : {});
+    return await collectEvidenceForProbe(result, request, {
+      ...(signal !== undefined ? { signal } : {}),
+      ...(request.waitMs !== undefined ? { waitUntil: new Date(Date.now() + request.waitMs) } : {}),
+      onProgress: (message) => {
+        if (message.startsWith('Waiting')) request.onWaiting?.(message);
+      },
+    });
   } catch (error) {
     // Ctrl-C while reading logs ends the run like Ctrl-C during the probe (exit 130), not as an internal error.
     if (signal?.aborted) throw new ProbeAbortedError();
     throw error;
   }
-  return { verdict: upgradeVerdict(result, report.events), report, window, keys };
+}
+
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/** When AWS has not delivered everything yet: the command that looks again later. */
+export function lookAgainHint(evidence: ProbeEvidence, request: EvidenceRequest): string | null {
+  const pending = (evidence.report.coverage ?? []).filter((c) => c.state === 'not-yet-available');
+  if (pending.length === 0 || request.aws === undefined) return null;
+  const flags = (Object.entries(awsFlags) as Array<[string, keyof AwsEndpointSettings]>)
+    .filter(([, name]) => request.aws?.[name] !== undefined)
+    .map(([flag, name]) => `--${flag} ${shellQuote(request.aws![name]!)}`);
+  const keys = evidence.keys;
+  const keyFlags = [
+    keys.traceId !== undefined ? `--correlation-id ${shellQuote(keys.traceId)}` : null,
+    keys.traceId === undefined && keys.clientIp !== undefined ? `--client-ip ${keys.clientIp}` : null,
+    keys.traceId === undefined && keys.clientPort !== undefined ? `--client-port ${keys.clientPort}` : null,
+    keys.clientCertSerial !== undefined ? `--serial ${keys.clientCertSerial}` : null,
+  ].filter((f): f is string => f !== null);
+  const latest = pending.map((c) => c.expectedBy ?? '').sort().at(-1) ?? '';
+  return (
+    `Not yet delivered by AWS: ${pending.map((c) => c.evidence).join(', ')}${latest !== '' ? ` (expected by ${latest.slice(11, 19)} UTC)` : ''}. Look again then with:\n` +
+    `  mtls-probe evidence --since ${evidence.window.from.toISOString()} --until ${evidence.window.to.toISOString()} ${keyFlags.join(' ')} aws ${flags.join(' ')}\n` +
+    '  (or probe with --wait 10m to wait for it).'
+  );
 }
 
 /** The curl-style report with the evidence lines just before the verdict, and the verdict's confidence on its line. */
@@ -81,7 +180,7 @@ export function formatProbeReportWithEvidence(result: ProbeResult, evidence: Pro
   const summary = formatSummary(upgraded);
   const confidence = evidence.verdict.confidence === 'confirmed' ? ' (confirmed by server-side evidence)' : ' (from the probe alone: no server-side record confirms it)';
   const at = summary.findIndex((line) => line.startsWith('Verdict: '));
-  const evidenceLines = [...describeEvidence(evidence.report.events, evidence.report, { used: evidence.verdict.evidence }), ''];
+  const evidenceLines = [...describeEvidence(evidence.report.events, evidence.report, { used: evidence.verdict.evidence, sourceLabel: evidence.sourceLabel }), ''];
   if (at >= 0) {
     summary[at] = `${summary[at]}${confidence}`;
     // formatSummary leaves a blank line before the verdict: the evidence goes right after it.
@@ -137,13 +236,19 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
   }
   let window: TimeWindow;
   let keys: CorrelationKeys;
+  let request: EvidenceRequest;
+  let waitMs: number | undefined;
   try {
     window = { from: parseTime(values.since, '--since'), to: parseTime(values.until, '--until') };
     if (window.from > window.to) throw new EvidenceInputError(`--since (${values.since}) is after --until (${values.until}): swap them.`);
     keys = keysFrom(values);
     if (Object.keys(keys).length === 0) throw new EvidenceInputError('evidence needs at least one key to match records by: --correlation-id, --client-ip (with --client-port) or --serial.');
-    if (positionals.length === 0) throw new EvidenceInputError('evidence needs at least one log file or folder (PATH). See mtls-probe evidence --help.');
-    await checkEvidencePaths(positionals);
+    if (positionals.length === 0) throw new EvidenceInputError('evidence needs at least one log file or folder (PATH), or "aws". See mtls-probe evidence --help.');
+    const targets = splitEvidenceTargets(positionals);
+    checkAwsFlagsUsed(values, targets.aws, '"aws" to the paths');
+    await checkEvidencePaths(targets.logs);
+    request = { logs: targets.logs, ...(targets.aws ? { aws: awsSettingsFromFlags(values) } : {}) };
+    waitMs = parseWait(values.wait);
   } catch (error) {
     if (error instanceof EvidenceInputError) {
       io.err(`mtls-probe: ${error.message}\n`);
@@ -151,8 +256,20 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
     }
     throw error;
   }
-  const report = await new LocalLogSource(positionals).collect(window, keys);
-  if (report.stats.files === 0 && report.problems.length > 0) {
+  const sources = await evidenceSources(request);
+  const waitUntil = waitMs !== undefined ? new Date(Date.now() + waitMs) : undefined;
+  const reports = await Promise.all(
+    sources.map((source) =>
+      source.collect(window, keys, {
+        ...(waitUntil !== undefined ? { waitUntil } : {}),
+        onProgress: (message) => {
+          if (message.startsWith('Waiting')) io.err(`mtls-probe: ${message}\n`);
+        },
+      }),
+    ),
+  );
+  const report = mergeEvidenceReports(reports);
+  if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
     io.err(`mtls-probe: no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.\n`);
     return 2;
   }
@@ -161,13 +278,17 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
     return 0;
   }
   const keyWords = Object.entries(keys).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const sourceLabel = [request.logs !== undefined && request.logs.length > 0 ? 'local logs' : null, request.aws !== undefined ? 'AWS' : null].filter(Boolean).join(' and ');
   const lines = [
     `Window: ${window.from.toISOString()} to ${window.to.toISOString()}`,
     `Keys: ${keyWords}`,
-    ...describeEvidence(report.events, report),
+    ...describeEvidence(report.events, report, { sourceLabel }),
   ];
   io.out(`${lines.join('\n')}\n`);
-  return 0;
+  // Every AWS lookup failed (credentials, network): as unreadable input, so a script notices.
+  const coverage = report.coverage ?? [];
+  const nothingRead = report.stats.files === 0 && (report.context ?? []).length === 0 && coverage.length > 0 && coverage.every((c) => c.state === 'failed');
+  return nothingRead ? 2 : 0;
 }
 
 function parseEvidenceArgs(args: string[]) {
@@ -180,6 +301,7 @@ function parseEvidenceArgs(args: string[]) {
       'client-ip': { type: 'string' },
       'client-port': { type: 'string' },
       serial: { type: 'string' },
+      ...awsFlagOptions,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -8,12 +8,13 @@ import { pemBlock } from '../core/certs/pem';
 import { blockAt } from '../core/certs/pem-blocks';
 import type { ClientIdentity } from '../core/identity/client-identity';
 import type { CertificateBlockLocation } from './certificate-hover';
+import type { ProbeEvidenceFetcher } from './evidence-fetcher';
 import type { ExpectationTests } from './expectation-tests';
 import { loadCertificateTools, loadPkiGenerator, loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { CancelledError, findIdentity, requireTrust, verdictLine, type ProbeRunner } from './probe-runner';
+import { CancelledError, findIdentity, requireTrust, runLine, verdictLine, type ProbeRunner } from './probe-runner';
 import type { ReportDocuments } from './report-documents';
-import type { ProbeRun, RunHistory } from './run-history';
+import { resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
 import type { TrustStoreLinter } from './trust-store-linter';
 import { identityLabel, type EndpointsNode } from './views/endpoints-view';
 import type { IdentitiesNode } from './views/identities-view';
@@ -29,6 +30,7 @@ export interface CommandServices {
   tests: ExpectationTests;
   linter: TrustStoreLinter;
   reports: ReportDocuments;
+  evidence: ProbeEvidenceFetcher;
 }
 
 type CommandHandler = (...args: never[]) => unknown;
@@ -56,7 +58,8 @@ export function commandTable(s: CommandServices): Record<string, CommandHandler>
     'mtlsProbe.refresh': () => s.configs.reload(),
     'mtlsProbe.showRun': (id?: string) => {
       const run = id !== undefined ? s.history.get(id) : s.history.list()[0];
-      if (run) return s.reports.show(`${run.endpointName} · ${identityLabel(run.identityName)}.log`, `${run.report}\n`);
+      const evidence = run?.evidence !== undefined ? `\n${run.evidence.lines.join('\n')}\nVerdict with evidence: ${run.evidence.verdict.summary}\n` : '';
+      if (run) return s.reports.show(`${run.endpointName} · ${identityLabel(run.identityName)}.log`, `${run.report}\n${evidence}`);
       return undefined;
     },
   };
@@ -138,7 +141,9 @@ async function probeEndpointCommand(s: CommandServices, node: EndpointsNode | un
   await withProgress(`probing ${ref.endpoint.name}`, async (signal) => {
     for (const identityName of identities) {
       if (signal.aborted) break;
-      notifyRun(s, await s.runner.probeEndpoint(ref, identityName, signal));
+      const run = await s.runner.probeEndpoint(ref, identityName, signal);
+      notifyRun(s, run);
+      s.evidence.startFor(run, ref.endpoint);
     }
   });
 }
@@ -362,7 +367,7 @@ async function exportRunCommand(s: CommandServices, given?: ProbeRun): Promise<v
   let run = given;
   if (run === undefined) {
     const picked = await vscode.window.showQuickPick(
-      s.history.list().map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: verdictLine(r.result), run: r })),
+      s.history.list().map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: runLine(r), run: r })),
       { title: 'mTLS Probe: run to export' },
     );
     if (!picked) {
@@ -387,8 +392,8 @@ async function exportRunCommand(s: CommandServices, given?: ProbeRun): Promise<v
   // The result carries identity summaries only: ClientIdentity never serialises its key.
   const content =
     format.ext === 'json'
-      ? `${JSON.stringify({ ...run.result, ...(run.expectation ? { expectation: run.expectation } : {}) }, null, 2)}\n`
-      : engine.probeReportHtml(run.result, { title: `mTLS Probe — ${run.endpointName} with ${identityLabel(run.identityName)}`, ...(run.expectation ? { expectation: run.expectation } : {}) });
+      ? `${JSON.stringify({ ...resultWithEvidence(run), ...(run.expectation ? { expectation: run.expectation } : {}), ...(run.evidence ? { evidence: run.evidence.report } : {}) }, null, 2)}\n`
+      : engine.probeReportHtml(resultWithEvidence(run), { title: `mTLS Probe — ${run.endpointName} with ${identityLabel(run.identityName)}`, ...(run.expectation ? { expectation: run.expectation } : {}) });
   await vscode.workspace.fs.writeFile(target, Buffer.from(content));
   void vscode.window.showInformationMessage(`mTLS Probe: exported to ${vscode.workspace.asRelativePath(target)}.`);
 }

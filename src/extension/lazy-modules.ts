@@ -2,6 +2,7 @@
 type ProbeEngine = typeof import('./lazy/probe-engine');
 type CertificateTools = typeof import('./lazy/certificate-tools');
 type PkiGenerator = typeof import('./lazy/pki-generator');
+type EvidenceTools = typeof import('./lazy/evidence-tools');
 
 let probeEngine: Promise<ProbeEngine> | undefined;
 let certificateTools: Promise<CertificateTools> | undefined;
@@ -21,4 +22,11 @@ let pkiGenerator: Promise<PkiGenerator> | undefined;
 export function loadPkiGenerator(): Promise<PkiGenerator> {
   pkiGenerator ??= import('./lazy/pki-generator');
   return pkiGenerator;
+}
+
+let evidenceTools: Promise<EvidenceTools> | undefined;
+
+export function loadEvidenceTools(): Promise<EvidenceTools> {
+  evidenceTools ??= import('./lazy/evidence-tools');
+  return evidenceTools;
 }

@@ -3,6 +3,7 @@ import { version } from '../cli/version';
 import { CertificateDiagnostics } from './certificate-diagnostics';
 import { CertificateHoverProvider, WorkspaceCertificates } from './certificate-hover';
 import { commandTable, reportErrors } from './commands';
+import { ProbeEvidenceFetcher } from './evidence-fetcher';
 import { ExpectationTests } from './expectation-tests';
 import { PassphraseStore } from './passphrases';
 import { ProbeRunner } from './probe-runner';
@@ -33,6 +34,7 @@ export class MtlsProbeExtension implements vscode.Disposable {
     const history = own(new RunHistory());
     const passphrases = new PassphraseStore(context.secrets, context.globalState);
     const runner = new ProbeRunner(this.output, history, passphrases);
+    const evidence = own(new ProbeEvidenceFetcher(this.output, history));
     const linter = own(new TrustStoreLinter());
     const reports = own(new ReportDocuments());
     const tests = own(new ExpectationTests(configs, runner));
@@ -48,7 +50,7 @@ export class MtlsProbeExtension implements vscode.Disposable {
     own(configs.onDidLoad((loaded) => void diagnostics.checkIdentities(loaded)));
     own(vscode.workspace.onDidGrantWorkspaceTrust(() => configs.reload()));
 
-    const commands = commandTable({ output: this.output, configs, runner, history, passphrases, tests, linter, reports });
+    const commands = commandTable({ output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence });
     for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, reportErrors(handler)));
 
     // Documents that were open before activation get their diagnostics after it, not during it.

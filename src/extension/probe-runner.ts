@@ -5,7 +5,7 @@ import type { ClientIdentity } from '../core/identity/client-identity';
 import type { ProbeResult } from '../core/probe/types';
 import { loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { endpointIdentityKey, type ProbeRun, type RunHistory } from './run-history';
+import { endpointIdentityKey, resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
 
 /** The person cancelled (a passphrase prompt, a picker): not an error to report. */
@@ -135,6 +135,13 @@ export function findIdentity(config: WorkspaceConfig, name: string, endpointName
     throw new Error(`Endpoint "${endpointName}" names identity "${name}", which ${config.file} does not define (or defines with an error): fix it in "identities".`);
   }
   return identity;
+}
+
+/** verdictLine with what evidence says: "mtls · alb_client_cert_untrusted · 38 ms · confirmed". */
+export function runLine(run: ProbeRun): string {
+  const line = verdictLine(resultWithEvidence(run));
+  if (run.evidence?.state === 'collecting') return `${line} · waiting for evidence`;
+  return run.evidence?.verdict.confidence === 'confirmed' ? `${line} · confirmed` : line;
 }
 
 /** A one-line verdict for tree rows and notifications: "mtls · reset_after_client_certificate · 38 ms". */

@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
+import type { ProbeEvidence } from '../core/evidence/collect';
 import type { ProbeResult } from '../core/probe/types';
+
+/** Server-side evidence for a run, as it arrives: `collecting` while AWS may still deliver. */
+export interface RunEvidence extends ProbeEvidence {
+  state: 'collecting' | 'done' | 'cancelled';
+  /** The evidence lines of the report (what matched and why, found / missing / not yet available). */
+  lines: string[];
+}
 
 /** One finished probe, as the views, the Test Explorer and the export command see it. */
 export interface ProbeRun {
@@ -13,6 +21,12 @@ export interface ProbeRun {
   /** The curl-like report (no key material: the probe never puts any in its result). */
   report: string;
   expectation?: { expected: string; passed: boolean; message: string };
+  evidence?: RunEvidence;
+}
+
+/** The run's result with the verdict evidence gave it, if any. */
+export function resultWithEvidence(run: ProbeRun): ProbeResult {
+  return run.evidence !== undefined ? { ...run.result, verdict: run.evidence.verdict } : run.result;
 }
 
 export function endpointIdentityKey(configFile: string, endpointName: string, identityName: string): string {
@@ -38,6 +52,11 @@ export class RunHistory implements vscode.Disposable {
     this.#runs.unshift(run);
     if (this.#runs.length > keptRuns) this.#runs.length = keptRuns;
     if (run.key !== undefined) this.#latest.set(run.key, run);
+    this.#changed.fire();
+  }
+
+  /** A run changed in place (evidence arrived). */
+  changed(): void {
     this.#changed.fire();
   }
 

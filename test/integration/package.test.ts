@@ -22,7 +22,9 @@ test('vsce lists exactly the allow-listed files', () => {
   assert.deepEqual(vsceList(), [
     'LICENSE',
     'README.md',
+    'dist/aws-evidence-source.js',
     'dist/certificate-tools.js',
+    'dist/evidence-tools.js',
     'dist/extension.js',
     'dist/pkcs12.js',
     'dist/pki-generator.js',

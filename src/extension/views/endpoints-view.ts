@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExpectedOutcome } from '../../core/config/workspace-config';
 import { noIdentityName, type EndpointConfig, type WorkspaceConfig } from '../../core/config/types';
-import { verdictLine } from '../probe-runner';
+import { runLine } from '../probe-runner';
 import { endpointIdentityKey, type RunHistory } from '../run-history';
 import type { WorkspaceConfigs } from '../workspace-configs';
 
@@ -77,7 +77,7 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vs
       item.iconPath = new vscode.ThemeIcon(identityName === noIdentityName ? 'circle-slash' : 'key');
       item.description = expected ? `expect ${expected}` : 'not probed yet';
     } else {
-      item.description = verdictLine(run.result);
+      item.description = runLine(run);
       if (run.expectation) {
         item.iconPath = run.expectation.passed
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
@@ -90,7 +90,7 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vs
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`${endpoint.name} with ${identityLabel(identityName)}\n`);
     if (expected) tooltip.appendText(`Expected: ${expected}\n`);
-    if (run) tooltip.appendText(`Last run ${run.startedAt.toLocaleTimeString()}: ${run.result.verdict.summary}${run.expectation && !run.expectation.passed ? `\n${run.expectation.message}` : ''}`);
+    if (run) tooltip.appendText(`Last run ${run.startedAt.toLocaleTimeString()}: ${(run.evidence?.verdict ?? run.result.verdict).summary}${run.expectation && !run.expectation.passed ? `\n${run.expectation.message}` : ''}`);
     item.tooltip = tooltip;
     return item;
   }

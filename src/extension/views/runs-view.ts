@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { verdictLine } from '../probe-runner';
+import { runLine } from '../probe-runner';
 import type { ProbeRun, RunHistory } from '../run-history';
 import { identityLabel } from './endpoints-view';
 
@@ -20,8 +20,8 @@ export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Dispo
   getTreeItem(run: ProbeRun): vscode.TreeItem {
     const item = new vscode.TreeItem(`${run.endpointName} · ${identityLabel(run.identityName)}`);
     item.id = `run:${run.id}`;
-    item.description = `${verdictLine(run.result)} · ${run.startedAt.toLocaleTimeString()}`;
-    item.tooltip = run.result.verdict.summary;
+    item.description = `${runLine(run)} · ${run.startedAt.toLocaleTimeString()}`;
+    item.tooltip = (run.evidence?.verdict ?? run.result.verdict).summary;
     item.contextValue = 'run';
     item.iconPath = run.expectation
       ? new vscode.ThemeIcon(run.expectation.passed ? 'pass' : 'error')

@@ -370,15 +370,15 @@ test('verify-mode rejection, the whole story: listener, metrics, connection log 
   // The day folders of the window (two when it spans midnight UTC).
   assert.match(
     coverageOf(report, 'ALB connection log').detail,
-    new RegExp(`^1 record of this probe in 1 objects under s3://${bucket}/edge/AWSLogs/${account}/elasticloadbalancing/${region}/\\d{4}/\\d{2}/\\d{2}/( \\(\\+1 more days\\))?$`),
+    new RegExp(`^the probe's connection \\(by address: tls_verify_status Failed:ClientCertUntrusted\\) in 1 object under s3://${bucket}/edge/AWSLogs/${account}/elasticloadbalancing/${region}/\\d{4}/\\d{2}/\\d{2}/( \\(\\+1 more days\\))?$`),
   );
   assert.equal(coverageOf(report, 'ALB access log').detail, 'none, as expected: the connection failed the TLS handshake, so no request was ever logged');
   assert.equal(
     coverageOf(report, 'WAF log').detail,
     `no record in ${wafLogGroup}, as expected: the load balancer refused the connection (Failed:ClientCertUntrusted) before any request reached the WAF`,
   );
-  // The metrics cover the window's start (the probe's minute less the clock-skew slack) to the end of the probe's minute.
-  const range = { from: minuteOf(window.from), to: new Date(minuteOf(ended).getTime() + 60_000) };
+  // The metrics cover the probe's own minutes: from the minute it started to the end of the minute it ended.
+  const range = { from: minuteOf(new Date(result.startedAt)), to: new Date(minuteOf(ended).getTime() + 60_000) };
   assert.equal(
     coverageOf(report, 'CloudWatch metrics').detail,
     `${lbDimension}, ${hhmm(range.from)}–${hhmm(range.to)} UTC: NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no traffic recorded: ${albMetricNames.slice(2).join(', ')}`,
@@ -437,6 +437,33 @@ test('verify-mode rejection, the whole story: listener, metrics, connection log 
   assert.ok(!lines.some((l) => l.includes('Not read')), lines.join('\n'));
 });
 
+test('behind NAT: a probe without a certificate is tied to the only certificate-less connection at its moment, and the verdict says so', async (t) => {
+  const result = await probeTarget(null);
+  assert.equal(result.verdict.stoppedAt, 'mtls', result.verdict.summary);
+  const keys = correlationKeysFor(result);
+  const entry = target.connectionLog.find((e) => e.clientPort === result.client.port);
+  assert.ok(entry);
+  // The load balancer saw the NAT gateway's address and port, not the probe's; another certificate-less client
+  // connected two minutes later, and a client with a certificate at the same moment.
+  const natLine = connectionLogLine({ ...entry, clientPort: 61000 }, { clientIp: '192.0.2.200', serial: null, listenerPort: 443, loadBalancer: lbDimension });
+  const later = new Date(Date.parse(entry.time) + 2 * 60_000).toISOString();
+  const laterLine = connectionLogLine({ time: later, clientPort: 61001, tlsVerifyStatus: 'Failed:ClientCertMissing' }, { clientIp: '192.0.2.201', serial: null, listenerPort: 443, loadBalancer: lbDimension });
+  const fake = await startFakeAws(t, listenerHandlers);
+  const s3 = await startFakeS3(t, bucket);
+  await s3.put(objectKey('connection', albLogIntervalEnd(result.startedAt)), gz([natLine, laterLine, ...otherClientsConnectionLines(entry.time).slice(0, 2)]));
+
+  const source = new AwsEvidenceSource({ region, listenerArn, albLogs }, { access: access(fake.url, s3.url) });
+  const report = await source.collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const verdict = upgradeVerdict(result, report.events);
+  assert.equal(verdict.stoppedAt, 'mtls');
+  assert.equal(verdict.reason, 'alb_client_cert_missing');
+  assert.equal(verdict.confidence, 'confirmed');
+  assert.match(verdict.summary, /Matched by time and certificate: the load balancer saw the probe as 192\.0\.2\.200:61000, behind NAT/);
+  assert.deepEqual(verdict.evidence.map((e) => (e as { record: { client_port: number } }).record.client_port), [61000]);
+  assert.match(coverageOf(report, 'ALB connection log').detail, /^the probe's connection \(by time and certificate, behind NAT: tls_verify_status Failed:ClientCertMissing\)/);
+  assert.equal(coverageOf(report, 'ALB access log').state, 'missing');
+});
+
 test('WAF block found with Logs Insights: the probe\'s 403 becomes stopped at waf (aws_waf_block) with the rule, the access log agreeing', async (t) => {
   const result = await probeTarget(valid, '?q=<script>alert(1)</script>');
   assert.equal(result.http?.status, 403, result.verdict.summary);
@@ -472,7 +499,7 @@ test('WAF block found with Logs Insights: the probe\'s 403 becomes stopped at wa
   assert.deepEqual(report.problems, []);
   assert.deepEqual(states(report), { 'ALB connection log': 'found', 'ALB access log': 'found', 'CloudWatch metrics': 'found', 'WAF log': 'found' });
   assert.equal(coverageOf(report, 'WAF log').detail, `1 record of this probe in ${wafLogGroup} (Logs Insights, 48213 records scanned)`);
-  assert.match(coverageOf(report, 'ALB access log').detail, new RegExp(`^1 line of this probe in 1 objects under s3://${bucket}/edge/AWSLogs/${account}/`));
+  assert.match(coverageOf(report, 'ALB access log').detail, new RegExp(`^1 line of this probe in 1 object under s3://${bucket}/edge/AWSLogs/${account}/`));
 
   const waf = report.events.filter((e) => e.kind === 'waf-log');
   assert.equal(waf.length, 1);
@@ -560,8 +587,8 @@ test('sampled requests when no WAF log group is named: GetWebACL\'s metric names
   const source = new AwsEvidenceSource({ region, loadBalancerArn, webAclArn }, { access: access(fake.url), port: 443, now: () => now });
   const report = await source.collect(window, keys, { probeEndedAt: ended });
   assert.deepEqual(report.problems, []);
-  assert.deepEqual(states(report), { 'CloudWatch metrics': 'found', 'WAF sampled requests': 'found' });
-  assert.equal(coverageOf(report, 'WAF sampled requests').detail, '4 samples of 39 requests in the window; the probe\'s request is among them');
+  assert.deepEqual(states(report), { 'ALB connection and access logs': 'not-configured', 'CloudWatch metrics': 'found', 'WAF sampled requests': 'found' });
+  assert.equal(coverageOf(report, 'WAF sampled requests').detail, '4 samples of 37 requests in the window; the probe\'s request is among them');
 
   // One event for the probe's request though it was sampled under the rule and under the web ACL.
   const sampled = report.events.filter((e) => e.kind === 'waf-sampled-request');
@@ -747,7 +774,7 @@ test('throttling is retried by the SDK: a throttled DescribeListeners and StartQ
   const report = await source.collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
-  assert.deepEqual(states(report), { 'CloudWatch metrics': 'found', 'WAF log': 'found' });
+  assert.deepEqual(states(report), { 'ALB connection and access logs': 'not-configured', 'CloudWatch metrics': 'found', 'WAF log': 'found' });
   assert.equal(report.context?.[0]?.title, 'ALB listener (mTLS verify)');
   assert.deepEqual(report.events.filter((e) => e.kind === 'waf-log').map((e) => e.record.action), ['ALLOW']);
   const counts = Object.fromEntries(['DescribeListeners', 'DescribeTrustStores', 'GetMetricData', 'StartQuery', 'GetQueryResults'].map((op) => [op, fake.callsTo(op).length]));
@@ -885,6 +912,15 @@ test('no region, or settings naming nothing: one clear problem each, and no AWS 
 
   const nothing = await new AwsEvidenceSource({ region }, { access: access(fake.url) }).collect(window, keys);
   assert.deepEqual(nothing.problems, [{ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' }]);
-  assert.deepEqual(nothing.coverage, []);
+  // What could be configured is named, with the setting that adds it.
+  assert.deepEqual(
+    nothing.coverage?.map((c) => [c.evidence, c.state]),
+    [
+      ['ALB connection and access logs', 'not-configured'],
+      ['WAF records', 'not-configured'],
+      ['CloudWatch metrics', 'not-configured'],
+    ],
+  );
+  assert.match(nothing.coverage?.[0]?.detail ?? '', /add "albLogs" \(--alb-logs\)/);
   assert.equal(fake.calls.length, 0);
 });

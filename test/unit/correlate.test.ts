@@ -48,8 +48,14 @@ const modSecurity = (httpCode: number): EvidenceEvent =>
   event('modsecurity-audit-log', { transaction: { client_port: clientPort, request: { headers: { 'X-Amzn-Trace-Id': traceId } }, response: { http_code: httpCode }, messages: [{ message: 'XSS Attack Detected', details: { ruleId: '941100' } }] } }, byTrace);
 
 describe('correlation keys and the time window', () => {
-  test('keys carry the trace id, the client address and port, and the serial in ALB form', () => {
-    assert.deepEqual(correlationKeysFor(resetAtMtls()), { traceId, clientIp: '192.0.2.7', clientPort, clientCertSerial: '0A1B2C3D4E5F' });
+  test('keys carry the trace id, the client address and port, the serial in ALB form and when the connection was open', () => {
+    assert.deepEqual(correlationKeysFor(resetAtMtls()), {
+      traceId,
+      clientIp: '192.0.2.7',
+      clientPort,
+      clientCertSerial: '0A1B2C3D4E5F',
+      probeTime: { from: '2024-05-01T10:00:00.000Z', to: '2024-05-01T10:00:01.500Z' },
+    });
     assert.equal(correlationKeysFor(resetAtMtls(false)).clientCertSerial, undefined);
   });
 
@@ -150,8 +156,37 @@ describe('upgradeVerdict', () => {
       result: got403, events: [accessLog(['forward'], 502, null)], stoppedAt: 'http', reason: 'http_403_forbidden', confidence: 'probe', hint: /elb_status_code 502, but the probe got HTTP 403\..*Possibly a WAF block/, used: 0,
     },
     {
-      name: 'records matched only by time or serial are not this probe\'s',
-      result: resetAtMtls, events: [connLog('Failed:ClientCertUntrusted', { client_port: 1111 }, [{ key: 'clientCertSerial', value: serial }, { key: 'time', value: 'x' }])],
+      name: 'a record matched only by serial, minutes after the probe, is not this probe\'s',
+      result: resetAtMtls,
+      events: [{ ...connLog('Failed:ClientCertUntrusted', { client_port: 1111 }, [{ key: 'clientCertSerial', value: serial }]), time: '2024-05-01T10:03:00.000Z' }],
+      stoppedAt: 'mtls', reason: 'reset_after_client_certificate', confidence: 'probe', used: 0,
+    },
+    {
+      name: 'behind NAT: the only connection with the probe\'s certificate while it was open is its own, and the summary says how it matched',
+      result: resetAtMtls, events: [connLog('Failed:ClientCertUntrusted', { client_port: 1111 }, [{ key: 'clientCertSerial', value: serial }])],
+      stoppedAt: 'mtls', reason: 'alb_client_cert_untrusted', confidence: 'confirmed', used: 1, summary: /Matched by time and certificate: the load balancer saw the probe as 198\.51\.100\.4:1111, behind NAT/,
+    },
+    {
+      name: 'behind NAT without a certificate: the only certificate-less connection at the probe\'s moment is its own',
+      result: () => resetAtMtls(false),
+      events: [
+        connLog('Failed:ClientCertMissing', { client_port: 1111, leaf_client_cert_serial_number: '-' }, [{ key: 'probeTime', value: '2024-05-01T10:00:01.000Z' }]),
+        connLog('Failed:ClientCertUntrusted', { client_port: 2222 }, [{ key: 'clientCertSerial', value: serial }]),
+      ],
+      stoppedAt: 'mtls', reason: 'alb_client_cert_missing', confidence: 'confirmed', used: 1,
+    },
+    {
+      name: 'behind NAT with two such connections at once: none is used, and the hint says why',
+      result: resetAtMtls,
+      events: [
+        connLog('Failed:ClientCertUntrusted', { client_port: 1111 }, [{ key: 'clientCertSerial', value: serial }]),
+        connLog('Failed:ClientCertUntrusted', { client_port: 2222 }, [{ key: 'clientCertSerial', value: serial }]),
+      ],
+      stoppedAt: 'mtls', reason: 'reset_after_client_certificate', confidence: 'probe', used: 0, hint: /2 connections with this certificate at the probe's moment/,
+    },
+    {
+      name: 'another port from the probe\'s own address is another connection, not a NAT view of the probe',
+      result: resetAtMtls, events: [connLog('Failed:ClientCertUntrusted', { client_ip: '192.0.2.7', client_port: 1111 }, [{ key: 'clientCertSerial', value: serial }])],
       stoppedAt: 'mtls', reason: 'reset_after_client_certificate', confidence: 'probe', used: 0,
     },
     {

@@ -218,6 +218,27 @@ describe('LocalLogSource', () => {
     assert.equal(report.stats.skippedLines, 1);
   });
 
+  test('behind NAT a probe without a certificate is found by time: certificate-less connections while it was open, give or take 5 s', async () => {
+    const file = join(dir, 'nat', 'conn_log_123456789012_elasticloadbalancing_eu-west-1_app.front.50dc6c495c0c9188_20240501T1005Z_10.0.1.15_nat.log');
+    await mkdir(join(dir, 'nat'), { recursive: true });
+    await writeFile(
+      file,
+      [
+        connectionLine('2024-05-01T10:00:03.000000Z', '198.51.100.20', 61000, '-', 'Failed:ClientCertMissing', 'TID_nat1'),
+        connectionLine('2024-05-01T10:00:04.000000Z', '198.51.100.21', 61001, serial, 'Success', 'TID_nat2'),
+        connectionLine('2024-05-01T10:01:00.000000Z', '198.51.100.22', 61002, '-', 'Failed:ClientCertMissing', 'TID_nat3'),
+      ].join('\n'),
+    );
+    // The probe saw itself as 10.0.0.5:1 (behind NAT), connected from 10:00:00.9 to 10:00:01.1.
+    const probeTime = { from: '2024-05-01T10:00:00.900Z', to: '2024-05-01T10:00:01.100Z' };
+    const report = await new LocalLogSource([file]).collect(window, { clientIp: '10.0.0.5', clientPort: 1, probeTime });
+    assert.deepEqual(report.events.map((e) => `${e.origin.line} ${matchedBy(e)}`), ['1 probeTime=2024-05-01T10:00:03.000000Z']);
+    // With a certificate, time alone does not collect certificate-less connections (the serial finds its own).
+    const withCertificate = await new LocalLogSource([file]).collect(window, { clientIp: '10.0.0.5', clientPort: 1, clientCertSerial: serial, probeTime });
+    assert.deepEqual(withCertificate.events.map((e) => `${e.origin.line} ${matchedBy(e)}`), [`2 clientCertSerial=${serial}`]);
+    await rm(join(dir, 'nat'), { recursive: true });
+  });
+
   test('the window is exact: records outside it are left out', async () => {
     const late: TimeWindow = { from: new Date('2024-05-01T11:00:00Z'), to: new Date('2024-05-01T13:30:00Z') };
     const report = await new LocalLogSource([dir]).collect(late, { traceId, clientIp: probeIp, clientPort: probePort });

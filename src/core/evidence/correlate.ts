@@ -1,4 +1,5 @@
 import type { ProbeResult, Verdict } from '../probe/types';
+import { clockSkewMs } from './logs/log-record-collector';
 import type { CorrelationKeys, EvidenceAvailability, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
 
 // Ties server-side records to one probe and lets them upgrade the probe's verdict. The probe alone can only
@@ -26,7 +27,11 @@ function traceRootOf(value: string): string | null {
 }
 
 export function correlationKeysFor(result: ProbeResult): CorrelationKeys {
-  const keys: CorrelationKeys = { traceId: result.correlationId };
+  const start = Date.parse(result.startedAt);
+  const keys: CorrelationKeys = {
+    traceId: result.correlationId,
+    probeTime: { from: new Date(start).toISOString(), to: new Date(start + Math.max(0, result.timings.total)).toISOString() },
+  };
   if (result.client.address !== null) keys.clientIp = result.client.address;
   if (result.client.port !== null) keys.clientPort = result.client.port;
   if (result.identity !== null) keys.clientCertSerial = albSerial(result.identity.serialNumber);
@@ -113,16 +118,59 @@ const recordTraceId: Record<EvidenceKind, (r: Record<string, unknown>) => string
 /** Matches that single out one connection or request; time, address or serial alone do not. */
 const identifyingKeys = new Set<string>(['traceId', 'connTraceId', 'clientPort']);
 
+/** The probe's own connection-log record, and how it was told apart from the others. */
+export type ProbeConnection =
+  | { found: 'address' | 'time'; event: EvidenceEvent }
+  /** Several connections with the probe's certificate (or none) at its moment, none identified by address. */
+  | { found: 'ambiguous'; count: number }
+  | { found: 'none' };
+
+function certificateAgrees(record: Record<string, unknown>, keys: CorrelationKeys): boolean {
+  const serial = text(field(record, 'leaf_client_cert_serial_number'));
+  return serial === null ? keys.clientCertSerial === undefined : keys.clientCertSerial !== undefined && sameSerial(serial, keys.clientCertSerial);
+}
+
+/**
+ * Which connection-log record is the probe's: the one with its address and port (or a conn_trace_id given as a
+ * key); behind NAT, where the load balancer sees another address, the only connection with the probe's
+ * certificate (or, like the probe, none) while the probe's connection was open, give or take clock skew.
+ */
+export function probeConnectionRecord(events: readonly EvidenceEvent[], keys: CorrelationKeys): ProbeConnection {
+  const connections = events.filter((e) => e.kind === 'alb-connection-log' && certificateAgrees(e.record, keys));
+  const byAddress = connections.find((e) => {
+    const ip = text(field(e.record, 'client_ip'));
+    const port = num(field(e.record, 'client_port'));
+    const connTraceId = text(field(e.record, 'conn_trace_id'));
+    const matched = e.matchedBy.some((m) => m.key === 'clientPort' || m.key === 'connTraceId');
+    return matched || (ip === keys.clientIp && port !== null && port === keys.clientPort) || (connTraceId !== null && connTraceId === keys.connTraceId);
+  });
+  if (byAddress !== undefined) return { found: 'address', event: byAddress };
+  if (keys.probeTime === undefined) return { found: 'none' };
+  const from = Date.parse(keys.probeTime.from) - clockSkewMs;
+  const to = Date.parse(keys.probeTime.to) + clockSkewMs;
+  const atProbeTime = connections.filter((e) => {
+    const t = Date.parse(e.time);
+    // Another port from the probe's own address is another connection of this machine, not a NAT view of the probe.
+    const sameHostOtherPort = keys.clientIp !== undefined && text(field(e.record, 'client_ip')) === keys.clientIp;
+    return t >= from && t <= to && !sameHostOtherPort;
+  });
+  if (atProbeTime.length === 1) return { found: 'time', event: atProbeTime[0]! };
+  return atProbeTime.length > 1 ? { found: 'ambiguous', count: atProbeTime.length } : { found: 'none' };
+}
+
 interface ProbeLink {
   keys: CorrelationKeys;
   traceRoot: string | null;
   /** ALB conn_trace_ids of this probe's connection, learnt from its connection-log record. */
   connTraceIds: Set<string>;
+  connection: ProbeConnection;
 }
 
 /** True when the record is this probe's own connection or request, not merely one from the same minutes. */
 function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
   if (event.kind === 'cloudwatch-metric') return false;
+  // One probe, one connection: its record is the one probeConnectionRecord picked.
+  if (event.kind === 'alb-connection-log') return 'event' in link.connection && link.connection.event === event;
   const r = event.record;
   const serial = text(field(r, 'leaf_client_cert_serial_number'));
   // A connection made with another certificate (or with one, when the probe sent none) is someone else's.
@@ -133,7 +181,7 @@ function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
   const connTraceId = text(field(r, 'conn_trace_id'));
   if (connTraceId !== null && link.connTraceIds.has(connTraceId)) return true;
   const port = num(field(r, 'client_port')) ?? num(field(r, 'transaction.client_port'));
-  return (event.kind === 'alb-connection-log' || event.kind === 'alb-access-log' || event.kind === 'modsecurity-audit-log') && port !== null && port === link.keys.clientPort;
+  return (event.kind === 'alb-access-log' || event.kind === 'modsecurity-audit-log') && port !== null && port === link.keys.clientPort;
 }
 
 // ---- what each record says -------------------------------------------------------------------------------
@@ -310,7 +358,8 @@ function withEvidence(base: Verdict, patch: Partial<Verdict>, used: Finding[]): 
 export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Verdict {
   const keys = correlationKeysFor(result);
   const traceRoot = keys.traceId !== undefined ? traceRootOf(keys.traceId) : null;
-  const link: ProbeLink = { keys, traceRoot, connTraceIds: new Set() };
+  const connection = probeConnectionRecord(events, keys);
+  const link: ProbeLink = { keys, traceRoot, connTraceIds: new Set(), connection };
   // The connection log first: its conn_trace_id then ties this probe's access-log line to it.
   const ordered = [...events].sort((a, b) => Number(b.kind === 'alb-connection-log') - Number(a.kind === 'alb-connection-log'));
   const mine: EvidenceEvent[] = [];
@@ -322,7 +371,14 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   }
   const findings = mine.map((e) => findingReaders[e.kind](e)).filter((f): f is Finding => f !== null);
   const base = result.verdict;
-  if (findings.length === 0) return metricsCorroboration(result, events) ?? withEvidence(base, { confidence: 'probe' }, []);
+  if (findings.length === 0) {
+    const ambiguity =
+      connection.found === 'ambiguous'
+        ? `The load balancer's connection log has ${connection.count} connections ${keys.clientCertSerial !== undefined ? 'with this certificate' : 'without a certificate'} at the probe's moment and none from its address (NAT): which one is the probe's cannot be told. Probe with a certificate of its own, or from an address the load balancer sees.`
+        : undefined;
+    const hint = ambiguity !== undefined ? (base.hint !== undefined ? `${ambiguity} ${base.hint}` : ambiguity) : base.hint;
+    return metricsCorroboration(result, events) ?? withEvidence(base, { confidence: 'probe', ...(hint !== undefined ? { hint } : {}) }, []);
+  }
 
   const outcome = outcomeOf(result);
   const agreeing = findings.filter((f) => agreesWithProbe[f.says](f, outcome));
@@ -334,7 +390,14 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   }
 
   const rejected = findings.find((f): f is Extract<Finding, { says: 'certificate-rejected' }> => f.says === 'certificate-rejected');
-  if (rejected !== undefined) return withEvidence(base, { ...certificateRejected(result, rejected, findings), confidence: 'confirmed', hint: undefined }, findings);
+  if (rejected !== undefined) {
+    const verdict = certificateRejected(result, rejected, findings);
+    if (connection.found === 'time') {
+      const seen = `${text(field(rejected.event.record, 'client_ip')) ?? '?'}:${text(field(rejected.event.record, 'client_port')) ?? '?'}`;
+      verdict.summary += ` (Matched by time and certificate: the load balancer saw the probe as ${seen}, behind NAT; no other such connection at that moment.)`;
+    }
+    return withEvidence(base, { ...verdict, confidence: 'confirmed', hint: undefined }, findings);
+  }
 
   const blocks = findings.filter((f): f is Extract<Finding, { says: 'waf-blocked' }> => f.says === 'waf-blocked');
   if (blocks.length > 0) return withEvidence(base, { ...wafBlocked(blocks), confidence: 'confirmed', hint: undefined }, findings);

@@ -18,6 +18,11 @@ export interface CorrelationKeys {
   clientCertSerial?: string;
   /** ALB's connection trace id (`TID_…`), once a connection-log record gave it. */
   connTraceId?: string;
+  /**
+   * When the probe's connection was open (ISO 8601). Behind NAT the load balancer sees another address and
+   * port, so a connection-log record is tied to the probe by this time (± clock skew) and its certificate.
+   */
+  probeTime?: { from: string; to: string };
 }
 
 /** Timeline lanes, in the order the design draws them. */

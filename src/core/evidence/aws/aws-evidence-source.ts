@@ -19,6 +19,7 @@ import type {
   EvidenceSource,
   TimeWindow,
 } from '../types';
+import { probeConnectionRecord, type ProbeConnection } from '../correlate';
 import { LogRecordCollector } from '../logs/log-record-collector';
 import { describeListenerMutualTls, listenerContext } from './alb-listener';
 import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
@@ -126,9 +127,11 @@ export class AwsEvidenceSource implements EvidenceSource {
       const pieces: Piece[] = [];
       const albLogs = settings.albLogs !== undefined ? parseS3Url(settings.albLogs) : null;
       const wafLogPieceNeeded = settings.wafLogGroup !== undefined;
-      if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, probeEnd, collector));
+      if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, keys, probeEnd, collector));
       if (loadBalancer !== null || visibility !== null) {
-        const range = metricRange(window.from, probeEnd > window.from ? probeEnd : window.from);
+        // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
+        const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
+        const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
         pieces.push({
           name: 'CloudWatch metrics',
           availableBy: after(deliveryDelays.metricsMs),
@@ -161,6 +164,16 @@ export class AwsEvidenceSource implements EvidenceSource {
             return [{ evidence: 'WAF sampled requests', state: events.length > 0 ? 'found' : 'empty', detail }];
           },
         });
+      }
+      // What the settings leave out is said too, with the setting that would add it.
+      if (albLogs === null) {
+        coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'add "albLogs" (--alb-logs): the s3:// location the load balancer writes its logs to' });
+      }
+      if (!wafLogPieceNeeded && webAcl === null) {
+        coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'add "wafLogGroup" (--waf-log-group) for the WAF log, or "webAclArn" (--web-acl-arn) for its sampled requests' });
+      }
+      if (loadBalancer === null && webAcl === null) {
+        coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'add "listenerArn" or "loadBalancerArn" (ALB metrics) or "webAclArn" (WAF metrics)' });
       }
       if (pieces.length === 0 && context.length === 0 && problems.length === 0) {
         problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });
@@ -213,6 +226,7 @@ export class AwsEvidenceSource implements EvidenceSource {
     region: string,
     loadBalancer: LoadBalancerRef | null,
     window: TimeWindow,
+    keys: CorrelationKeys,
     probeEnd: Date,
     collector: LogRecordCollector,
   ): Piece {
@@ -229,28 +243,35 @@ export class AwsEvidenceSource implements EvidenceSource {
           read.add(object.key);
         }
         const events = collector.events();
-        const connection = events.filter((e) => e.kind === 'alb-connection-log');
+        const own = probeConnectionRecord(events, keys);
         const accessLines = events.filter((e) => e.kind === 'alb-access-log');
         const count = (format: string): number => listing.objects.filter((o) => o.format === format).length;
         const where = `${s3Url(location.bucket, listing.prefixes[0] ?? location.prefix)}${listing.prefixes.length > 1 ? ` (+${listing.prefixes.length - 1} more days)` : ''}`;
-        const handshakeFailed = connection.some((e) => String(e.record.tls_verify_status ?? '').startsWith('Failed:'));
+        const objects = (format: string): string => plural(count(format), 'object');
         const connectionResult: LookResult =
-          connection.length > 0
-            ? { evidence: 'ALB connection log', state: 'found', detail: `${connection.length} record${connection.length === 1 ? '' : 's'} of this probe in ${count('alb-connection-log')} objects under ${where}` }
-            : {
+          'event' in own
+            ? {
                 evidence: 'ALB connection log',
-                state: 'empty',
-                detail:
-                  count('alb-connection-log') === 0
-                    ? `no connection-log objects for the probe's minutes under ${where} (is connection logging on? load balancer attribute connection_logs.s3.enabled)`
-                    : `${count('alb-connection-log')} objects under ${where}, no record of this probe`,
-              };
+                state: 'found',
+                detail: `the probe's connection (${own.found === 'time' ? 'by time and certificate, behind NAT' : 'by address'}: tls_verify_status ${String(own.event.record.tls_verify_status ?? '-')}) in ${objects('alb-connection-log')} under ${where}`,
+              }
+            : own.found === 'ambiguous'
+              ? { evidence: 'ALB connection log', state: 'found', detail: `${own.count} connections like the probe's at its moment in ${objects('alb-connection-log')} under ${where}; NAT hides which one is the probe's` }
+              : {
+                  evidence: 'ALB connection log',
+                  state: 'empty',
+                  detail:
+                    count('alb-connection-log') === 0
+                      ? `no connection-log objects for the probe's minutes under ${where} (is connection logging on? load balancer attribute connection_logs.s3.enabled)`
+                      : `${objects('alb-connection-log')} under ${where}, no record of this probe`,
+                };
+        const refused = refusedConnection(own);
         const accessResult: LookResult =
           accessLines.length > 0
-            ? { evidence: 'ALB access log', state: 'found', detail: `${accessLines.length} line${accessLines.length === 1 ? '' : 's'} of this probe in ${count('alb-access-log')} objects under ${where}` }
-            : handshakeFailed
+            ? { evidence: 'ALB access log', state: 'found', detail: `${plural(accessLines.length, 'line')} of this probe in ${objects('alb-access-log')} under ${where}` }
+            : refused !== null
               ? { evidence: 'ALB access log', state: 'missing', detail: 'none, as expected: the connection failed the TLS handshake, so no request was ever logged' }
-              : { evidence: 'ALB access log', state: 'empty', detail: count('alb-access-log') === 0 ? `no access-log objects for the probe's minutes under ${where}` : `${count('alb-access-log')} objects under ${where}, no line of this probe` };
+              : { evidence: 'ALB access log', state: 'empty', detail: count('alb-access-log') === 0 ? `no access-log objects for the probe's minutes under ${where}` : `${objects('alb-access-log')} under ${where}, no line of this probe` };
         return [connectionResult, accessResult];
       },
     };
@@ -271,7 +292,7 @@ export class AwsEvidenceSource implements EvidenceSource {
       availableBy: new Date(probeEnd.getTime() + deliveryDelays.wafLogsMs),
       look: async (signal) => {
         // A connection ALB refused in the handshake never reaches the WAF: nothing to wait for.
-        const refused = collector.events().find((e) => e.kind === 'alb-connection-log' && String(e.record.tls_verify_status ?? '').startsWith('Failed:'));
+        const refused = refusedConnection(probeConnectionRecord(collector.events(), keys));
         const result = await queryWafLogs(clients, logGroup, window, keys, {
           ...(signal !== undefined ? { signal } : {}),
           ...(onProgress !== undefined ? { onProgress } : {}),
@@ -289,11 +310,22 @@ export class AwsEvidenceSource implements EvidenceSource {
         }
         const scanned = result.recordsScanned !== null ? `, ${result.recordsScanned} records scanned` : '';
         if (matched > 0) return [{ evidence: 'WAF log', state: 'found', detail: `${matched} record${matched === 1 ? '' : 's'} of this probe in ${logGroup} (Logs Insights${scanned})` }];
-        if (refused !== undefined) return [{ evidence: 'WAF log', state: 'missing', detail: `no record in ${logGroup}, as expected: the load balancer refused the connection (${String(refused.record.tls_verify_status)}) before any request reached the WAF` }];
+        if (refused !== null) return [{ evidence: 'WAF log', state: 'missing', detail: `no record in ${logGroup}, as expected: the load balancer refused the connection (${refused}) before any request reached the WAF` }];
         return [{ evidence: 'WAF log', state: 'empty', detail: `no record of this probe in ${logGroup} (Logs Insights${scanned})` }];
       },
     };
   }
+}
+
+/** The probe's connection's `Failed:<code>` when the load balancer refused it in the handshake. */
+function refusedConnection(own: ProbeConnection): string | null {
+  if (!('event' in own)) return null;
+  const status = String(own.event.record.tls_verify_status ?? '');
+  return status.startsWith('Failed:') ? status : null;
+}
+
+function plural(n: number, one: string): string {
+  return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
 function messageOf(error: unknown): string {

@@ -36,7 +36,7 @@ export const sampleRetentionMs = 3 * 60 * 60_000;
 export interface SampledRequestsResult {
   /** `rule`: the rule whose metric name sampled it; null when sampled under the web ACL's own name. */
   samples: Array<SampledHTTPRequest & { metricName: string; rule: string | null }>;
-  /** Requests in the window per metric name (PopulationSize), summed. */
+  /** Requests the web ACL saw in the window (PopulationSize under its own metric name). */
   population: number;
   /** The window actually asked for (clipped to the last 3 hours), or null when the window is older. */
   asked: TimeWindow | null;
@@ -58,7 +58,8 @@ export async function fetchSampledRequests(clients: AwsClients, acl: WebAclRef, 
         { abortSignal: signal },
       ),
     );
-    result.population += output.PopulationSize ?? 0;
+    // Every request counts under the web ACL's own name; a rule's population is a part of it.
+    if (metricName === visibility.metricName) result.population = output.PopulationSize ?? 0;
     for (const sample of output.SampledRequests ?? []) result.samples.push({ ...sample, metricName, rule });
   }
   return result;

@@ -40,7 +40,12 @@ interface Wanted {
   serial: string | null;
   /** Connection trace ids given by the caller or learned from matching connection-log records. */
   connTraceIds: Map<string, 'key' | 'learned'>;
+  /** The probe's connection time, widened by the clock skew allowed (epoch ms). */
+  probeTime: { from: number; to: number } | null;
 }
+
+/** How far apart the probe's clock and the load balancer's may be for a connection to count as the probe's. */
+export const clockSkewMs = 5_000;
 
 function wantedFrom(keys: CorrelationKeys): Wanted {
   const traceId = keys.traceId?.trim() || null;
@@ -51,6 +56,8 @@ function wantedFrom(keys: CorrelationKeys): Wanted {
     clientPort: keys.clientPort ?? null,
     serial: keys.clientCertSerial ? normaliseSerial(keys.clientCertSerial) : null,
     connTraceIds: new Map(),
+    probeTime:
+      keys.probeTime !== undefined ? { from: Date.parse(keys.probeTime.from) - clockSkewMs, to: Date.parse(keys.probeTime.to) + clockSkewMs } : null,
   };
   if (keys.connTraceId) wanted.connTraceIds.set(keys.connTraceId, 'key');
   return wanted;
@@ -102,6 +109,13 @@ function connectionCandidate(record: AlbConnectionLogRecord, wanted: Wanted, win
       : []),
     ...connTraceMatches(wanted, record.conn_trace_id),
   ];
+  // Behind NAT nothing above matches a probe without a certificate: a connection at the probe's moment, with
+  // no certificate either, may still be its own (the correlation decides whether it is the only one).
+  // (With a certificate, its serial above is what finds the connection.)
+  const neitherHasCertificate = record.leaf_client_cert_serial_number === null && wanted.serial === null;
+  if (matchedBy.length === 0 && neitherHasCertificate && wanted.probeTime !== null && time >= wanted.probeTime.from && time <= wanted.probeTime.to) {
+    matchedBy.push({ key: 'probeTime', value: record.timestamp });
+  }
   if (matchedBy.length === 0) return null;
   const serial = record.leaf_client_cert_serial_number;
   const certificate = serial !== null ? `serial ${shortSerial(serial)}` : 'no client certificate';

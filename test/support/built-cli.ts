@@ -9,9 +9,18 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runBuiltCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/**
+ * Runs dist/cli.js with this process's environment plus `env`; a variable set to `undefined` is removed, so a test
+ * can keep the machine's own settings (AWS_PROFILE, AWS_REGION…) away from the CLI.
+ */
+export function runBuiltCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [builtCli, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [builtCli, ...args], { env: childEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -162,8 +162,9 @@ export function lookAgainHint(evidence: ProbeEvidence, request: EvidenceRequest)
   const keys = evidence.keys;
   const keyFlags = [
     keys.traceId !== undefined ? `--correlation-id ${shellQuote(keys.traceId)}` : null,
-    keys.traceId === undefined && keys.clientIp !== undefined ? `--client-ip ${keys.clientIp}` : null,
-    keys.traceId === undefined && keys.clientPort !== undefined ? `--client-port ${keys.clientPort}` : null,
+    // Connection-log records carry no trace id: the address and port are what tie the probe's connection to it.
+    keys.clientIp !== undefined ? `--client-ip ${shellQuote(keys.clientIp)}` : null,
+    keys.clientPort !== undefined ? `--client-port ${keys.clientPort}` : null,
     keys.clientCertSerial !== undefined ? `--serial ${keys.clientCertSerial}` : null,
   ].filter((f): f is string => f !== null);
   const latest = pending.map((c) => c.expectedBy ?? '').sort().at(-1) ?? '';
@@ -261,6 +262,9 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
   const reports = await Promise.all(
     sources.map((source) =>
       source.collect(window, keys, {
+        // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
+        // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
+        probeEndedAt: window.to,
         ...(waitUntil !== undefined ? { waitUntil } : {}),
         onProgress: (message) => {
           if (message.startsWith('Waiting')) io.err(`mtls-probe: ${message}\n`);
@@ -287,7 +291,9 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
   io.out(`${lines.join('\n')}\n`);
   // Every AWS lookup failed (credentials, network): as unreadable input, so a script notices.
   const coverage = report.coverage ?? [];
-  const nothingRead = report.stats.files === 0 && (report.context ?? []).length === 0 && coverage.length > 0 && coverage.every((c) => c.state === 'failed');
+  const failed = coverage.find((c) => c.state === 'failed');
+  const nothingRead = report.stats.files === 0 && (report.context ?? []).length === 0 && failed !== undefined && coverage.every((c) => c.state === 'failed' || c.state === 'not-configured');
+  if (nothingRead) io.err(`mtls-probe: no AWS evidence could be read: ${failed.detail}\n`);
   return nothingRead ? 2 : 0;
 }
 

@@ -475,7 +475,10 @@ export function describeEvidence(events: EvidenceEvent[], report: Pick<EvidenceR
   const read = readParts.length > 0 ? ` — ${readParts.join(', ')}` : '';
   const lines: string[] = [];
   for (const c of report.context ?? []) lines.push(`${c.title}: ${c.summary}`);
-  lines.push(events.length === 0 ? `Evidence (${label}): no records matched${read}.` : `Evidence (${label}): ${plural(events.length, 'record')} matched${read}:`);
+  const coverage = report.coverage ?? [];
+  const nothingRead = events.length === 0 && stats.files === 0 && coverage.length > 0 && coverage.every((c) => c.state === 'failed' || c.state === 'not-configured');
+  if (nothingRead) lines.push(`Evidence (${label}): nothing could be read.`);
+  else lines.push(events.length === 0 ? `Evidence (${label}): no records matched${read}.` : `Evidence (${label}): ${plural(events.length, 'record')} matched${read}:`);
   const sorted = [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   for (const e of sorted) {
     const matched = e.matchedBy.length > 0 ? e.matchedBy.map((m) => `${m.key}=${m.value}`).join(', ') : 'nothing';
@@ -489,10 +492,25 @@ export function describeEvidence(events: EvidenceEvent[], report: Pick<EvidenceR
     lines.push(`  ${e.time}  ${e.kind}  ${e.summary}`);
     lines.push(`      matched by ${matched}${origin}${unused}`);
   }
-  for (const c of report.coverage ?? []) {
+  // One line per distinct failure: expired credentials fail every lookup with the same sentence.
+  const failures = new Map<string, string[]>();
+  for (const c of coverage) {
+    if (c.state === 'failed') failures.set(c.detail, [...(failures.get(c.detail) ?? []), c.evidence]);
+  }
+  const failuresShown = new Set<string>();
+  for (const c of coverage) {
+    if (c.state === 'failed') {
+      if (failuresShown.has(c.detail)) continue;
+      failuresShown.add(c.detail);
+      lines.push(`  ${availabilityWords.failed.padEnd(17)} ${failures.get(c.detail)!.join(', ')}: ${c.detail}`);
+      continue;
+    }
     const expected = c.expectedBy !== undefined ? ` (expected by ${c.expectedBy.slice(11, 19)} UTC)` : '';
     lines.push(`  ${availabilityWords[c.state].padEnd(17)} ${c.evidence}: ${c.detail}${expected}`);
   }
-  for (const p of report.problems) lines.push(`  Not read: ${p.file !== undefined && !p.message.includes(p.file) ? `${p.file}: ` : ''}${p.message}`);
+  for (const p of report.problems) {
+    if (failures.has(p.message)) continue;
+    lines.push(`  Not read: ${p.file !== undefined && !p.message.includes(p.file) ? `${p.file}: ` : ''}${p.message}`);
+  }
   return lines;
 }

@@ -141,7 +141,8 @@ export function describeAwsError(error: unknown, context: AwsCallContext): strin
   const who = profileWords(context.access);
   const login = context.access.profile !== undefined ? `aws sso login --profile ${context.access.profile}` : 'aws sso login';
   if (expiredCodes.has(name) || /token (has )?expired|session .*expired|ExpiredToken/i.test(message)) {
-    return `The AWS credentials of ${who} have expired or are not valid (${name}) while calling ${context.action}: refresh them (e.g. \`${login}\`) and run again.`;
+    // The same sentence for every call it breaks, so a report says it once.
+    return `The AWS credentials of ${who} have expired or are not valid: refresh them (e.g. \`${login}\`) and run again.`;
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(name)) {
     return `No AWS credentials could be loaded from ${who} (${message}): configure the profile in ~/.aws/config (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again.`;

@@ -57,11 +57,17 @@ export function awsRegionFor(settings: AwsEndpointSettings, env: NodeJS.ProcessE
 }
 
 /** What one look found for one kind of evidence; `empty` becomes not-yet-available or missing by the clock. */
-type LookResult = Omit<EvidenceCoverage, 'state' | 'expectedBy'> & { state: 'found' | 'empty' | 'failed' | 'missing' };
+type LookResult = Omit<EvidenceCoverage, 'state' | 'expectedBy'> & {
+  state: 'found' | 'empty' | 'failed' | 'missing';
+  /** The detail to show while `empty` still means "not yet available", when it reads differently. */
+  pendingDetail?: string;
+};
 
 /** One kind of evidence the settings make possible, looked at once per round until it settles. */
 interface Piece {
   name: string;
+  /** The coverage rows this piece fills (a failure marks them all failed). */
+  kinds: string[];
   availableBy: Date;
   look(signal: AbortSignal | undefined): Promise<LookResult[]>;
 }
@@ -134,6 +140,7 @@ export class AwsEvidenceSource implements EvidenceSource {
         const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
         pieces.push({
           name: 'CloudWatch metrics',
+          kinds: ['CloudWatch metrics'],
           availableBy: after(deliveryDelays.metricsMs),
           look: async (lookSignal) => {
             const targets = { ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}), ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}) };
@@ -141,7 +148,15 @@ export class AwsEvidenceSource implements EvidenceSource {
             const events = metricEvents(series);
             otherEvents.set('metrics', events);
             const where = [loadBalancer?.dimension, visibility?.metricName].filter(Boolean).join(' and ');
-            return [{ evidence: 'CloudWatch metrics', state: events.length > 0 ? 'found' : 'empty', detail: `${where}, ${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC: ${describeMetrics(series)}` }];
+            const minutes = `${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC`;
+            return [
+              {
+                evidence: 'CloudWatch metrics',
+                state: events.length > 0 ? 'found' : 'empty',
+                detail: `${where}, ${minutes}: ${describeMetrics(series)}`,
+                pendingDetail: `${where}, ${minutes}: no datapoints published yet (CloudWatch publishes a minute about a minute after it ends)`,
+              },
+            ];
           },
         });
       }
@@ -151,6 +166,7 @@ export class AwsEvidenceSource implements EvidenceSource {
         const aclVisibility = visibility;
         pieces.push({
           name: 'WAF sampled requests',
+          kinds: ['WAF sampled requests'],
           availableBy: after(deliveryDelays.sampledRequestsMs),
           look: async (lookSignal) => {
             if (!aclVisibility.sampledRequestsEnabled) {
@@ -180,8 +196,6 @@ export class AwsEvidenceSource implements EvidenceSource {
       }
 
       const settled = new Set<string>();
-      /** The kinds of evidence each piece last reported: a later failure replaces them, leaving nothing stale. */
-      const reported = new Map<string, string[]>();
       for (let round = 1; ; round++) {
         for (const piece of pieces) {
           if (settled.has(piece.name)) continue;
@@ -193,15 +207,15 @@ export class AwsEvidenceSource implements EvidenceSource {
           } catch (error) {
             signal?.throwIfAborted();
             const detail = messageOf(error);
-            results = (reported.get(piece.name) ?? [piece.name]).map((evidence) => ({ evidence, state: 'failed', detail }));
+            results = piece.kinds.map((evidence) => ({ evidence, state: 'failed', detail }));
           }
-          reported.set(piece.name, results.map((r) => r.evidence));
           const late = this.now() < piece.availableBy.getTime();
           let open = false;
           for (const result of results) {
             const state = result.state === 'empty' ? (late ? 'not-yet-available' : 'missing') : result.state;
             if (state === 'not-yet-available') open = true;
-            coverage.set(result.evidence, { evidence: result.evidence, state, detail: result.detail, ...(state === 'not-yet-available' ? { expectedBy: piece.availableBy.toISOString() } : {}) });
+            const detail = state === 'not-yet-available' ? (result.pendingDetail ?? result.detail) : result.detail;
+            coverage.set(result.evidence, { evidence: result.evidence, state, detail, ...(state === 'not-yet-available' ? { expectedBy: piece.availableBy.toISOString() } : {}) });
           }
           if (!open) settled.add(piece.name);
         }
@@ -234,6 +248,7 @@ export class AwsEvidenceSource implements EvidenceSource {
     const intervalEnd = Math.ceil((probeEnd.getTime() + 1) / 300_000) * 300_000;
     return {
       name: 'ALB logs in S3',
+      kinds: ['ALB connection log', 'ALB access log'],
       availableBy: new Date(intervalEnd + deliveryDelays.albLogsAfterIntervalMs),
       look: async (signal) => {
         const listing = await listAlbLogObjects(clients, location, { region, loadBalancer }, window, signal);
@@ -289,6 +304,7 @@ export class AwsEvidenceSource implements EvidenceSource {
     const seen = new Set<string>();
     return {
       name: 'WAF log',
+      kinds: ['WAF log'],
       availableBy: new Date(probeEnd.getTime() + deliveryDelays.wafLogsMs),
       look: async (signal) => {
         // A connection ALB refused in the handshake never reaches the WAF: nothing to wait for.

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { EndpointConfig } from '../core/config/types';
+import { noIdentityName, type EndpointConfig } from '../core/config/types';
 import type { ProbeEvidence } from '../core/evidence/collect';
 import { loadEvidenceTools } from './lazy-modules';
 import { runLine } from './probe-runner';
@@ -34,6 +34,8 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
     const controller = new AbortController();
     this.#running.add(controller);
     const title = `mTLS Probe: evidence for ${run.endpointName}`;
+    run.collectingEvidence = true;
+    this.history.changed();
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
@@ -55,8 +57,12 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
         );
         show(found, 'done');
       });
+      run.collectingEvidence = false;
+      this.history.changed();
       const evidence = run.evidence!;
-      this.output.info(`Evidence for ${run.endpointName} with ${run.identityName}:\n${evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${evidence.verdict.summary}`);
+      // Worded as the probe's own heading ("Probe … with no certificate" / "with identity …"), not the config's "none".
+      const identity = run.identityName === noIdentityName ? 'no certificate' : `identity ${run.identityName}`;
+      this.output.info(`Evidence for ${run.endpointName} with ${identity}:\n${evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${evidence.verdict.summary}`);
       if (evidence.verdict.confidence === 'confirmed') void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName}: ${runLine(run)}. ${evidence.verdict.summary}`);
     } catch (error) {
       if (controller.signal.aborted) {
@@ -68,6 +74,10 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
       this.output.error(`Evidence for ${run.endpointName} could not be collected: ${(error as Error).message}`);
       void vscode.window.showErrorMessage(`mTLS Probe: evidence for ${run.endpointName} could not be collected: ${(error as Error).message}`);
     } finally {
+      if (run.collectingEvidence === true) {
+        run.collectingEvidence = false;
+        this.history.changed();
+      }
       this.#running.delete(controller);
     }
   }

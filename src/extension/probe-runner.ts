@@ -140,7 +140,7 @@ export function findIdentity(config: WorkspaceConfig, name: string, endpointName
 /** verdictLine with what evidence says: "mtls · alb_client_cert_untrusted · 38 ms · confirmed". */
 export function runLine(run: ProbeRun): string {
   const line = verdictLine(resultWithEvidence(run));
-  if (run.evidence?.state === 'collecting') return `${line} · waiting for evidence`;
+  if (run.collectingEvidence === true) return `${line} · waiting for evidence`;
   return run.evidence?.verdict.confidence === 'confirmed' ? `${line} · confirmed` : line;
 }
 

@@ -22,6 +22,8 @@ export interface ProbeRun {
   report: string;
   expectation?: { expected: string; passed: boolean; message: string };
   evidence?: RunEvidence;
+  /** True from the probe's end until evidence collection ends (before the first partial result too). */
+  collectingEvidence?: boolean;
 }
 
 /** The run's result with the verdict evidence gave it, if any. */

@@ -20,17 +20,10 @@ import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
 import { accessLogLine, albLogIntervalEnd, albLogObjectKey, connectionLogLine, newConnTraceId } from '../support/alb-log-lines';
 import { awsErrors, fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler, type FakeS3 } from '../support/fake-aws';
+import { account, elbArn, lbDimension, listenerArn, loadBalancerArn, region, trustStoreArn, wafLogGroup } from '../support/aws-test-names';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
-const account = '123456789012';
-const region = 'eu-west-1';
-const lbDimension = 'app/edge/50dc6c495c0c9188';
-const elbArn = `arn:aws:elasticloadbalancing:${region}:${account}`;
-const loadBalancerArn = `${elbArn}:loadbalancer/${lbDimension}`;
-const listenerArn = `${elbArn}:listener/${lbDimension}/f2f7dc8efc522ab2`;
-const trustStoreArn = `${elbArn}:truststore/partners/73e2d6bc24d8a067`;
 const webAclArn = `arn:aws:wafv2:${region}:${account}:regional/webacl/edge-acl/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`;
-const wafLogGroup = 'aws-waf-logs-edge';
 const bucket = 'edge-alb-logs';
 const albLogs = `s3://${bucket}/edge`;
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
@@ -381,7 +374,7 @@ test('verify-mode rejection, the whole story: listener, metrics, connection log 
   const range = { from: minuteOf(new Date(result.startedAt)), to: new Date(minuteOf(ended).getTime() + 60_000) };
   assert.equal(
     coverageOf(report, 'CloudWatch metrics').detail,
-    `${lbDimension}, ${hhmm(range.from)}–${hhmm(range.to)} UTC: NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no traffic recorded: ${albMetricNames.slice(2).join(', ')}`,
+    `${lbDimension}, ${hhmm(range.from)}–${hhmm(range.to)} UTC: NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no datapoints (no traffic recorded) for ${albMetricNames.slice(2).join(', ')}`,
   );
   assert.ok(report.coverage!.every((c) => c.expectedBy === undefined));
 
@@ -624,7 +617,7 @@ test('sampled requests when no WAF log group is named: GetWebACL\'s metric names
     assert.deepEqual(q.MetricStat.Metric.Dimensions, [{ Name: 'WebACL', Value: 'edgeAcl' }, { Name: 'Region', Value: region }, { Name: 'Rule', Value: 'ALL' }]);
   }
   assert.equal(queries.length, albMetricNames.length + 2);
-  assert.match(coverageOf(report, 'CloudWatch metrics').detail, new RegExp(`^${lbDimension} and edgeAcl, .*NewConnectionCount 1, RequestCount 1, HTTPCode_ELB_4XX_Count 1, BlockedRequests 1; no traffic recorded: .*AllowedRequests$`));
+  assert.match(coverageOf(report, 'CloudWatch metrics').detail, new RegExp(`^${lbDimension} and edgeAcl, .*NewConnectionCount 1, RequestCount 1, HTTPCode_ELB_4XX_Count 1, BlockedRequests 1; no datapoints \\(no traffic recorded\\) for .*AllowedRequests$`));
   const blocked = report.events.find((e) => e.kind === 'cloudwatch-metric' && e.record.metric === 'BlockedRequests');
   assert.equal(blocked?.origin.resource, `AWS/WAFV2 WebACL=edgeAcl,Region=${region},Rule=ALL`);
   assert.equal(blocked?.lane, 'waf');
@@ -927,6 +920,6 @@ test('no region, or settings naming nothing: one clear problem each, and no AWS 
       ['CloudWatch metrics', 'not-configured'],
     ],
   );
-  assert.match(nothing.coverage?.[0]?.detail ?? '', /add "albLogs" \(--alb-logs\)/);
+  assert.match(nothing.coverage?.[0]?.detail ?? '', /set "albLogs", .*\(CLI: --alb-logs\)/);
   assert.equal(fake.calls.length, 0);
 });

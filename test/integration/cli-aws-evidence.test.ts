@@ -21,16 +21,9 @@ import { albSerial } from '../../src/core/evidence/correlate';
 import { albLogIntervalEnd, albLogObjectKey, connectionLogLine } from '../support/alb-log-lines';
 import { builtCli, runBuiltCli, type CliRun } from '../support/built-cli';
 import { awsErrors, startFakeAws, startFakeS3, type FakeAws, type FakeAwsHandler, type FakeS3 } from '../support/fake-aws';
+import { account, elbArn, lbDimension, listenerArn, loadBalancerArn, region, trustStoreArn, wafLogGroup } from '../support/aws-test-names';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
-const account = '123456789012';
-const region = 'eu-west-1';
-const lbDimension = 'app/edge/50dc6c495c0c9188';
-const elbArn = `arn:aws:elasticloadbalancing:${region}:${account}`;
-const loadBalancerArn = `${elbArn}:loadbalancer/${lbDimension}`;
-const listenerArn = `${elbArn}:listener/${lbDimension}/f2f7dc8efc522ab2`;
-const trustStoreArn = `${elbArn}:truststore/partners/73e2d6bc24d8a067`;
-const wafLogGroup = 'aws-waf-logs-edge';
 const bucket = 'edge-logs';
 const albLogs = `s3://${bucket}/prod`;
 /** Must never be printed. s3rver knows the key id S3RVER and checks no signature; fake-aws takes any key. */
@@ -257,7 +250,7 @@ describe('mtls-probe probe --evidence aws, then the evidence command it hints at
     assertNoSecret(r);
     assertNoSdkWarning(r);
     assert.match(r.stdout, new RegExp(`^ALB listener \\(mTLS verify\\): Listener HTTPS:${target.port} is in mTLS verify mode`, 'm'));
-    assert.match(r.stdout, /^ {2}found {13}CloudWatch metrics: app\/edge\/50dc6c495c0c9188, .*NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no traffic recorded: /m);
+    assert.match(r.stdout, /^ {2}found {13}CloudWatch metrics: app\/edge\/50dc6c495c0c9188, .*NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no datapoints \(no traffic recorded\) for /m);
     assert.match(r.stdout, /alb-connection-log {2}ALB connection log: tls_verify_status Failed:ClientCertUntrusted/);
     assert.match(r.stdout, new RegExp(`matched by clientIp=127\\.0\\.0\\.1, clientPort=${probePort}, clientCertSerial=${presentedSerial} \\(s3://${bucket}/prod/AWSLogs/`));
     assert.match(r.stdout, new RegExp(`^ {2}missing {11}WAF log: no record in ${wafLogGroup}, as expected`, 'm'));

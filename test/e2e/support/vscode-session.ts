@@ -60,6 +60,11 @@ export interface VsCodeOptions {
   extraVsix?: string[];
   /** User settings merged over the harness's quiet defaults. */
   settings?: Record<string, unknown>;
+  /**
+   * Environment variables merged over the one code-server gets (the extension host inherits it), e.g.
+   * AWS_ENDPOINT_URL and test credentials for a fake AWS.
+   */
+  env?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -121,12 +126,21 @@ function sessionHomes(root: string): Record<'XDG_DATA_HOME' | 'XDG_CONFIG_HOME' 
 
 /**
  * code-server and its extension host must not inherit the test runner's or an enclosing VS Code's environment,
- * and keep their state (heartbeat, logs, IPC sockets) inside the session's directory.
+ * and keep their state (heartbeat, logs, IPC sockets) inside the session's directory. Nor its AWS identity: no
+ * AWS_* variable is passed on, the shared config and credentials files are the session's own (absent) ones and
+ * the instance metadata service is off, so a session reaches AWS only where a test points it (options.env).
  */
-function codeServerEnv(root: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...sessionHomes(root), TMPDIR: join(root, 'tmp') };
+function codeServerEnv(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...sessionHomes(root),
+    TMPDIR: join(root, 'tmp'),
+    AWS_CONFIG_FILE: join(root, 'aws/config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(root, 'aws/credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(VSCODE_|ELECTRON_|npm_|NODE_TEST_)/i.test(key)) continue;
+    if (/^(VSCODE_|ELECTRON_|npm_|NODE_TEST_|AWS_)/i.test(key)) continue;
     if (['PORT', 'PASSWORD', 'HASHED_PASSWORD', 'CODE_SERVER_CONFIG', 'NODE_OPTIONS'].includes(key)) continue;
     env[key] ??= value;
   }
@@ -322,7 +336,7 @@ export class VsCodeSession {
     const harness = harnessDir();
     const node = nodeBinary(harness);
     const entry = codeServerEntry(harness);
-    const env = codeServerEnv(this.root);
+    const env = codeServerEnv(this.root, this.options.env);
     const settings = { ...quietSettings, ...this.options.settings };
     for (const dir of [join(this.userDataDir, 'User'), this.extensionsDir, env.TMPDIR!, ...Object.values(sessionHomes(this.root))]) await mkdir(dir, { recursive: true });
     await writeFile(join(this.userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));

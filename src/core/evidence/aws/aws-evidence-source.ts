@@ -183,13 +183,13 @@ export class AwsEvidenceSource implements EvidenceSource {
       }
       // What the settings leave out is said too, with the setting that would add it.
       if (albLogs === null) {
-        coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'add "albLogs" (--alb-logs): the s3:// location the load balancer writes its logs to' });
+        coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'set "albLogs", the s3:// location the load balancer writes its logs to (CLI: --alb-logs)' });
       }
       if (!wafLogPieceNeeded && webAcl === null) {
-        coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'add "wafLogGroup" (--waf-log-group) for the WAF log, or "webAclArn" (--web-acl-arn) for its sampled requests' });
+        coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'set "wafLogGroup" for the WAF log, or "webAclArn" for its sampled requests (CLI: --waf-log-group, --web-acl-arn)' });
       }
       if (loadBalancer === null && webAcl === null) {
-        coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'add "listenerArn" or "loadBalancerArn" (ALB metrics) or "webAclArn" (WAF metrics)' });
+        coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)' });
       }
       if (pieces.length === 0 && context.length === 0 && problems.length === 0) {
         problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });

@@ -128,14 +128,14 @@ export function metricEvents(series: MetricSeries[]): EvidenceEvent[] {
   return events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
-/** "NewConnectionCount 2, ClientTLSNegotiationErrorCount 1; no traffic recorded: RequestCount, …" */
+/** "NewConnectionCount 2, ClientTLSNegotiationErrorCount 1; no datapoints (no traffic recorded) for RequestCount, …" */
 export function describeMetrics(series: MetricSeries[]): string {
   const withData = series.filter((s) => s.points.length > 0).map((s) => `${s.metric} ${s.points.reduce((sum, p) => sum + p.value, 0)}`);
   const without = series.filter((s) => s.points.length === 0).map((s) => s.metric);
   const failed = series.filter((s) => s.status !== 'Complete').map((s) => `${s.metric} (${s.status})`);
   return [
     withData.length > 0 ? withData.join(', ') : null,
-    without.length > 0 ? `no traffic recorded: ${without.join(', ')}` : null,
+    without.length > 0 ? `no datapoints (no traffic recorded) for ${without.join(', ')}` : null,
     failed.length > 0 ? `incomplete: ${failed.join(', ')}` : null,
   ]
     .filter((part): part is string => part !== null)

@@ -95,9 +95,9 @@ export class LocalLogSource implements EvidenceSource {
     for (const kind of readingOrder) {
       for (const file of byFormat.get(kind) ?? []) {
         signal?.throwIfAborted();
-        options.onProgress?.(`Reading ${file} (${logFormatNames[kind]})`);
+        options.onProgress?.(`Reading ${basename(file)} (${logFormatNames[kind]})`);
         const matched = await collector.scan(file, kind, { signal, chunkBytes: this.chunkBytes });
-        options.onProgress?.(`${file}: ${matched} matching records`);
+        options.onProgress?.(`${basename(file)}: ${matched} matching record${matched === 1 ? '' : 's'}`);
       }
     }
     const collected = collector.report();

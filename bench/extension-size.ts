@@ -1,5 +1,6 @@
 // Sizes of what the extension ships (targets: activation bundle and the extension's code ≤ 500 KB minified before
-// AWS code, VSIX ≤ 3 MB). Activation time is measured in a real VS Code by bench/activation.ts.
+// AWS code, VSIX ≤ 3 MB). Activation time is measured in a real VS Code by bench/activation.ts. Also the CLI's
+// start-up, which the AWS SDK (its own bundle) must not slow down.
 // Baseline in the same run: the same entry bundled as one file without the lazy split.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -15,12 +16,27 @@ export interface ExtensionSizeResult {
   probePathBytes: number;
   /** The activation bundle plus what the first hover loads. */
   hoverPathBytes: number;
+  /** The activation bundle plus what evidence from AWS loads after a probe (evidence tools and the AWS source). */
+  awsEvidencePathBytes: number;
   totalShippedJsBytes: number;
   unsplitBaselineBytes: number;
   activationVsUnsplit: number;
   vsixBytes: number;
   /** Median time to require each lazy bundle in a fresh Node process (they do not use the vscode module). */
   lazyRequireMs: Record<string, number>;
+  /** Median start-up of `mtls-probe --version` (the CLI bundle without the AWS source), and of `node -e 0`. */
+  cliStartMs: number;
+  nodeStartMs: number;
+}
+
+function startMs(args: string[], runs = 7): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    execFileSync(process.execPath, args, { stdio: 'ignore' });
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(times);
 }
 
 function requireMs(file: string, runs = 7): number {
@@ -53,11 +69,14 @@ export async function runExtensionSizeBench(): Promise<ExtensionSizeResult> {
       activationBundleBytes: activation,
       probePathBytes: activation + (bundles['probe-engine.js'] ?? 0),
       hoverPathBytes: activation + (bundles['certificate-tools.js'] ?? 0),
+      awsEvidencePathBytes: activation + (bundles['evidence-tools.js'] ?? 0) + (bundles['aws-evidence-source.js'] ?? 0),
       totalShippedJsBytes: Object.values(bundles).reduce((a, b) => a + b, 0),
       unsplitBaselineBytes: unsplitBytes,
       activationVsUnsplit: activation / unsplitBytes,
       vsixBytes: (await stat(vsix)).size,
       lazyRequireMs: Object.fromEntries(Object.keys(bundles).filter((f) => f !== 'extension.js').map((f) => [f, requireMs(join(dist, f))])),
+      cliStartMs: startMs([join(dist, 'cli.js'), '--version']),
+      nodeStartMs: startMs(['-e', '0']),
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -70,9 +89,10 @@ export function describeExtensionSizeBench(r: ExtensionSizeResult): string {
   return [
     `Extension bundles (minified): ${Object.entries(r.bundles).map(([f, n]) => `${f} ${kb(n)}`).join(', ')}`,
     `  activation bundle ${kb(r.activationBundleBytes)} vs ${kb(r.unsplitBaselineBytes)} unsplit = ${r.activationVsUnsplit.toFixed(2)} (target ≤ 500 KB)`,
-    `  first probe loads ${kb(r.probePathBytes)}, first hover ${kb(r.hoverPathBytes)}, all shipped JS ${kb(r.totalShippedJsBytes)}`,
+    `  first probe loads ${kb(r.probePathBytes)}, first hover ${kb(r.hoverPathBytes)}, AWS evidence ${kb(r.awsEvidencePathBytes)}, all shipped JS ${kb(r.totalShippedJsBytes)}`,
     `  lazy bundles, require() in a fresh process: ${Object.entries(r.lazyRequireMs).map(([f, ms]) => `${f} ${ms.toFixed(1)} ms`).join(', ')}`,
     `VSIX ${kb(r.vsixBytes)} (target ≤ 3 MB)`,
+    `CLI start-up (mtls-probe --version) ${r.cliStartMs.toFixed(0)} ms vs node -e 0 ${r.nodeStartMs.toFixed(0)} ms = ${(r.cliStartMs / r.nodeStartMs).toFixed(2)}×`,
   ].join('\n');
 }
 

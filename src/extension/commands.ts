@@ -14,7 +14,7 @@ import { loadCertificateTools, loadPkiGenerator, loadProbeEngine } from './lazy-
 import type { PassphraseStore } from './passphrases';
 import { CancelledError, findIdentity, requireTrust, runLine, verdictLine, type ProbeRunner } from './probe-runner';
 import type { ReportDocuments } from './report-documents';
-import { resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
+import { endpointIdentityKey, hasEvidenceSettings, resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
 import type { TrustStoreLinter } from './trust-store-linter';
 import { identityLabel, type EndpointsNode } from './views/endpoints-view';
 import type { IdentitiesNode } from './views/identities-view';
@@ -53,6 +53,7 @@ export function commandTable(s: CommandServices): Record<string, CommandHandler>
       void vscode.window.showInformationMessage(`mTLS Probe: ${count === 0 ? 'no saved passphrases' : `cleared ${count} saved passphrase${count === 1 ? '' : 's'}`}.`);
     },
     'mtlsProbe.exportRun': (run?: ProbeRun) => exportRunCommand(s, run),
+    'mtlsProbe.collectEvidence': (run?: ProbeRun) => collectEvidenceCommand(s, run),
     'mtlsProbe.copyCurlCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'curl'),
     'mtlsProbe.copyOpensslCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'openssl'),
     'mtlsProbe.refresh': () => s.configs.reload(),
@@ -393,9 +394,43 @@ async function exportRunCommand(s: CommandServices, given?: ProbeRun): Promise<v
   const content =
     format.ext === 'json'
       ? `${JSON.stringify({ ...resultWithEvidence(run), ...(run.expectation ? { expectation: run.expectation } : {}), ...(run.evidence ? { evidence: run.evidence.report } : {}) }, null, 2)}\n`
-      : engine.probeReportHtml(resultWithEvidence(run), { title: `mTLS Probe — ${run.endpointName} with ${identityLabel(run.identityName)}`, ...(run.expectation ? { expectation: run.expectation } : {}) });
+      : engine.probeReportHtml(resultWithEvidence(run), {
+          title: `mTLS Probe — ${run.endpointName} with ${identityLabel(run.identityName)}`,
+          ...(run.expectation ? { expectation: run.expectation } : {}),
+          ...(run.evidence ? { evidenceLines: run.evidence.lines } : {}),
+        });
   await vscode.workspace.fs.writeFile(target, Buffer.from(content));
   void vscode.window.showInformationMessage(`mTLS Probe: exported to ${vscode.workspace.asRelativePath(target)}.`);
+}
+
+/** Collects a run's evidence again: AWS delivers logs minutes late, after the first wait may have ended. */
+async function collectEvidenceCommand(s: CommandServices, given?: ProbeRun): Promise<void> {
+  requireTrust('Collecting evidence');
+  let run = given;
+  if (run === undefined) {
+    const candidates = s.history.list().filter(hasEvidenceSettings);
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage('mTLS Probe: no run of an endpoint with "aws" settings or a "logs" folder yet; probe one first.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: `${runLine(r)} · ${r.startedAt.toLocaleTimeString()}`, run: r })),
+      { title: 'mTLS Probe: look again for the evidence of' },
+    );
+    if (!picked) return;
+    run = picked.run;
+  }
+  if (run.endpoint === undefined || !hasEvidenceSettings(run)) {
+    void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName} names no evidence: add "aws" settings or a "logs" folder to it in ${workspaceConfigRelativePath}.`);
+    return;
+  }
+  if (run.collectingEvidence === true) {
+    void vscode.window.showInformationMessage(`mTLS Probe: evidence for ${run.endpointName} is already being collected.`);
+    return;
+  }
+  // The endpoint as the config says now (settings fixed since the probe count), else as it was probed.
+  const current = (await s.configs.endpoints()).find((ref) => run.key !== undefined && run.key === endpointIdentityKey(ref.config.file, ref.endpoint.name, run.identityName));
+  s.evidence.startFor(run, current?.endpoint ?? run.endpoint);
 }
 
 async function copyReproduceCommand(node: EndpointsNode | undefined, tool: 'curl' | 'openssl'): Promise<void> {

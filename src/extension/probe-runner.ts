@@ -92,6 +92,7 @@ export class ProbeRunner {
         startedAt,
         result,
         report: engine.formatProbeReport(result),
+        endpoint,
       };
       if (expectation !== undefined) {
         const verdict = engine.evaluateExpectation(expectation.expected, result);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { EndpointConfig } from '../core/config/types';
 import type { ProbeEvidence } from '../core/evidence/collect';
 import type { ProbeResult } from '../core/probe/types';
 
@@ -22,8 +23,15 @@ export interface ProbeRun {
   report: string;
   expectation?: { expected: string; passed: boolean; message: string };
   evidence?: RunEvidence;
+  /** The endpoint as configured when it was probed (absent for an ad-hoc URL): where its evidence is. */
+  endpoint?: EndpointConfig;
   /** True from the probe's end until evidence collection ends (before the first partial result too). */
   collectingEvidence?: boolean;
+}
+
+/** Whether the run's endpoint names server-side evidence (a logs folder or AWS settings). */
+export function hasEvidenceSettings(run: ProbeRun): boolean {
+  return run.endpoint?.logs !== undefined || run.endpoint?.aws !== undefined;
 }
 
 /** The run's result with the verdict evidence gave it, if any. */

@@ -178,6 +178,20 @@ describe('server-side evidence after a probe', { timeout: 300_000 }, () => {
       assert.deepEqual([...new Set(fakeAws.calls.map((c) => c.accessKeyId))], [accessKeyId]);
     });
   });
+
+  test('Look Again for Evidence collects a run\'s evidence again (AWS delivers late), from the palette', async (t) => {
+    await withScreenshotOnFailure(vscode, t, async () => {
+      const callsBefore = fakeAws.calls.length;
+      const sectionsBefore = (await vscode.outputLog('mTLS Probe')).split('Evidence for alb-edge with ').length;
+      await vscode.runCommand('mTLS Probe: Look Again for Evidence');
+      await vscode.quickPick('alb-edge');
+      const log = await vscode.waitForOutputLog('mTLS Probe', (text: string) => text.split('Evidence for alb-edge with ').length > sectionsBefore, 60_000);
+      const section = log.slice(log.lastIndexOf('Evidence for alb-edge with '));
+      assert.match(section, /Verdict with evidence: mtls · alb_client_cert_missing · \d+ ms · confirmed/);
+      // A second look at AWS, same calls: the listener, its trust store, the metrics.
+      assert.deepEqual(fakeAws.calls.slice(callsBefore).map((c) => c.operation), ['DescribeListeners', 'DescribeTrustStores', 'GetMetricData']);
+    });
+  });
 });
 
 /** The Endpoints view's rows once one matches the pattern (the tree refreshes when evidence arrives). */

@@ -12,6 +12,8 @@ export interface HtmlReportOptions {
   title?: string;
   /** The expectation's outcome, when the probe ran as a test. */
   expectation?: { expected: string; passed: boolean; message: string };
+  /** Server-side evidence as the text report words it (describeEvidence), shown after the verdict. */
+  evidenceLines?: string[];
 }
 
 export function probeReportHtml(result: ProbeResult, options: HtmlReportOptions = {}): string {
@@ -26,6 +28,7 @@ export function probeReportHtml(result: ProbeResult, options: HtmlReportOptions 
     ['HTTP', result.http ? `${result.http.status} (HTTP/${result.http.httpVersion})` : '—'],
     ['Correlation id', `X-Amzn-Trace-Id: ${result.correlationId}`],
   ];
+  const confidence = v.confidence === 'confirmed' ? ' (confirmed by server-side evidence)' : '';
   if (options.expectation) {
     rows.push(['Expected', `${options.expectation.expected} — ${options.expectation.passed ? 'passed' : `FAILED: ${options.expectation.message}`}`]);
   }
@@ -44,9 +47,9 @@ pre { background: #f6f8fa; padding: 1rem; overflow-x: auto; font: 12px/1.4 ui-mo
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="verdict"><strong>${escapeHtml(layer)}</strong> — ${escapeHtml(v.reason)}<br>${escapeHtml(v.summary)}${v.hint ? `<br>Hint: ${escapeHtml(v.hint)}` : ''}</p>
+<p class="verdict"><strong>${escapeHtml(layer)}</strong> — ${escapeHtml(v.reason)}${escapeHtml(confidence)}<br>${escapeHtml(v.summary)}${v.hint ? `<br>Hint: ${escapeHtml(v.hint)}` : ''}</p>
 <table>${rows.map(([k, val]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(val)}</td></tr>`).join('')}</table>
-<h2>Trace</h2>
+${options.evidenceLines !== undefined && options.evidenceLines.length > 0 ? `<h2>Server-side evidence</h2>\n<pre>${escapeHtml(options.evidenceLines.join('\n'))}</pre>\n` : ''}<h2>Trace</h2>
 <pre>${escapeHtml(formatTrace(result).join('\n'))}</pre>
 <h2>Summary</h2>
 <pre>${escapeHtml(formatSummary(result).join('\n').trim())}</pre>

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { runLine } from '../probe-runner';
-import type { ProbeRun, RunHistory } from '../run-history';
+import { hasEvidenceSettings, type ProbeRun, type RunHistory } from '../run-history';
 import { identityLabel } from './endpoints-view';
 
 /** Recent runs, newest first; a click opens the trace, the export button saves it as JSON or HTML. */
@@ -22,7 +22,7 @@ export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Dispo
     item.id = `run:${run.id}`;
     item.description = `${runLine(run)} · ${run.startedAt.toLocaleTimeString()}`;
     item.tooltip = (run.evidence?.verdict ?? run.result.verdict).summary;
-    item.contextValue = 'run';
+    item.contextValue = hasEvidenceSettings(run) ? 'run-with-evidence' : 'run';
     item.iconPath = run.expectation
       ? new vscode.ThemeIcon(run.expectation.passed ? 'pass' : 'error')
       : new vscode.ThemeIcon(run.result.verdict.stoppedAt === null ? 'pass' : 'circle-filled');

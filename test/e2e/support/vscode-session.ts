@@ -780,8 +780,8 @@ export class VsCodeSession {
   }
 
   /** Waits until the output channel's log contains the text (or matches the regex) and returns the whole log. */
-  async waitForOutputLog(channelName: string, textOrRegex: string | RegExp, timeoutMs = uiTimeoutMs): Promise<string> {
-    const matches = (log: string) => (typeof textOrRegex === 'string' ? log.includes(textOrRegex) : textOrRegex.test(log));
+  async waitForOutputLog(channelName: string, textOrRegex: string | RegExp | ((log: string) => boolean), timeoutMs = uiTimeoutMs): Promise<string> {
+    const matches = (log: string) => (typeof textOrRegex === 'string' ? log.includes(textOrRegex) : typeof textOrRegex === 'function' ? textOrRegex(log) : textOrRegex.test(log));
     let last = '';
     return waitUntil(`the output channel "${channelName}" to log ${String(textOrRegex)}`, async () => {
       last = await this.outputLog(channelName, 1000);

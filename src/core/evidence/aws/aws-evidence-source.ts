@@ -24,7 +24,7 @@ import { LogRecordCollector } from '../logs/log-record-collector';
 import { describeListenerMutualTls, listenerContext } from './alb-listener';
 import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
 import { loadBalancerOf, parseArn, parseS3Url, s3Url, webAclOf, type LoadBalancerRef, type WebAclRef } from './aws-resources';
-import { describeMetrics, fetchMetrics, metricEvents, metricRange } from './cloudwatch-metrics';
+import { describeMetrics, fetchMetrics, metricEvents, metricRange, type MetricRange, type MetricTargets } from './cloudwatch-metrics';
 import { listAlbLogObjects, scanAlbLogObject } from './s3-alb-logs';
 import { queryWafLogs } from './waf-log-query';
 import { describeWebAcl, fetchSampledRequests, sampledRequestEvents, type WebAclVisibility } from './waf-sampled-requests';
@@ -137,49 +137,16 @@ export class AwsEvidenceSource implements EvidenceSource {
       if (loadBalancer !== null || visibility !== null) {
         // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
         const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
+        const targets: MetricTargets = {
+          ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}),
+          ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}),
+        };
         const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
-        pieces.push({
-          name: 'CloudWatch metrics',
-          kinds: ['CloudWatch metrics'],
-          availableBy: after(deliveryDelays.metricsMs),
-          look: async (lookSignal) => {
-            const targets = { ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}), ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}) };
-            const series = await fetchMetrics(clients, targets, range, lookSignal);
-            const events = metricEvents(series);
-            otherEvents.set('metrics', events);
-            const where = [loadBalancer?.dimension, visibility?.metricName].filter(Boolean).join(' and ');
-            const minutes = `${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC`;
-            return [
-              {
-                evidence: 'CloudWatch metrics',
-                state: events.length > 0 ? 'found' : 'empty',
-                detail: `${where}, ${minutes}: ${describeMetrics(series)}`,
-                pendingDetail: `${where}, ${minutes}: no datapoints published yet (CloudWatch publishes a minute about a minute after it ends)`,
-              },
-            ];
-          },
-        });
+        pieces.push(this.metricsPiece(clients, targets, range, after(deliveryDelays.metricsMs), (events) => otherEvents.set('metrics', events)));
       }
       if (wafLogPieceNeeded) pieces.push(this.wafLogPiece(clients, settings.wafLogGroup!, window, keys, probeEnd, collector, options.onProgress));
       else if (webAcl !== null && visibility !== null) {
-        const acl = webAcl;
-        const aclVisibility = visibility;
-        pieces.push({
-          name: 'WAF sampled requests',
-          kinds: ['WAF sampled requests'],
-          availableBy: after(deliveryDelays.sampledRequestsMs),
-          look: async (lookSignal) => {
-            if (!aclVisibility.sampledRequestsEnabled) {
-              return [{ evidence: 'WAF sampled requests', state: 'missing', detail: `${acl.name} does not keep sampled requests (SampledRequestsEnabled is off) and no WAF log group is configured: add "wafLogGroup" to see WAF's records.` }];
-            }
-            const sampled = await fetchSampledRequests(clients, acl, aclVisibility, window, new Date(this.now()), lookSignal);
-            if (sampled.asked === null) return [{ evidence: 'WAF sampled requests', state: 'missing', detail: 'AWS keeps sampled requests for 3 hours; the probe is older.' }];
-            const events = sampledRequestEvents(sampled, keys, window, `${acl.arn} (sampled requests)`);
-            otherEvents.set('sampled', events);
-            const detail = `${sampled.samples.length} samples of ${sampled.population} requests in the window; ${events.length > 0 ? 'the probe\'s request is among them' : 'the probe\'s request is not among them (WAF samples at most 500 per rule from the first 5,000 requests)'}`;
-            return [{ evidence: 'WAF sampled requests', state: events.length > 0 ? 'found' : 'empty', detail }];
-          },
-        });
+        pieces.push(this.sampledRequestsPiece(clients, webAcl, visibility, window, keys, after(deliveryDelays.sampledRequestsMs), (events) => otherEvents.set('sampled', events)));
       }
       // What the settings leave out is said too, with the setting that would add it.
       if (albLogs === null) {
@@ -232,6 +199,56 @@ export class AwsEvidenceSource implements EvidenceSource {
     } finally {
       clients.destroy();
     }
+  }
+
+  private metricsPiece(clients: AwsClients, targets: MetricTargets, range: MetricRange, availableBy: Date, publish: (events: EvidenceEvent[]) => void): Piece {
+    const where = [targets.loadBalancerDimension, targets.webAcl?.metricName].filter(Boolean).join(' and ');
+    const minutes = `${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC`;
+    return {
+      name: 'CloudWatch metrics',
+      kinds: ['CloudWatch metrics'],
+      availableBy,
+      look: async (signal) => {
+        const series = await fetchMetrics(clients, targets, range, signal);
+        const events = metricEvents(series);
+        publish(events);
+        return [
+          {
+            evidence: 'CloudWatch metrics',
+            state: events.length > 0 ? 'found' : 'empty',
+            detail: `${where}, ${minutes}: ${describeMetrics(series)}`,
+            pendingDetail: `${where}, ${minutes}: no datapoints published yet (CloudWatch publishes a minute about a minute after it ends)`,
+          },
+        ];
+      },
+    };
+  }
+
+  private sampledRequestsPiece(
+    clients: AwsClients,
+    acl: WebAclRef,
+    visibility: WebAclVisibility,
+    window: TimeWindow,
+    keys: CorrelationKeys,
+    availableBy: Date,
+    publish: (events: EvidenceEvent[]) => void,
+  ): Piece {
+    return {
+      name: 'WAF sampled requests',
+      kinds: ['WAF sampled requests'],
+      availableBy,
+      look: async (signal) => {
+        if (!visibility.sampledRequestsEnabled) {
+          return [{ evidence: 'WAF sampled requests', state: 'missing', detail: `${acl.name} does not keep sampled requests (SampledRequestsEnabled is off) and no WAF log group is configured: add "wafLogGroup" to see WAF's records.` }];
+        }
+        const sampled = await fetchSampledRequests(clients, acl, visibility, window, new Date(this.now()), signal);
+        if (sampled.asked === null) return [{ evidence: 'WAF sampled requests', state: 'missing', detail: 'AWS keeps sampled requests for 3 hours; the probe is older.' }];
+        const events = sampledRequestEvents(sampled, keys, window, `${acl.arn} (sampled requests)`);
+        publish(events);
+        const among = events.length > 0 ? "the probe's request is among them" : "the probe's request is not among them (WAF samples at most 500 per rule from the first 5,000 requests)";
+        return [{ evidence: 'WAF sampled requests', state: events.length > 0 ? 'found' : 'empty', detail: `${sampled.samples.length} samples of ${sampled.population} requests in the window; ${among}` }];
+      },
+    };
   }
 
   private albLogsPiece(

@@ -3,7 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkAwsSetting } from '../../core/config/workspace-config';
 import type { AwsEndpointSettings } from '../../core/config/types';
-import { collectProbeEvidence as collectEvidenceForProbe, evidenceSources, mergeEvidenceReports, type EvidenceRequest, type ProbeEvidence } from '../../core/evidence/collect';
+import { collectEvidence, collectProbeEvidence as collectEvidenceForProbe, type EvidenceRequest, type ProbeEvidence } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
 import type { CorrelationKeys, EvidenceReport, TimeWindow } from '../../core/evidence/types';
 import { ProbeAbortedError } from '../../core/probe/probe';
@@ -137,9 +137,7 @@ export async function collectProbeEvidence(result: ProbeResult, request: ProbeEv
     return await collectEvidenceForProbe(result, request, {
       ...(signal !== undefined ? { signal } : {}),
       ...(request.waitMs !== undefined ? { waitUntil: new Date(Date.now() + request.waitMs) } : {}),
-      onProgress: (message) => {
-        if (message.startsWith('Waiting')) request.onWaiting?.(message);
-      },
+      ...(request.onWaiting !== undefined ? { onWaiting: request.onWaiting } : {}),
     });
   } catch (error) {
     // Ctrl-C while reading logs ends the run like Ctrl-C during the probe (exit 130), not as an internal error.
@@ -257,22 +255,13 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
     }
     throw error;
   }
-  const sources = await evidenceSources(request);
-  const waitUntil = waitMs !== undefined ? new Date(Date.now() + waitMs) : undefined;
-  const reports = await Promise.all(
-    sources.map((source) =>
-      source.collect(window, keys, {
-        // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
-        // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
-        probeEndedAt: window.to,
-        ...(waitUntil !== undefined ? { waitUntil } : {}),
-        onProgress: (message) => {
-          if (message.startsWith('Waiting')) io.err(`mtls-probe: ${message}\n`);
-        },
-      }),
-    ),
-  );
-  const report = mergeEvidenceReports(reports);
+  const { report, sourceLabel } = await collectEvidence(request, window, keys, {
+    // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
+    // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
+    probeEndedAt: window.to,
+    ...(waitMs !== undefined ? { waitUntil: new Date(Date.now() + waitMs) } : {}),
+    onWaiting: (message) => io.err(`mtls-probe: ${message}\n`),
+  });
   if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
     io.err(`mtls-probe: no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.\n`);
     return 2;
@@ -282,7 +271,6 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
     return 0;
   }
   const keyWords = Object.entries(keys).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-  const sourceLabel = [request.logs !== undefined && request.logs.length > 0 ? 'local logs' : null, request.aws !== undefined ? 'AWS' : null].filter(Boolean).join(' and ');
   const lines = [
     `Window: ${window.from.toISOString()} to ${window.to.toISOString()}`,
     `Keys: ${keyWords}`,

@@ -62,40 +62,56 @@ export interface ProbeEvidence {
   sourceLabel: string;
 }
 
+export interface CollectedEvidence {
+  report: EvidenceReport;
+  /** Names the sources, e.g. "local logs and AWS". */
+  sourceLabel: string;
+}
+
+/** "local logs", "AWS" or "local logs and AWS": what the request reads. */
+export function evidenceSourceLabel(request: EvidenceRequest): string {
+  return [request.logs !== undefined && request.logs.length > 0 ? 'local logs' : null, request.aws !== undefined ? 'AWS' : null].filter((l) => l !== null).join(' and ');
+}
+
+/**
+ * Every source the request names, for one window and set of keys, merged. Local files are read at once; the
+ * AWS source may wait for late evidence, so the sources run side by side, and `onUpdate` sees the merged
+ * state each time one of them moves on.
+ */
+export async function collectEvidence(request: EvidenceRequest, window: TimeWindow, keys: CorrelationKeys, options: EvidenceCollectOptions = {}): Promise<CollectedEvidence> {
+  const sources = await evidenceSources(request);
+  const latest: EvidenceReport[] = sources.map(() => ({ events: [], stats: { files: 0, lines: 0, skippedLines: 0 }, problems: [] }));
+  const { onUpdate, ...common } = options;
+  const reports = await Promise.all(
+    sources.map(async (source, i) => {
+      const report = await source.collect(window, keys, {
+        ...common,
+        onUpdate: (partial) => {
+          latest[i] = partial;
+          onUpdate?.(mergeEvidenceReports(latest));
+        },
+      });
+      latest[i] = report;
+      if (sources.length > 1) onUpdate?.(mergeEvidenceReports(latest));
+      return report;
+    }),
+  );
+  return { report: mergeEvidenceReports(reports), sourceLabel: evidenceSourceLabel(request) };
+}
+
 export interface ProbeEvidenceOptions extends Omit<EvidenceCollectOptions, 'onUpdate' | 'probeEndedAt'> {
   /** Each intermediate state (AWS evidence arriving while waiting), verdict included. */
   onUpdate?(evidence: ProbeEvidence): void;
-}
-
-function labelFor(sources: readonly EvidenceSource[]): string {
-  return sources.map((s) => (s instanceof LocalLogSource ? 'local logs' : s.name)).join(' and ');
 }
 
 /** Reads every source for this probe's window and keys and upgrades its verdict with what they say. */
 export async function collectProbeEvidence(result: ProbeResult, request: EvidenceRequest, options: ProbeEvidenceOptions = {}): Promise<ProbeEvidence> {
   const window = evidenceWindow(result);
   const keys = correlationKeysFor(result);
-  const sources = await evidenceSources(request);
-  const sourceLabel = labelFor(sources);
   const probeEndedAt = new Date(Date.parse(result.startedAt) + Math.max(0, result.timings.total));
-  const latest: EvidenceReport[] = sources.map(() => ({ events: [], stats: { files: 0, lines: 0, skippedLines: 0 }, problems: [] }));
+  const sourceLabel = evidenceSourceLabel(request);
   const evidenceOf = (report: EvidenceReport): ProbeEvidence => ({ verdict: upgradeVerdict(result, report.events), report, window, keys, sourceLabel });
-  // Local files are read at once; the AWS source may wait for late evidence, so the sources run side by side.
-  const reports = await Promise.all(
-    sources.map(async (source, i) => {
-      const { onUpdate, ...common } = options;
-      const report = await source.collect(window, keys, {
-        ...common,
-        probeEndedAt,
-        onUpdate: (partial) => {
-          latest[i] = partial;
-          onUpdate?.(evidenceOf(mergeEvidenceReports(latest)));
-        },
-      });
-      latest[i] = report;
-      if (sources.length > 1) options.onUpdate?.(evidenceOf(mergeEvidenceReports(latest)));
-      return report;
-    }),
-  );
-  return evidenceOf(mergeEvidenceReports(reports));
+  const { onUpdate, ...common } = options;
+  const collected = await collectEvidence(request, window, keys, { ...common, probeEndedAt, ...(onUpdate !== undefined ? { onUpdate: (report) => onUpdate(evidenceOf(report)) } : {}) });
+  return evidenceOf(collected.report);
 }

@@ -113,6 +113,8 @@ export interface EvidenceCollectOptions {
   probeEndedAt?: Date;
   /** Each intermediate report while waiting, so a view can update as evidence arrives. */
   onUpdate?(report: EvidenceReport): void;
+  /** Before each pause while waiting for late evidence: what is awaited and until when (also sent to onProgress). */
+  onWaiting?(message: string): void;
 }
 
 export interface EvidenceSource {

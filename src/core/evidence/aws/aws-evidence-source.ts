@@ -192,7 +192,9 @@ export class AwsEvidenceSource implements EvidenceSource {
         if (remaining.length === 0 || waitUntil === undefined || this.now() >= waitUntil) break;
         const pause = Math.min(this.options.pollIntervalMs ?? 30_000, waitUntil - this.now());
         const expected = remaining.map((p) => `${p.name} by ${p.availableBy.toISOString().slice(11, 19)}`).join(', ');
-        options.onProgress?.(`Waiting for AWS to deliver: ${expected} UTC (looking again in ${Math.round(pause / 1000)} s, until ${new Date(waitUntil).toISOString().slice(11, 19)})`);
+        const waiting = `Waiting for AWS to deliver: ${expected} UTC (looking again in ${Math.round(pause / 1000)} s, until ${new Date(waitUntil).toISOString().slice(11, 19)})`;
+        options.onWaiting?.(waiting);
+        options.onProgress?.(waiting);
         await sleep(pause, undefined, { signal });
       }
       return report();

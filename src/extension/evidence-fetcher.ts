@@ -41,8 +41,8 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
         token.onCancellationRequested(() => controller.abort());
         const tools = await loadEvidenceTools();
         const port = Number(new URL(endpoint.url).port || 443);
-        const show = (found: ProbeEvidence, state: 'collecting' | 'done'): void => {
-          run.evidence = { ...found, state, lines: tools.describeEvidence(found.report.events, found.report, { used: found.verdict.evidence, sourceLabel: found.sourceLabel }) };
+        const show = (found: ProbeEvidence): void => {
+          run.evidence = { ...found, lines: tools.describeEvidence(found.report.events, found.report, { used: found.verdict.evidence, sourceLabel: found.sourceLabel }) };
           this.history.changed();
         };
         const found = await tools.collectProbeEvidence(
@@ -52,10 +52,10 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
             signal: controller.signal,
             ...(waitMinutes > 0 ? { waitUntil: new Date(Date.now() + waitMinutes * 60_000) } : {}),
             onProgress: (message) => progress.report({ message }),
-            onUpdate: (partial) => show(partial, 'collecting'),
+            onUpdate: show,
           },
         );
-        show(found, 'done');
+        show(found);
       });
       run.collectingEvidence = false;
       this.history.changed();
@@ -66,8 +66,6 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
       if (evidence.verdict.confidence === 'confirmed') void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName}: ${runLine(run)}. ${evidence.verdict.summary}`);
     } catch (error) {
       if (controller.signal.aborted) {
-        if (run.evidence !== undefined) run.evidence.state = 'cancelled';
-        this.history.changed();
         this.output.info(`Evidence for ${run.endpointName}: cancelled${run.evidence !== undefined ? `; what had arrived:\n${run.evidence.lines.join('\n')}` : ''}`);
         return;
       }

@@ -3,9 +3,8 @@ import type { EndpointConfig } from '../core/config/types';
 import type { ProbeEvidence } from '../core/evidence/collect';
 import type { ProbeResult } from '../core/probe/types';
 
-/** Server-side evidence for a run, as it arrives: `collecting` while AWS may still deliver. */
+/** Server-side evidence for a run, as far as it has arrived (ProbeRun.collectingEvidence says whether more may come). */
 export interface RunEvidence extends ProbeEvidence {
-  state: 'collecting' | 'done' | 'cancelled';
   /** The evidence lines of the report (what matched and why, found / missing / not yet available). */
   lines: string[];
 }

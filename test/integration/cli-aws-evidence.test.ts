@@ -227,8 +227,11 @@ describe('mtls-probe probe --evidence aws, then the evidence command it hints at
     const [since, until] = [hinted[hinted.indexOf('--since') + 1]!, hinted[hinted.indexOf('--until') + 1]!];
     assert.ok(Date.parse(since) < Date.parse(entry.time) && Date.parse(entry.time) < Date.parse(until), `${since} … ${until}`);
     assert.match(hinted[hinted.indexOf('--correlation-id') + 1]!, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
-    // The keys that tie the connection-log record to the probe (it carries no trace id): address, port and certificate.
-    assert.deepEqual(hinted.slice(hinted.indexOf('--client-ip'), hinted.indexOf('aws')), ['--client-ip', '127.0.0.1', '--client-port', String(probePort), '--serial', presentedSerial]);
+    // The keys that tie the connection-log record to the probe (it carries no trace id): address, port and certificate,
+    // and when the probe was connected (what identifies it behind NAT).
+    const probeTime = hinted[hinted.indexOf('--probe-time') + 1]!.split('/');
+    assert.ok(Date.parse(probeTime[0]!) <= Date.parse(entry.time) && Date.parse(entry.time) <= Date.parse(probeTime[1]!), probeTime.join(' … '));
+    assert.deepEqual(hinted.slice(hinted.indexOf('--client-ip'), hinted.indexOf('aws')), ['--client-ip', '127.0.0.1', '--client-port', String(probePort), '--serial', presentedSerial, '--probe-time', probeTime.join('/')]);
     assert.deepEqual(hinted.slice(hinted.indexOf('aws')), ['aws', ...awsFlags]);
 
     // Every call signed with the environment's key for the ARN's region, the listener first.

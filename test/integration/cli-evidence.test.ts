@@ -168,8 +168,34 @@ describe('mtls-probe evidence', () => {
     assert.match(human.stdout, /alb-connection-log {2}ALB connection log: tls_verify_status Failed:ClientCertUntrusted/);
   });
 
+  test('behind NAT: --probe-time finds the only certificate-less connection of that moment, though its address is not the probe\'s', async () => {
+    presentedSerial = null;
+    const probeRun = await run(['probe', target.url, '--cacert', env.files.caFile, '--json']);
+    assert.equal(probeRun.code, 0, probeRun.stderr);
+    const result = JSON.parse(probeRun.stdout);
+    const entry = target.connectionLog.find((e) => e.clientPort === result.client.port);
+    assert.ok(entry);
+    // What the load balancer logged: the NAT gateway's address and port, and another client a minute later.
+    const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-evidence-nat-'));
+    const nat = albConnectionLogLine({ ...entry, clientPort: 61000 }, { clientIp: '192.0.2.200', serial: null, listenerPort: target.port, loadBalancer: 'app/probe-test/50dc6c495c0c9188' });
+    const later = albConnectionLogLine(
+      { time: new Date(Date.parse(entry.time) + 60_000).toISOString(), clientPort: 61001, tlsVerifyStatus: 'Failed:ClientCertMissing' },
+      { clientIp: '192.0.2.201', serial: null, listenerPort: target.port, loadBalancer: 'app/probe-test/50dc6c495c0c9188' },
+    );
+    await writeFile(join(dir, 'conn_log_123456789012_elasticloadbalancing_us-east-1_app.nat.1_20240501T1000Z_10.0.0.1_x.log'), `${nat}\n${later}\n`);
+    const end = new Date(Date.parse(result.startedAt) + result.timings.total).toISOString();
+    const window = ['--since', new Date(Date.parse(result.startedAt) - 60_000).toISOString(), '--until', new Date(Date.now() + 120_000).toISOString()];
+    const r = await run(['evidence', ...window, '--client-ip', '10.9.9.9', '--probe-time', `${result.startedAt}/${end}`, '--json', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.events.map((e: { record: { client_port: number }; matchedBy: Array<{ key: string }> }) => [e.record.client_port, e.matchedBy.map((m) => m.key)]), [[61000, ['probeTime']]]);
+    assert.deepEqual(report.keys.probeTime, { from: result.startedAt, to: end });
+  });
+
   test('bad arguments and unreadable input exit 2 with one line', async () => {
     const cases: Array<[string[], RegExp]> = [
+      [['evidence', '--since', '2024-05-01T00:00:00Z', '--until', '2024-05-02T00:00:00Z', '--probe-time', '2024-05-01T10:00:02Z/2024-05-01T10:00:01Z', logs], /--probe-time .*: the start is after the end/],
+      [['evidence', '--since', '2024-05-01T00:00:00Z', '--until', '2024-05-02T00:00:00Z', '--probe-time', 'noon', logs], /--probe-time takes an ISO 8601 time/],
       [['evidence', '--until', '2024-05-01T10:00:00Z', '--client-ip', '127.0.0.1', logs], /--since is required/],
       [['evidence', '--since', 'yesterday', '--until', '2024-05-01T10:00:00Z', '--client-ip', '127.0.0.1', logs], /--since takes an ISO 8601 time/],
       [['evidence', '--since', '2024-05-02T00:00:00Z', '--until', '2024-05-01T00:00:00Z', '--client-ip', '127.0.0.1', logs], /is after --until/],

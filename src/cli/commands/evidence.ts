@@ -43,7 +43,7 @@ export const awsFlagsHelp = `  --aws-profile NAME     AWS profile (SSO profiles 
                          e.g. 10m or 90s; default: look once and say what is not yet available`;
 
 const usage = `Usage:
-  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH|aws...
+  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--probe-time ISO[/ISO]] [--json] PATH|aws...
 
 Finds the records of one probe between --since and --until: in ALB connection logs, ALB access logs, AWS WAF JSON
 logs and ModSecurity JSON audit logs (PATH: a file, plain or .gz, or a folder read recursively), and with "aws" in
@@ -53,6 +53,8 @@ AWS itself (the flags below), matched by any of the keys:
   --client-ip IP         the probe's source address as the server saw it
   --client-port N        the probe's source port (matched together with --client-ip)
   --serial HEX           the client certificate's serial (ALB's form: hex, separators ignored)
+  --probe-time ISO[/ISO] when the probe's connection was open: behind NAT, the load balancer logs another address,
+                         and the only connection with the probe's certificate (or none) then is taken as the probe's
   --json                 print one JSON object: window, keys, events, stats, problems, coverage, context
 
 AWS (with "aws"):
@@ -164,6 +166,7 @@ export function lookAgainHint(evidence: ProbeEvidence, request: EvidenceRequest)
     keys.clientIp !== undefined ? `--client-ip ${shellQuote(keys.clientIp)}` : null,
     keys.clientPort !== undefined ? `--client-port ${keys.clientPort}` : null,
     keys.clientCertSerial !== undefined ? `--serial ${keys.clientCertSerial}` : null,
+    keys.probeTime !== undefined ? `--probe-time ${keys.probeTime.from}/${keys.probeTime.to}` : null,
   ].filter((f): f is string => f !== null);
   const latest = pending.map((c) => c.expectedBy ?? '').sort().at(-1) ?? '';
   return (
@@ -214,6 +217,13 @@ function keysFrom(values: ReturnType<typeof parseEvidenceArgs>['values']): Corre
     if (!/^[0-9A-F]+$/.test(serial)) throw new EvidenceInputError(`--serial takes the certificate serial in hex (e.g. 0A1B2C), not "${values.serial}".`);
     keys.clientCertSerial = serial;
   }
+  if (values['probe-time'] !== undefined) {
+    const [from, to = from] = values['probe-time'].split('/');
+    const fromTime = parseTime(from, '--probe-time');
+    const toTime = parseTime(to, '--probe-time');
+    if (fromTime > toTime) throw new EvidenceInputError(`--probe-time ${values['probe-time']}: the start is after the end.`);
+    keys.probeTime = { from: fromTime.toISOString(), to: toTime.toISOString() };
+  }
   return keys;
 }
 
@@ -241,7 +251,7 @@ export async function runEvidenceCommand(args: string[], io: CommandIo): Promise
     window = { from: parseTime(values.since, '--since'), to: parseTime(values.until, '--until') };
     if (window.from > window.to) throw new EvidenceInputError(`--since (${values.since}) is after --until (${values.until}): swap them.`);
     keys = keysFrom(values);
-    if (Object.keys(keys).length === 0) throw new EvidenceInputError('evidence needs at least one key to match records by: --correlation-id, --client-ip (with --client-port) or --serial.');
+    if (Object.keys(keys).length === 0) throw new EvidenceInputError('evidence needs at least one key to match records by: --correlation-id, --client-ip (with --client-port), --serial or --probe-time.');
     if (positionals.length === 0) throw new EvidenceInputError('evidence needs at least one log file or folder (PATH), or "aws". See mtls-probe evidence --help.');
     const targets = splitEvidenceTargets(positionals);
     checkAwsFlagsUsed(values, targets.aws, '"aws" to the paths');
@@ -295,6 +305,7 @@ function parseEvidenceArgs(args: string[]) {
       'client-ip': { type: 'string' },
       'client-port': { type: 'string' },
       serial: { type: 'string' },
+      'probe-time': { type: 'string' },
       ...awsFlagOptions,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import * as vscode from 'vscode';
 import { noIdentityName, type EndpointConfig } from '../core/config/types';
 import type { ProbeEvidence } from '../core/evidence/collect';
@@ -9,6 +10,8 @@ import type { ProbeRun, RunHistory } from './run-history';
 // records are collected in the background: the probe's notification is not held up, the run's row shows
 // "waiting for evidence" and then the verdict the evidence gives, and AWS evidence that arrives late (metrics
 // ≈ 1 min, logs ≈ 5–10 min) updates the run as it comes, until `mtlsProbe.evidence.waitMinutes`.
+
+const notificationSpacingMs = 1000;
 
 export class ProbeEvidenceFetcher implements vscode.Disposable {
   readonly #running = new Set<AbortController>();
@@ -34,6 +37,7 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
     const controller = new AbortController();
     this.#running.add(controller);
     const title = `mTLS Probe: evidence for ${run.endpointName}`;
+    const started = Date.now();
     run.collectingEvidence = true;
     this.history.changed();
     try {
@@ -63,7 +67,12 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
       // Worded as the probe's own heading ("Probe … with no certificate" / "with identity …"), not the config's "none".
       const identity = run.identityName === noIdentityName ? 'no certificate' : `identity ${run.identityName}`;
       this.output.info(`Evidence for ${run.endpointName} with ${identity}:\n${evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${evidence.verdict.summary}`);
-      if (evidence.verdict.confidence === 'confirmed') void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName}: ${runLine(run)}. ${evidence.verdict.summary}`);
+      if (evidence.verdict.confidence === 'confirmed') {
+        // The workbench toasts at most three notifications in 800 ms; local logs confirm within that of the probe's
+        // own notification and its progress, and a fourth would go straight to the notification center unseen.
+        await setTimeout(Math.max(0, notificationSpacingMs - (Date.now() - started)));
+        void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName}: ${runLine(run)}. ${evidence.verdict.summary}`);
+      }
     } catch (error) {
       if (controller.signal.aborted) {
         this.output.info(`Evidence for ${run.endpointName}: cancelled${run.evidence !== undefined ? `; what had arrived:\n${run.evidence.lines.join('\n')}` : ''}`);

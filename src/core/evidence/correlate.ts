@@ -196,6 +196,17 @@ type Finding =
 /** AWS WAF terminating actions that stop a request, with the status ALB sends unless the rule sets its own. */
 const wafStoppingActions: Record<string, number> = { BLOCK: 403, CAPTCHA: 405, CHALLENGE: 202 };
 
+/** An AWS WAF decision, from a log record or a sampled request (the same fields, named differently). */
+function awsWafFinding(event: EvidenceEvent, actionField: string, ruleField: string, responseCodeField: string): Finding | null {
+  const r = event.record;
+  const action = text(field(r, actionField))?.toUpperCase() ?? null;
+  const rule = text(field(r, ruleField));
+  if (action === null) return null;
+  const stopStatus = wafStoppingActions[action];
+  if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, responseCodeField)) ?? stopStatus, action, rule };
+  return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
+}
+
 const findingReaders: Record<EvidenceKind, (event: EvidenceEvent) => Finding | null> = {
   'alb-connection-log': (event) => {
     const status = text(field(event.record, 'tls_verify_status'));
@@ -211,24 +222,8 @@ const findingReaders: Record<EvidenceKind, (event: EvidenceEvent) => Finding | n
     if (actions[actions.length - 1] === 'waf') return { says: 'waf-blocked', event, source: 'alb-access-log', status, action: 'BLOCK', rule: null };
     return { says: 'front-answered', event, status, targetStatus: num(field(r, 'target_status_code')), actions };
   },
-  'waf-log': (event) => {
-    const r = event.record;
-    const action = text(field(r, 'action'))?.toUpperCase() ?? null;
-    const rule = text(field(r, 'terminatingRuleId'));
-    if (action === null) return null;
-    const stopStatus = wafStoppingActions[action];
-    if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, 'responseCodeSent')) ?? stopStatus, action, rule };
-    return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
-  },
-  'waf-sampled-request': (event) => {
-    const r = event.record;
-    const action = text(field(r, 'Action'))?.toUpperCase() ?? null;
-    const rule = text(field(r, 'RuleNameWithinRuleGroup'));
-    if (action === null) return null;
-    const stopStatus = wafStoppingActions[action];
-    if (stopStatus !== undefined) return { says: 'waf-blocked', event, source: 'aws-waf', status: num(field(r, 'ResponseCodeSent')) ?? stopStatus, action, rule };
-    return action === 'ALLOW' ? { says: 'waf-allowed', event, source: 'aws-waf', action, rule } : null;
-  },
+  'waf-log': (event) => awsWafFinding(event, 'action', 'terminatingRuleId', 'responseCodeSent'),
+  'waf-sampled-request': (event) => awsWafFinding(event, 'Action', 'RuleNameWithinRuleGroup', 'ResponseCodeSent'),
   'cloudwatch-metric': () => null,
   'modsecurity-audit-log': (event) => {
     const r = event.record;
@@ -442,7 +437,7 @@ function metricsCorroboration(result: ProbeResult, events: EvidenceEvent[]): Ver
 
 // ---- text for the curl-style output ----------------------------------------------------------------------
 
-function plural(n: number, one: string, many = `${one}s`): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 

@@ -37,9 +37,8 @@ interface ClientBase {
 
 /** The clients one evidence collection needs, made on first use and destroyed together. */
 export class AwsClients {
-  private made: Array<{ destroy(): void }> = [];
   private readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  private cache = new Map<string, unknown>();
+  private readonly cache = new Map<string, { destroy(): void }>();
 
   constructor(readonly access: AwsAccess) {
     // The SDK is bundled at a fixed version: its notice that future SDK releases will need Node 22 is not
@@ -61,7 +60,6 @@ export class AwsClients {
     };
     const client = make(config);
     this.cache.set(name, client);
-    this.made.push(client);
     return client;
   }
 
@@ -87,8 +85,7 @@ export class AwsClients {
 
   /** Closes the clients' connection pools so a CLI run can exit at once. */
   destroy(): void {
-    for (const client of this.made) client.destroy();
-    this.made = [];
+    for (const client of this.cache.values()) client.destroy();
     this.cache.clear();
   }
 }

@@ -19,7 +19,7 @@ import type {
   EvidenceSource,
   TimeWindow,
 } from '../types';
-import { probeConnectionRecord, type ProbeConnection } from '../correlate';
+import { plural, probeConnectionRecord, type ProbeConnection } from '../correlate';
 import { LogRecordCollector } from '../logs/log-record-collector';
 import { describeListenerMutualTls, listenerContext } from './alb-listener';
 import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
@@ -357,10 +357,6 @@ function refusedConnection(own: ProbeConnection): string | null {
   if (!('event' in own)) return null;
   const status = String(own.event.record.tls_verify_status ?? '');
   return status.startsWith('Failed:') ? status : null;
-}
-
-function plural(n: number, one: string): string {
-  return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
 function messageOf(error: unknown): string {

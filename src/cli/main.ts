@@ -7,6 +7,7 @@ import { ProbeAbortedError, ProbeInputError, probe } from '../core/probe/probe';
 import type { ProbeOptions, ProbeResult, TlsVersionName } from '../core/probe/types';
 import { formatProbeReport } from '../core/report/curl-style';
 import type { CommandIo } from './commands/command-io';
+import { awsFlagNames, awsFlagOptions } from './aws-flags';
 import { version } from './version';
 
 /** A usage or input problem: printed as one line, exit code 2. */
@@ -102,14 +103,7 @@ const options = {
   'no-timestamps': { type: 'boolean' },
   evidence: { type: 'string', multiple: true },
   'correlation-id': { type: 'string' },
-  'aws-profile': { type: 'string' },
-  'aws-region': { type: 'string' },
-  'listener-arn': { type: 'string' },
-  'load-balancer-arn': { type: 'string' },
-  'web-acl-arn': { type: 'string' },
-  'waf-log-group': { type: 'string' },
-  'alb-logs': { type: 'string' },
-  wait: { type: 'string' },
+  ...awsFlagOptions,
   demo: { type: 'boolean' },
   identity: { type: 'string', multiple: true },
   repeat: { type: 'string' },
@@ -260,8 +254,8 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
     throw new UsageError(`--correlation-id takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${correlationId}".`);
   }
   // The log readers (and the AWS SDK) load only when asked for: a plain probe starts as fast as before.
-  const evidenceFlags = ['evidence', 'aws-profile', 'aws-region', 'listener-arn', 'load-balancer-arn', 'web-acl-arn', 'waf-log-group', 'alb-logs', 'wait'] as const;
-  const evidence = evidenceFlags.some((flag) => values[flag] !== undefined) ? await import('./commands/evidence') : undefined;
+  const wantsEvidence = values.evidence !== undefined || awsFlagNames.some((flag) => values[flag] !== undefined);
+  const evidence = wantsEvidence ? await import('./commands/evidence') : undefined;
   let evidenceRequest: EvidenceRequestFromFlags | undefined;
   if (evidence !== undefined) {
     try {

@@ -9,27 +9,12 @@ import type { CorrelationKeys, EvidenceReport, TimeWindow } from '../../core/evi
 import { ProbeAbortedError } from '../../core/probe/probe';
 import type { ProbeResult } from '../../core/probe/types';
 import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
+import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
 import type { CommandIo } from './command-io';
 
 // `mtls-probe evidence` and the `probe --evidence` path: server-side records matched to one probe, from log
 // files and from AWS. This module (and the log readers it pulls in) loads only when evidence is asked for; the
 // AWS SDK only when AWS is.
-
-/** The AWS flags shared by `probe --evidence aws` and `evidence … aws`, with the setting each fills. */
-export const awsFlags = {
-  'aws-profile': 'profile',
-  'aws-region': 'region',
-  'listener-arn': 'listenerArn',
-  'load-balancer-arn': 'loadBalancerArn',
-  'web-acl-arn': 'webAclArn',
-  'waf-log-group': 'wafLogGroup',
-  'alb-logs': 'albLogs',
-} as const satisfies Record<string, keyof AwsEndpointSettings>;
-
-export const awsFlagOptions = Object.fromEntries([...Object.keys(awsFlags), 'wait'].map((flag) => [flag, { type: 'string' as const }])) as Record<
-  keyof typeof awsFlags | 'wait',
-  { type: 'string' }
->;
 
 export const awsFlagsHelp = `  --aws-profile NAME     AWS profile (SSO profiles too); default: the standard chain (AWS_PROFILE, environment, ~/.aws)
   --aws-region REGION    default: the region in an ARN, then AWS_REGION
@@ -94,7 +79,7 @@ export function splitEvidenceTargets(targets: readonly string[]): { logs: string
   return { logs: targets.filter((t) => t !== 'aws'), aws: targets.includes('aws') };
 }
 
-type AwsFlagValues = Partial<Record<keyof typeof awsFlags | 'wait', string | undefined>>;
+type AwsFlagValues = Partial<Record<AwsFlag, string | undefined>>;
 
 /** The endpoint's AWS settings from the flags, each checked like the workspace config checks it. */
 export function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings {
@@ -114,7 +99,7 @@ export function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings
 
 /** AWS flags without "aws" among the evidence targets are a mistake worth naming. */
 export function checkAwsFlagsUsed(values: AwsFlagValues, aws: boolean, where: string): void {
-  const given = [...Object.keys(awsFlags), 'wait'].filter((flag) => values[flag as keyof AwsFlagValues] !== undefined);
+  const given = awsFlagNames.filter((flag) => values[flag] !== undefined);
   if (!aws && given.length > 0) throw new EvidenceInputError(`--${given[0]} is for AWS evidence: add ${where}.`);
 }
 

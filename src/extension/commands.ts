@@ -12,7 +12,7 @@ import type { ProbeEvidenceFetcher } from './evidence-fetcher';
 import type { ExpectationTests } from './expectation-tests';
 import { loadCertificateTools, loadPkiGenerator, loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { CancelledError, findIdentity, requireTrust, runLine, verdictLine, type ProbeRunner } from './probe-runner';
+import { CancelledError, evidenceText, findIdentity, requireTrust, runLine, verdictLine, type ProbeRunner } from './probe-runner';
 import type { ReportDocuments } from './report-documents';
 import { endpointIdentityKey, hasEvidenceSettings, resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
 import type { TrustStoreLinter } from './trust-store-linter';
@@ -59,7 +59,7 @@ export function commandTable(s: CommandServices): Record<string, CommandHandler>
     'mtlsProbe.refresh': () => s.configs.reload(),
     'mtlsProbe.showRun': (id?: string) => {
       const run = id !== undefined ? s.history.get(id) : s.history.list()[0];
-      const evidence = run?.evidence !== undefined ? `\n${run.evidence.lines.join('\n')}\nVerdict with evidence: ${run.evidence.verdict.summary}\n` : '';
+      const evidence = run?.evidence !== undefined ? `\n${evidenceText({ ...run, evidence: run.evidence })}\n` : '';
       if (run) return s.reports.show(`${run.endpointName} · ${identityLabel(run.identityName)}.log`, `${run.report}\n${evidence}`);
       return undefined;
     },

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { noIdentityName, type EndpointConfig } from '../core/config/types';
 import type { ProbeEvidence } from '../core/evidence/collect';
 import { loadEvidenceTools } from './lazy-modules';
-import { runLine } from './probe-runner';
+import { evidenceText, runLine } from './probe-runner';
 import type { ProbeRun, RunHistory } from './run-history';
 
 // After a probe of an endpoint whose config names evidence (a `logs` folder, `aws` settings), the server-side
@@ -66,7 +66,7 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
       const evidence = run.evidence!;
       // Worded as the probe's own heading ("Probe … with no certificate" / "with identity …"), not the config's "none".
       const identity = run.identityName === noIdentityName ? 'no certificate' : `identity ${run.identityName}`;
-      this.output.info(`Evidence for ${run.endpointName} with ${identity}:\n${evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${evidence.verdict.summary}`);
+      this.output.info(`Evidence for ${run.endpointName} with ${identity}:\n${evidenceText({ ...run, evidence })}`);
       if (evidence.verdict.confidence === 'confirmed') {
         // The workbench toasts at most three notifications in 800 ms; local logs confirm within that of the probe's
         // own notification and its progress, and a fourth would go straight to the notification center unseen.

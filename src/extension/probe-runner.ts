@@ -138,6 +138,11 @@ export function findIdentity(config: WorkspaceConfig, name: string, endpointName
   return identity;
 }
 
+/** The run's evidence as the output channel and the trace show it: what matched and why, then the verdict it gives. */
+export function evidenceText(run: ProbeRun & { evidence: NonNullable<ProbeRun['evidence']> }): string {
+  return `${run.evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${run.evidence.verdict.summary}`;
+}
+
 /** verdictLine with what evidence says: "mtls · alb_client_cert_untrusted · 38 ms · confirmed". */
 export function runLine(run: ProbeRun): string {
   const line = verdictLine(resultWithEvidence(run));

@@ -21,6 +21,11 @@ export interface AlertDetail {
   encrypted: boolean;
   version: string;
   meaning?: string;
+  /**
+   * The alert's 2 bytes, base64 (decrypted when it was protected). Handshake and change_cipher_spec events carry
+   * their bytes the same way, with `bytesTruncated: true` when a message was cut at 64 KB.
+   */
+  bytes?: string;
 }
 
 export function roundMs(ms: number): number {

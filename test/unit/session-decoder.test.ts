@@ -270,3 +270,89 @@ describe('TLS session decoder on bad input', () => {
     );
   });
 });
+
+describe('TLS session decoder: the bytes of each message in the trace', () => {
+  function bytesOf(event: TraceEvent): Buffer {
+    assert.equal(typeof event.detail?.bytes, 'string', `${event.event} ${String(event.detail?.name ?? '')} carries its bytes`);
+    return Buffer.from(String(event.detail!.bytes), 'base64');
+  }
+
+  test('every handshake message, alert and ChangeCipherSpec of every capture carries its bytes', () => {
+    for (const name of ['tls12-alb-like-reset', 'tls12-openssl-no-certificate', 'tls12-openssl-valid', 'tls13-openssl-no-certificate']) {
+      const { chunks, keyLog } = loadCapture(name);
+      const { events } = decodeWire(chunks, keyLog);
+      let seen = 0;
+      for (const e of events) {
+        if (e.event === 'handshake') {
+          const bytes = bytesOf(e);
+          assert.equal(bytes[0], e.detail?.type, `${name}: ${String(e.detail?.name)} starts with its handshake type`);
+          assert.equal(bytes.readUIntBE(1, 3), e.detail?.length);
+          assert.equal(bytes.length, 4 + Number(e.detail?.length));
+          assert.equal(e.detail?.bytesTruncated, undefined);
+          seen++;
+        } else if (e.event === 'alert') {
+          const level = e.detail?.level === 'fatal' ? 2 : 1;
+          assert.deepEqual([...bytesOf(e)], [level, e.detail?.code]);
+          seen++;
+        } else if (e.event === 'change_cipher_spec') {
+          assert.deepEqual([...bytesOf(e)], [1]);
+          seen++;
+        }
+      }
+      assert.ok(seen >= 10, `${name}: ${seen} messages`);
+    }
+  });
+
+  test('protected TLS 1.3 messages carry their decrypted bytes (RFC 8448)', () => {
+    const clientHello = Buffer.from(rfc8448.clientHello, 'hex');
+    const clientRandom = clientHello.subarray(6, 38).toString('hex');
+    const keyLog = new KeyLog();
+    keyLog.add(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${rfc8448.clientHandshakeTrafficSecret}`);
+    keyLog.add(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${rfc8448.serverHandshakeTrafficSecret}`);
+    const { events } = decodeWire(
+      [
+        { t: 1, dir: 'out', data: record(22, clientHello, 0x0301) },
+        { t: 2, dir: 'in', data: Buffer.concat([record(22, Buffer.from(rfc8448.serverHello, 'hex')), Buffer.from(rfc8448.serverHandshakeRecord, 'hex')]) },
+        { t: 3, dir: 'out', data: Buffer.from(rfc8448.clientFinishedRecord, 'hex') },
+      ],
+      keyLog,
+    );
+    const handshakes = events.filter((e) => e.event === 'handshake');
+    assert.equal(bytesOf(handshakes[0]!).toString('hex'), rfc8448.clientHello);
+    assert.equal(bytesOf(handshakes[1]!).toString('hex'), rfc8448.serverHello);
+    const serverFlight = handshakes.filter((e) => e.dir === 'in' && e.detail?.encrypted === true);
+    assert.equal(serverFlight.length, 4);
+    assert.equal(Buffer.concat(serverFlight.map(bytesOf)).toString('hex'), rfc8448.serverHandshakePlaintext);
+    const clientFinished = handshakes.at(-1)!;
+    assert.equal(clientFinished.detail?.encrypted, true);
+    assert.equal(bytesOf(clientFinished).toString('hex'), rfc8448.clientFinishedPlaintext);
+  });
+
+  test('a protected alert carries its decrypted 2 bytes; a TLS 1.2 Finished that could not be decrypted carries none', () => {
+    const tls13 = loadCapture('tls13-openssl-no-certificate');
+    const alert = decodeWire(tls13.chunks, tls13.keyLog).events.find((e) => e.event === 'alert');
+    assert.equal(alert?.detail?.encrypted, true);
+    assert.equal(bytesOf(alert!).toString('hex'), '0274');
+
+    const tls12 = loadCapture('tls12-alb-like-reset');
+    const finished = decodeWire(tls12.chunks, new KeyLog()).events.find((e) => e.event === 'handshake' && e.detail?.name === 'Finished');
+    assert.equal(finished?.detail?.decrypted, false);
+    assert.ok(finished?.detail !== undefined && !('bytes' in finished.detail) && !('bytesTruncated' in finished.detail));
+  });
+
+  test('a message longer than 64 KB keeps its first 65,536 bytes and says it was cut', () => {
+    const body = Buffer.alloc(70_000, 0x5a);
+    const header = Buffer.from([8, 0, 0, 0]);
+    header.writeUIntBE(body.length, 1, 3);
+    const message = Buffer.concat([header, body]);
+    const records: Buffer[] = [];
+    for (let i = 0; i < message.length; i += 16_384) records.push(record(22, message.subarray(i, i + 16_384)));
+    const { events } = decodeWire([{ t: 1, dir: 'in', data: Buffer.concat(records) }], new KeyLog());
+    const event = events.find((e) => e.event === 'handshake');
+    assert.equal(event?.detail?.length, 70_000);
+    const bytes = bytesOf(event!);
+    assert.equal(bytes.length, 65_536);
+    assert.ok(bytes.equals(message.subarray(0, 65_536)));
+    assert.equal(event?.detail?.bytesTruncated, true);
+  });
+});

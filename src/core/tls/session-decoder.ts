@@ -85,6 +85,15 @@ class DirectionState {
   stopped = false;
 }
 
+// A handshake message may be 16 MB; the hex view needs far less, and the JSON trace must stay small.
+const maxRawBytes = 65_536;
+
+/** The bytes of a message as they were (decrypted when protected), for the timeline's hex view. */
+function rawBytes(bytes: Buffer): { bytes: string; bytesTruncated?: true } {
+  if (bytes.length <= maxRawBytes) return { bytes: bytes.toString('base64') };
+  return { bytes: bytes.subarray(0, maxRawBytes).toString('base64'), bytesTruncated: true };
+}
+
 function printable(bytes: Uint8Array): string {
   return Buffer.from(bytes.subarray(0, 48))
     .toString('latin1')
@@ -191,7 +200,7 @@ export class TlsSessionDecoder {
 
     if (outerType === ContentType.ChangeCipherSpec) {
       this.state.changeCipherSpec[dir] = true;
-      this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: fragment.length, compatibility: tls13 });
+      this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: fragment.length, compatibility: tls13, ...rawBytes(fragment) });
       if (!tls13) this.enterTls12Protection(dir, side);
       return;
     }
@@ -234,7 +243,7 @@ export class TlsSessionDecoder {
         this.emitTls(t, dir, 'application_data', { version: this.versionLabel(), length: data.length, encrypted });
         return;
       case ContentType.ChangeCipherSpec:
-        this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: data.length, encrypted });
+        this.emitTls(t, dir, 'change_cipher_spec', { version: this.versionLabel(recordVersion), length: data.length, encrypted, ...rawBytes(data) });
         return;
       default:
         this.emitTls(t, dir, 'record', { contentType: nameOf(contentTypeNames, type, 2), length: data.length, encrypted });
@@ -250,7 +259,7 @@ export class TlsSessionDecoder {
       const meaning = alertMeanings[description];
       if (meaning !== undefined) detail.meaning = meaning;
       this.state.alerts.push({ ...detail, dir, t: roundMs(t) });
-      this.emitTls(t, dir, 'alert', { ...detail });
+      this.emitTls(t, dir, 'alert', { ...detail, ...rawBytes(data.subarray(i, i + 2)) });
     }
     if (data.length % 2 === 1) this.emitTls(t, dir, 'decode_error', { message: `alert record of odd length ${data.length}` });
   }
@@ -260,12 +269,11 @@ export class TlsSessionDecoder {
     side.handshakeBuffer = side.handshakeBuffer.length === 0 ? data : Buffer.concat([side.handshakeBuffer, data]);
     side.handshakeBufferEncrypted = encrypted;
     while (side.handshakeBuffer.length >= 4) {
-      const type = side.handshakeBuffer[0]!;
       const length = side.handshakeBuffer.readUIntBE(1, 3);
       if (side.handshakeBuffer.length < 4 + length) break;
-      const body = side.handshakeBuffer.subarray(4, 4 + length);
+      const message = side.handshakeBuffer.subarray(0, 4 + length);
       side.handshakeBuffer = side.handshakeBuffer.subarray(4 + length);
-      this.onHandshakeMessage(dir, t, type, body, encrypted, record);
+      this.onHandshakeMessage(dir, t, message, encrypted, record);
     }
   }
 
@@ -273,7 +281,10 @@ export class TlsSessionDecoder {
     this.state.handshakes.push({ dir, t: roundMs(t), type, name: handshakeTypeNames[type] ?? `handshake ${type}`, encrypted });
   }
 
-  private onHandshakeMessage(dir: WireDirection, t: number, type: number, body: Buffer, encrypted: boolean, record: RecordInfo): void {
+  /** `message` is the whole message, header included: the trace carries it as it was. */
+  private onHandshakeMessage(dir: WireDirection, t: number, message: Buffer, encrypted: boolean, record: RecordInfo): void {
+    const type = message[0]!;
+    const body = message.subarray(4);
     let fields: ReturnType<typeof decodeHandshakeBody> | undefined;
     let error: string | undefined;
     try {
@@ -288,7 +299,7 @@ export class TlsSessionDecoder {
     // Learn first: the ClientHello's offered versions and the ServerHello's choice label their own lines.
     if (fields !== undefined) this.learn(dir, type, fields);
     // `record` is the record that completed the message: its legacy version field and its length on the wire.
-    const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted, record };
+    const detail: Record<string, unknown> = { type, name, version: this.versionLabel(), length: body.length, encrypted, record, ...rawBytes(message) };
     if (fields !== undefined) {
       // Certificate DER stays in the session state; the trace carries the summaries.
       detail.fields = type === HandshakeType.Certificate ? { ...fields, der: undefined } : fields;

@@ -12,6 +12,15 @@ export default tseslint.config(
     },
   },
   {
+    // The timeline renderer is a browser bundle (the webview panel and the HTML report).
+    files: ['src/webview/**/*.ts'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'performance', 'requestAnimationFrame', 'cancelAnimationFrame', 'HTMLElement', 'HTMLButtonElement', 'Element', 'Node', 'Document', 'DocumentFragment', 'DOMParser', 'SVGElement', 'SVGSVGElement', 'ResizeObserver', 'CSS', 'Event', 'MouseEvent', 'WheelEvent', 'PointerEvent', 'KeyboardEvent', 'FocusEvent', 'MessageEvent', 'customElements'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     // The core is pure Node: the CLI and the tests run it without VS Code.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -1,6 +1,6 @@
 // Runs every benchmark and prints the figures the issues ask for; results also go to bench/results/.
 // Needs nginx, haproxy, openssl, curl and GNU time (.ci/run installs them), the code-server harness
-// (scripts/install-e2e-harness.sh) and a built dist/ (npm run bench builds).
+// (scripts/install-e2e-harness.sh), Debian's Chromium and a built dist/ (npm run bench builds).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describeActivationBench, runActivationBench } from './activation';
@@ -8,6 +8,8 @@ import { describeCertInspectBench, runCertInspectBench } from './cert-inspect';
 import { describeExtensionSizeBench, runExtensionSizeBench } from './extension-size';
 import { describeHoverBench, runHoverBench } from './hover';
 import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
+import { describeTimelinePanelBench, runTimelinePanelBench } from './timeline-panel';
+import { describeTimelineRenderBench, runTimelineRenderBench } from './timeline-render';
 import { describeTraceOverhead, runTraceOverhead } from './trace-overhead';
 import { describeWafLogScanBench, runWafLogScanBench } from './waf-log-scan';
 
@@ -26,9 +28,13 @@ async function main(): Promise<void> {
   console.log(describeActivationBench(activation));
   const wafLogScan = await runWafLogScanBench();
   console.log(describeWafLogScanBench(wafLogScan));
+  const timelineRender = await runTimelineRenderBench();
+  console.log(describeTimelineRenderBench(timelineRender));
+  const timelinePanel = await runTimelinePanelBench();
+  console.log(describeTimelinePanelBench(timelinePanel));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan, timelineRender, timelinePanel }, null, 2)}\n`);
 }
 
 main().then(

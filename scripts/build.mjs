@@ -1,4 +1,5 @@
-// Bundles the extension (vscode external) and the CLI (standalone, with a shebang).
+// Bundles the extension (vscode external), the CLI (standalone, with a shebang) and the timeline renderer for the
+// browser (the webview panel and the self-contained HTML report inline the same dist/webview/timeline.js).
 // Type checking is separate (`npm run typecheck`): esbuild only strips types.
 //
 // The extension is split so activation loads only the glue: every `import('./local-module')` in the extension's
@@ -85,11 +86,25 @@ async function buildWithChunks(name, source, options, built, only) {
 const extensionOptions = () => ({ external: ['vscode'] });
 // The CLI is one file except the AWS evidence source: the SDK would double the CLI's start-up for every command.
 const cliOptions = (name) => (name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {});
+// The timeline renderer runs in a browser page: no Node built-ins, one classic script (the report inlines it).
+const webview = {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+  entryPoints: ['src/webview/main.ts'],
+  outfile: 'dist/webview/timeline.js',
+};
+
 const cli = { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyChunks(new Map(), awsChunk)] };
 
 if (watch) {
-  // Watch mode rebuilds the CLI and the extension's entry; lazy chunks are rebuilt by a full build.
-  for (const options of [cli, { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyChunks(new Map())] }]) {
+  // Watch mode rebuilds the CLI, the extension's entry and the timeline renderer; lazy chunks are rebuilt by a full build.
+  for (const options of [cli, webview, { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], plugins: [lazyChunks(new Map())] }]) {
     const context = await esbuild.context(options);
     await context.watch();
   }
@@ -101,4 +116,5 @@ if (watch) {
   await buildWithChunks('extension', 'src/extension/extension.ts', extensionOptions, built, /./);
   await buildWithChunks('cli', 'src/cli/main.ts', cliOptions, built, awsChunk);
   await chmod('dist/cli.js', 0o755);
+  await esbuild.build(webview);
 }

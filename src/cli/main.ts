@@ -3,9 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IdentityError } from '../core/identity/identity-error';
 import { identityFromPemText, loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/probe/matrix';
-import { ProbeAbortedError, ProbeInputError, probe } from '../core/probe/probe';
-import type { ProbeOptions, ProbeResult, TlsVersionName } from '../core/probe/types';
+import { ProbeAbortedError, ProbeInputError } from '../core/probe/probe';
+import type { ProbeOptions, TlsVersionName } from '../core/probe/types';
 import { formatProbeReport } from '../core/report/curl-style';
+import { currentResult, type CheckRun } from '../core/runs/check-run';
+import { runJson } from '../core/runs/run-json';
+import { runCheck, runFromResult } from '../core/runs/run-service';
 import type { CommandIo } from './commands/command-io';
 import { awsFlagNames, awsFlagOptions } from './aws-flags';
 import { version } from './version';
@@ -17,7 +20,10 @@ const usage = `mtls-probe ${version} — probe mutual-TLS endpoints and name the
 
 Usage:
   mtls-probe probe URL [options]        one traced attempt, printed like curl -v plus a verdict
-  mtls-probe probe --demo [--json]      start a local ALB-like mTLS target and probe it without and with a certificate
+  mtls-probe probe --demo [--json] [--report FILE.html]
+                                        start a local ALB-like mTLS target and probe it without and with a certificate
+  mtls-probe report RUN.json... -o FILE.html [--format html|otlp|json]
+                                        the timeline of saved runs (--json output, exports) as one self-contained page
   mtls-probe matrix URL... --identity SPEC... [--repeat N] [--concurrency N] [--json]
   mtls-probe cert inspect FILE... [--json] [--pass-env VAR]
                                         certificates, keys, CSRs, CRLs, PKCS#7 and PKCS#12: fields, validity, chain
@@ -58,7 +64,9 @@ TLS and HTTP:
   --connect-timeout MS   time limit for the TCP connect alone
 
 Output:
-  --json                 print exactly one JSON object (the probe result) on stdout
+  --json                 print exactly one JSON object (the run: the probe result, its verdict, evidence) on stdout
+  --report FILE.html     also write the run's timeline as a self-contained HTML page (evidence included)
+  --otlp FILE            also write the run as OpenTelemetry JSON (OTLP) spans, for Jaeger or Grafana Tempo
   --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
   --no-timestamps        human output without the time column
 
@@ -99,6 +107,8 @@ const options = {
   timeout: { type: 'string' },
   'connect-timeout': { type: 'string' },
   json: { type: 'boolean' },
+  report: { type: 'string' },
+  otlp: { type: 'string' },
   keylog: { type: 'string' },
   'no-timestamps': { type: 'boolean' },
   evidence: { type: 'string', multiple: true },
@@ -236,8 +246,23 @@ function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-function printResult(result: ProbeResult, values: Values): void {
-  print(formatProbeReport(result, { timestamps: !values['no-timestamps'] }));
+function printRun(run: CheckRun, values: Values): void {
+  print(formatProbeReport(currentResult(run), { timestamps: !values['no-timestamps'] }));
+}
+
+/** --report and --otlp: the run's files beside the terminal output; the page's path is printed for a person. */
+async function writeExports(runs: CheckRun[], values: Values, title?: string): Promise<void> {
+  const targets = [values.report !== undefined ? ([values.report, 'html'] as const) : null, values.otlp !== undefined ? ([values.otlp, 'otlp'] as const) : null].filter((t) => t !== null);
+  if (targets.length === 0) return;
+  const { exportRuns } = await import('../core/runs/run-exports');
+  for (const [file, format] of targets) {
+    try {
+      await writeFile(file, await exportRuns(runs, format, title !== undefined ? { title } : {}));
+    } catch (e) {
+      throw new UsageError(`--${format === 'html' ? 'report' : 'otlp'} ${file} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    }
+    if (!values.json) process.stderr.write(`mtls-probe: ${format === 'html' ? 'timeline report' : 'OpenTelemetry trace'} written to ${file}\n`);
+  }
 }
 
 async function appendKeyLog(file: string | undefined, keyLog: string): Promise<void> {
@@ -246,6 +271,7 @@ async function appendKeyLog(file: string | undefined, keyLog: string): Promise<v
 }
 
 async function runProbe(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
+  if (!values.demo && positionals.length === 0 && (values.report !== undefined || values.otlp !== undefined)) throw new UsageError('--report and --otlp go with probe URL or probe --demo.');
   if (values.demo && (values.evidence !== undefined || values['correlation-id'] !== undefined)) throw new UsageError('--evidence and --correlation-id go with probe URL, not --demo.');
   if (values.demo) return runDemo(values, signal);
   if (positionals.length !== 1) throw new UsageError('probe takes one URL (or --demo). See mtls-probe --help.');
@@ -273,20 +299,33 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
   }
   const identity = await loadIdentityFromFlags(values);
   const ca = await readCa(values.cacert);
-  const { result, keyLog } = await probe({ ...probeOptionsFrom(values, positionals[0]!, ca), identity, signal, ...(correlationId !== undefined ? { correlationId } : {}) });
+  const url = positionals[0]!;
+  let keyLog = '';
+  const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca) }, identity, {
+    signal,
+    ...(correlationId !== undefined ? { correlationId } : {}),
+    onKeyLog: (k) => (keyLog += k),
+    ...(evidenceRequest !== undefined
+      ? {
+          evidence: {
+            request: evidenceRequest,
+            signal,
+            ...(evidenceRequest.waitMs !== undefined ? { waitUntil: new Date(Date.now() + evidenceRequest.waitMs) } : {}),
+            ...(evidenceRequest.onWaiting !== undefined ? { onWaiting: evidenceRequest.onWaiting } : {}),
+          },
+        }
+      : {}),
+  });
+  // Ctrl-C while reading logs ends the run like Ctrl-C during the probe (exit 130).
+  if (signal.aborted) throw new ProbeAbortedError();
   await appendKeyLog(values.keylog, keyLog);
-  if (evidence !== undefined && evidenceRequest !== undefined) {
-    const found = await evidence.collectProbeEvidence(result, evidenceRequest, signal);
-    if (values.json) print(JSON.stringify(evidence.probeResultWithEvidence(result, found)));
-    else {
-      print(evidence.formatProbeReportWithEvidence(result, found, { timestamps: !values['no-timestamps'] }));
-      const hint = evidence.lookAgainHint(found, evidenceRequest);
-      if (hint !== null) print(`\n${hint}`);
-    }
-    return 0;
-  }
-  if (values.json) print(JSON.stringify(result));
-  else printResult(result, values);
+  await writeExports([run], values);
+  if (values.json) print(JSON.stringify(runJson(run)));
+  else if (evidence !== undefined && run.evidence !== undefined && evidenceRequest !== undefined) {
+    print(evidence.formatRunReportWithEvidence(run, { timestamps: !values['no-timestamps'] }));
+    const hint = evidence.lookAgainHint(run.evidence, evidenceRequest);
+    if (hint !== null) print(`\n${hint}`);
+  } else printRun(run, values);
   return 0;
 }
 
@@ -300,21 +339,21 @@ async function runDemo(values: Values, signal: AbortSignal): Promise<number> {
       { title: 'without a client certificate', identity: null },
       { title: 'with a valid client certificate', identity: valid },
     ];
-    const results: ProbeResult[] = [];
+    const results: CheckRun[] = [];
     let keyLogs = '';
-    for (const run of runs) {
-      const base = probeOptionsFrom(values, target.url, target.pki.rootCa.certPem);
-      const { result, keyLog } = await probe({ ...base, identity: run.identity, signal });
-      keyLogs += keyLog;
-      results.push(result);
+    for (const demo of runs) {
+      const options = probeOptionsFrom(values, target.url, target.pki.rootCa.certPem);
+      const run = await runCheck({ kind: 'url', name: 'demo', options }, demo.identity, { signal, onKeyLog: (k) => (keyLogs += k) });
+      results.push(run);
       if (!values.json) {
-        print(`\n=== Demo: ${target.url} (a local target that behaves like an AWS ALB in mTLS verify mode), ${run.title} ===\n`);
-        printResult(result, values);
+        print(`\n=== Demo: ${target.url} (a local target that behaves like an AWS ALB in mTLS verify mode), ${demo.title} ===\n`);
+        printRun(run, values);
       }
     }
     await appendKeyLog(values.keylog, keyLogs);
+    await writeExports(results, values, 'mTLS Probe demo: without and with a client certificate');
     if (values.json) {
-      print(JSON.stringify({ demo: { url: target.url, connectionLog: target.connectionLog }, results }));
+      print(JSON.stringify({ demo: { url: target.url, connectionLog: target.connectionLog }, results: results.map(runJson) }));
     } else {
       print('\n=== The demo target\'s own connection log (as an ALB would write it) ===');
       for (const entry of target.connectionLog) print(`${entry.time} client port ${entry.clientPort} tls_verify_status=${entry.tlsVerifyStatus}`);
@@ -357,7 +396,7 @@ async function runMatrixCommand(positionals: string[], values: Values, signal: A
     repeat,
     concurrency,
     signal,
-    ...(values.json ? { onRow: (row) => print(JSON.stringify({ endpoint: row.endpoint, identity: row.identity, iteration: row.iteration, result: row.result })) } : {}),
+    ...(values.json ? { onRow: (row) => print(JSON.stringify({ endpoint: row.endpoint, identity: row.identity, iteration: row.iteration, result: runJson(runFromResult(row.result, { endpointName: row.endpoint, identityName: row.identity })) })) } : {}),
   });
   if (!values.json) {
     const header = ['ENDPOINT', 'IDENTITY', 'STOPPED AT', 'REASON', 'TLS', 'HTTP', 'TOTAL ms'];
@@ -376,6 +415,7 @@ const toolkitCommands: Record<string, () => Promise<(args: string[], io: Command
   pki: async () => (await import('./commands/pki')).runPkiCommand,
   test: async () => (await import('./commands/test')).runTestCommand,
   evidence: async () => (await import('./commands/evidence')).runEvidenceCommand,
+  report: async () => (await import('./commands/report')).runReportCommand,
 };
 
 const stdio: CommandIo = {
@@ -413,7 +453,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'matrix':
         return await runMatrixCommand(rest, values, controller.signal);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, evidence, cert, truststore, pki. See mtls-probe --help.`);
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, evidence, report, cert, truststore, pki. See mtls-probe --help.`);
     }
   } catch (e) {
     if (e instanceof ProbeAbortedError) {

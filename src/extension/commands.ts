@@ -10,11 +10,14 @@ import type { ClientIdentity } from '../core/identity/client-identity';
 import type { CertificateBlockLocation } from './certificate-hover';
 import type { ProbeEvidenceFetcher } from './evidence-fetcher';
 import type { ExpectationTests } from './expectation-tests';
-import { loadCertificateTools, loadPkiGenerator, loadProbeEngine } from './lazy-modules';
+import { loadCertificateTools, loadEvidenceTools, loadPkiGenerator, loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { CancelledError, evidenceText, findIdentity, requireTrust, runLine, verdictLine, type ProbeRunner } from './probe-runner';
+import { runLine, verdictLine } from '../core/runs/check-run';
+import type { RunExportFormat } from '../core/runs/run-exports';
+import { CancelledError, findIdentity, requireTrust, type ProbeRunner } from './probe-runner';
 import type { ReportDocuments } from './report-documents';
-import { endpointIdentityKey, hasEvidenceSettings, resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
+import { endpointIdentityKey, hasEvidenceSettings, type ProbeRun, type RunHistory } from './run-history';
+import type { TimelinePanels } from './timeline-panels';
 import type { TrustStoreLinter } from './trust-store-linter';
 import { identityLabel, type EndpointsNode } from './views/endpoints-view';
 import type { IdentitiesNode } from './views/identities-view';
@@ -31,6 +34,7 @@ export interface CommandServices {
   linter: TrustStoreLinter;
   reports: ReportDocuments;
   evidence: ProbeEvidenceFetcher;
+  timelines: TimelinePanels;
 }
 
 type CommandHandler = (...args: never[]) => unknown;
@@ -53,16 +57,13 @@ export function commandTable(s: CommandServices): Record<string, CommandHandler>
       void vscode.window.showInformationMessage(`mTLS Probe: ${count === 0 ? 'no saved passphrases' : `cleared ${count} saved passphrase${count === 1 ? '' : 's'}`}.`);
     },
     'mtlsProbe.exportRun': (run?: ProbeRun) => exportRunCommand(s, run),
-    'mtlsProbe.collectEvidence': (run?: ProbeRun) => collectEvidenceCommand(s, run),
+    'mtlsProbe.showTimeline': (run?: ProbeRun | string) => showTimelineCommand(s, run),
+    'mtlsProbe.compareRuns': () => compareRunsCommand(s),
+    'mtlsProbe.collectEvidence': (run?: ProbeRun | string) => collectEvidenceCommand(s, run),
     'mtlsProbe.copyCurlCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'curl'),
     'mtlsProbe.copyOpensslCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'openssl'),
     'mtlsProbe.refresh': () => s.configs.reload(),
-    'mtlsProbe.showRun': (id?: string) => {
-      const run = id !== undefined ? s.history.get(id) : s.history.list()[0];
-      const evidence = run?.evidence !== undefined ? `\n${evidenceText({ ...run, evidence: run.evidence })}\n` : '';
-      if (run) return s.reports.show(`${run.endpointName} · ${identityLabel(run.identityName)}.log`, `${run.report}\n${evidence}`);
-      return undefined;
-    },
+    'mtlsProbe.showRun': (target?: string | ProbeRun) => showRunTraceCommand(s, target),
   };
 }
 
@@ -87,14 +88,56 @@ function withProgress<T>(title: string, work: (signal: AbortSignal, token: vscod
   });
 }
 
-function notifyRun(s: CommandServices, run: ProbeRun): void {
+function notifyRun(run: ProbeRun): void {
   const who = run.identityName === noIdentityName ? 'no certificate' : run.identityName;
   const expectation = run.expectation ? ` — expectation ${run.expectation.passed ? 'met' : `NOT met (${run.expectation.message})`}` : '';
   const text = `mTLS Probe: ${run.endpointName} with ${who}: ${verdictLine(run.result)}. ${run.result.verdict.summary}${expectation}`;
   const show = run.expectation && !run.expectation.passed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void show(text, 'Show Trace').then((choice) => {
+  void show(text, 'Show Timeline', 'Show Trace').then((choice) => {
+    if (choice === 'Show Timeline') void vscode.commands.executeCommand('mtlsProbe.showTimeline', run.id);
     if (choice === 'Show Trace') void vscode.commands.executeCommand('mtlsProbe.showRun', run.id);
   });
+}
+
+function runOf(s: CommandServices, target: ProbeRun | string | undefined): ProbeRun | undefined {
+  if (target === undefined) return s.history.list()[0];
+  // A tree row hands over the run as it was drawn: the history has its latest value.
+  return s.history.get(typeof target === 'string' ? target : target.id);
+}
+
+async function showRunTraceCommand(s: CommandServices, target: ProbeRun | string | undefined): Promise<void> {
+  const run = runOf(s, target);
+  if (run === undefined) return;
+  const evidence = run.evidence !== undefined ? `\n${(await loadEvidenceTools()).evidenceText(run)}\n` : '';
+  await s.reports.show(`${run.endpointName} · ${identityLabel(run.identityName)}.log`, `${run.report}\n${evidence}`);
+}
+
+async function showTimelineCommand(s: CommandServices, target: ProbeRun | string | undefined): Promise<void> {
+  const run = runOf(s, target);
+  if (run === undefined) {
+    void vscode.window.showInformationMessage('mTLS Probe: no runs yet; probe an endpoint first, then its timeline opens from the notification or Recent Runs.');
+    return;
+  }
+  await s.timelines.show([run.id]);
+}
+
+async function compareRunsCommand(s: CommandServices): Promise<void> {
+  const runs = s.history.list();
+  if (runs.length < 2) {
+    void vscode.window.showInformationMessage(`mTLS Probe: comparing needs two runs or more; there ${runs.length === 1 ? 'is one' : 'are none'} yet. Probe an endpoint with several identities first.`);
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: `${runLine(r)} · ${new Date(r.startedAt).toLocaleTimeString()}`, run: r })),
+    { title: 'mTLS Probe: runs to compare side by side (two or more)', canPickMany: true },
+  );
+  if (picked === undefined || picked.length === 0) return;
+  if (picked.length < 2) {
+    void vscode.window.showInformationMessage('mTLS Probe: pick two runs or more to compare; one run opens with Show Timeline.');
+    return;
+  }
+  // Oldest first: the story reads top to bottom in the order it happened.
+  await s.timelines.show(picked.map((p) => p.run).sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)).map((r) => r.id));
 }
 
 async function pickEndpoint(s: CommandServices): Promise<EndpointRef> {
@@ -143,7 +186,7 @@ async function probeEndpointCommand(s: CommandServices, node: EndpointsNode | un
     for (const identityName of identities) {
       if (signal.aborted) break;
       const run = await s.runner.probeEndpoint(ref, identityName, signal);
-      notifyRun(s, run);
+      notifyRun(run);
       s.evidence.startFor(run, ref.endpoint);
     }
   });
@@ -168,7 +211,7 @@ async function probeUrlCommand(s: CommandServices, initialUrl?: string): Promise
   if (!url) return;
   const identity = await pickAdHocIdentity(s);
   const run = await withProgress(`probing ${url}`, (signal) => s.runner.probeUrl(url, identity?.loaded ?? null, signal));
-  notifyRun(s, run);
+  notifyRun(run);
   if (!vscode.workspace.isTrusted || !vscode.workspace.workspaceFolders?.length) return;
   const choice = await vscode.window.showInformationMessage(`mTLS Probe: save ${url} as an endpoint in ${workspaceConfigRelativePath}?`, 'Save to Config');
   if (choice === 'Save to Config') await saveEndpointToConfig(s, url, run, identity?.configName);
@@ -365,7 +408,7 @@ async function openConfigCommand(s: CommandServices): Promise<void> {
 }
 
 async function exportRunCommand(s: CommandServices, given?: ProbeRun): Promise<void> {
-  let run = given;
+  let run = given !== undefined ? runOf(s, given) : undefined;
   if (run === undefined) {
     const picked = await vscode.window.showQuickPick(
       s.history.list().map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: runLine(r), run: r })),
@@ -377,36 +420,39 @@ async function exportRunCommand(s: CommandServices, given?: ProbeRun): Promise<v
     }
     run = picked.run;
   }
-  const format = await vscode.window.showQuickPick(
-    [
-      { label: 'JSON', description: 'the probe result: trace, TLS summary, HTTP, verdict', ext: 'json' },
-      { label: 'HTML', description: 'a self-contained report to attach to a ticket', ext: 'html' },
-    ],
-    { title: 'Export format' },
-  );
-  if (!format) return;
-  const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
-  const name = `mtls-probe-${run.endpointName.replace(/[^\w.-]+/g, '_')}-${run.identityName.replace(/[^\w.-]+/g, '_')}-${run.startedAt.toISOString().replace(/[:.]/g, '-')}.${format.ext}`;
-  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, name), filters: { [format.label]: [format.ext] } });
-  if (!target) return;
+  await exportRuns(s, [run]);
+}
+
+/** Writes runs as JSON, the timeline report or OTLP (the webview's Export… comes here too). */
+export async function exportRuns(s: CommandServices, runs: readonly ProbeRun[], format?: RunExportFormat): Promise<void> {
   const engine = await loadProbeEngine();
-  // The result carries identity summaries only: ClientIdentity never serialises its key.
-  const content =
-    format.ext === 'json'
-      ? `${JSON.stringify({ ...resultWithEvidence(run), ...(run.expectation ? { expectation: run.expectation } : {}), ...(run.evidence ? { evidence: run.evidence.report } : {}) }, null, 2)}\n`
-      : engine.probeReportHtml(resultWithEvidence(run), {
-          title: `mTLS Probe — ${run.endpointName} with ${identityLabel(run.identityName)}`,
-          ...(run.expectation ? { expectation: run.expectation } : {}),
-          ...(run.evidence ? { evidenceLines: run.evidence.lines } : {}),
-        });
+  let chosen = format;
+  if (chosen === undefined) {
+    const formats = Object.entries(engine.runExportFormats) as Array<[RunExportFormat, { label: string; description: string; extension: string }]>;
+    const picked = await vscode.window.showQuickPick(
+      formats.map(([id, f]) => ({ label: f.label, description: f.description, id })),
+      { title: 'Export format' },
+    );
+    if (!picked) return;
+    chosen = picked.id;
+  }
+  const extension = engine.runExportFormats[chosen].extension;
+  const first = runs[0]!;
+  const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.cwd());
+  const stem = runs.length === 1 ? `${first.endpointName.replace(/[^\w.-]+/g, '_')}-${first.identityName.replace(/[^\w.-]+/g, '_')}` : `compare-${runs.length}-runs`;
+  const name = `mtls-probe-${stem}-${first.startedAt.replace(/[:.]/g, '-')}.${extension}`;
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(base, name), filters: { [engine.runExportFormats[chosen].label]: [extension.split('.').at(-1)!] } });
+  if (!target) return;
+  // Runs carry identity summaries only (ClientIdentity never serialises its key); secret header values are redacted.
+  const content = await engine.exportRuns(runs, chosen);
   await vscode.workspace.fs.writeFile(target, Buffer.from(content));
   void vscode.window.showInformationMessage(`mTLS Probe: exported to ${vscode.workspace.asRelativePath(target)}.`);
 }
 
 /** Collects a run's evidence again: AWS delivers logs minutes late, after the first wait may have ended. */
-async function collectEvidenceCommand(s: CommandServices, given?: ProbeRun): Promise<void> {
+async function collectEvidenceCommand(s: CommandServices, given?: ProbeRun | string): Promise<void> {
   requireTrust('Collecting evidence');
-  let run = given;
+  let run = given !== undefined ? runOf(s, given) : undefined;
   if (run === undefined) {
     const candidates = s.history.list().filter(hasEvidenceSettings);
     if (candidates.length === 0) {
@@ -414,7 +460,7 @@ async function collectEvidenceCommand(s: CommandServices, given?: ProbeRun): Pro
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      candidates.map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: `${runLine(r)} · ${r.startedAt.toLocaleTimeString()}`, run: r })),
+      candidates.map((r) => ({ label: `${r.endpointName} · ${identityLabel(r.identityName)}`, description: `${runLine(r)} · ${new Date(r.startedAt).toLocaleTimeString()}`, run: r })),
       { title: 'mTLS Probe: look again for the evidence of' },
     );
     if (!picked) return;
@@ -424,7 +470,7 @@ async function collectEvidenceCommand(s: CommandServices, given?: ProbeRun): Pro
     void vscode.window.showInformationMessage(`mTLS Probe: ${run.endpointName} names no evidence: add "aws" settings or a "logs" folder to it in ${workspaceConfigRelativePath}.`);
     return;
   }
-  if (run.collectingEvidence === true) {
+  if (run.collectingEvidence || s.evidence.isCollecting(run.id)) {
     void vscode.window.showInformationMessage(`mTLS Probe: evidence for ${run.endpointName} is already being collected.`);
     return;
   }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { describeExpectedOutcome } from '../core/config/workspace-config';
+import { checkId } from '../core/expectations/check-id';
 import type { Expectation } from '../core/config/types';
 import { CancelledError, type ProbeRunner } from './probe-runner';
 import { identityLabel } from './views/endpoints-view';
@@ -53,7 +54,8 @@ export class ExpectationTests implements vscode.Disposable {
       parent.range = rangeOf(config.file, endpoint.location.offset);
       for (const expectation of endpoint.expectations) {
         const label = `${identityLabel(expectation.identity)} → ${describeExpectedOutcome(expectation.expected)}`;
-        const child = this.#controller.createTestItem(`${config.file}#${endpoint.name}#${expectation.identity}`, label, vscode.Uri.file(config.file));
+        // The CLI's check id (JUnit, --json), scoped by the config file for multi-root workspaces.
+        const child = this.#controller.createTestItem(`${config.file}#${checkId(endpoint.name, expectation.identity)}`, label, vscode.Uri.file(config.file));
         child.range = rangeOf(config.file, expectation.location.offset);
         this.#data.set(child, { ref, expectation });
         parent.children.add(child);

@@ -2,13 +2,14 @@ import * as vscode from 'vscode';
 import { version } from '../cli/version';
 import { CertificateDiagnostics } from './certificate-diagnostics';
 import { CertificateHoverProvider, WorkspaceCertificates } from './certificate-hover';
-import { commandTable, reportErrors } from './commands';
+import { commandTable, exportRuns, reportErrors, type CommandServices } from './commands';
 import { ProbeEvidenceFetcher } from './evidence-fetcher';
 import { ExpectationTests } from './expectation-tests';
 import { PassphraseStore } from './passphrases';
 import { ProbeRunner } from './probe-runner';
 import { ReportDocuments, reportScheme } from './report-documents';
 import { RunHistory } from './run-history';
+import { TimelinePanels } from './timeline-panels';
 import { TrustStoreLinter } from './trust-store-linter';
 import { EndpointsView } from './views/endpoints-view';
 import { IdentitiesView } from './views/identities-view';
@@ -50,7 +51,21 @@ export class MtlsProbeExtension implements vscode.Disposable {
     own(configs.onDidLoad((loaded) => void diagnostics.checkIdentities(loaded)));
     own(vscode.workspace.onDidGrantWorkspaceTrust(() => configs.reload()));
 
-    const commands = commandTable({ output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence });
+    // The timeline's buttons reach the same commands as the tree and the palette.
+    const timelines = own(
+      new TimelinePanels(
+        context.extensionUri,
+        history,
+        {
+          showTrace: (run) => vscode.commands.executeCommand('mtlsProbe.showRun', run.id),
+          lookAgain: (run) => vscode.commands.executeCommand('mtlsProbe.collectEvidence', run.id),
+          exportRuns: (runs, format) => exportRuns(services, runs, format),
+        },
+        this.output,
+      ),
+    );
+    const services: CommandServices = { output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence, timelines };
+    const commands = commandTable(services);
     for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, reportErrors(handler)));
 
     // Documents that were open before activation get their diagnostics after it, not during it.

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { describeExpectedOutcome } from '../core/config/workspace-config';
 import { noIdentityName, type IdentityConfig, type WorkspaceConfig } from '../core/config/types';
 import type { ClientIdentity } from '../core/identity/client-identity';
-import type { ProbeResult } from '../core/probe/types';
+import { identityWords, runLine, type CheckRun } from '../core/runs/check-run';
+import type { PassphraseSource } from '../core/runs/identity-loading';
 import { loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { endpointIdentityKey, resultWithEvidence, type ProbeRun, type RunHistory } from './run-history';
+import { endpointIdentityKey, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
 
 /** The person cancelled (a passphrase prompt, a picker): not an error to report. */
@@ -28,8 +28,6 @@ export function requireTrust(what: string): void {
   if (!vscode.workspace.isTrusted) throw new RestrictedModeError(what);
 }
 
-const passphraseCodes = new Set(['passphrase_required', 'wrong_passphrase']);
-
 /** The IdentityError code, checked by name: the probe engine is a separate bundle, so instanceof cannot see its class. */
 export function identityErrorCode(error: unknown): string | undefined {
   return error instanceof Error && error.name === 'IdentityError' ? (error as Error & { code: string }).code : undefined;
@@ -39,36 +37,47 @@ function fileOf(identity: IdentityConfig): string {
   return identity.kind === 'pfx' ? identity.pfxFile : identity.keyFile;
 }
 
-/** Runs probes for the views, the palette and the Test Explorer; every run lands in the history and the log. */
+/**
+ * The extension's passphrases: SecretStorage first, then the person (password box); one that works is kept, one
+ * that stopped working (the file was re-encrypted) is forgotten before asking.
+ */
+function secretStoragePassphrases(store: PassphraseStore): PassphraseSource {
+  return {
+    passphrase: async (identity, { attempt, failure }) => {
+      const file = fileOf(identity);
+      if (attempt === 0) return store.get(file);
+      if (attempt === 1 && failure?.passphrase !== undefined) await store.forget(file);
+      const asked = await store.ask(file, failure?.code === 'wrong_passphrase' && failure.passphrase !== undefined);
+      if (asked === undefined) throw new CancelledError();
+      return asked;
+    },
+    accepted: async (identity, passphrase) => {
+      const file = fileOf(identity);
+      if ((await store.get(file)) !== passphrase) await store.set(file, passphrase);
+    },
+  };
+}
+
+/**
+ * Runs probes for the views, the palette and the Test Explorer through the core's run service; every run lands in
+ * the history and the log.
+ */
 export class ProbeRunner {
+  readonly #passphrases: PassphraseSource;
+
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly history: RunHistory,
-    private readonly passphrases: PassphraseStore,
-  ) {}
+    passphrases: PassphraseStore,
+  ) {
+    this.#passphrases = secretStoragePassphrases(passphrases);
+  }
 
   /** Loads a configured identity, asking for its passphrase when needed (kept in SecretStorage once it works). */
   async loadIdentity(identity: IdentityConfig): Promise<ClientIdentity> {
     requireTrust('Loading a client identity');
     const engine = await loadProbeEngine();
-    const file = fileOf(identity);
-    let passphrase = await this.passphrases.get(file);
-    let asked = false;
-    for (;;) {
-      try {
-        const loaded = await engine.loadConfiguredIdentity(identity, passphrase);
-        if (asked && passphrase !== undefined) await this.passphrases.set(file, passphrase);
-        return loaded;
-      } catch (error) {
-        const code = identityErrorCode(error);
-        if (code === undefined || !passphraseCodes.has(code)) throw error;
-        // A stored passphrase that stopped working (the file was re-encrypted) is forgotten, then asked for.
-        if (!asked && passphrase !== undefined) await this.passphrases.forget(file);
-        passphrase = await this.passphrases.ask(file, code === 'wrong_passphrase' && passphrase !== undefined);
-        if (passphrase === undefined) throw new CancelledError();
-        asked = true;
-      }
-    }
+    return engine.loadIdentityWith(identity, this.#passphrases);
   }
 
   /** Probes one endpoint with one identity (`none` for no certificate) from a workspace config. */
@@ -78,28 +87,15 @@ export class ProbeRunner {
     const key = endpointIdentityKey(config.file, endpoint.name, identityName);
     this.history.setRunning(key, true);
     try {
-      const identity = identityName === noIdentityName ? null : await this.loadIdentity(findIdentity(config, identityName, endpoint.name));
+      const identity = identityName === noIdentityName ? null : findIdentity(config, identityName, endpoint.name);
       const engine = await loadProbeEngine();
-      const options = await engine.probeOptionsFor(endpoint, identity, signal !== undefined ? { signal } : {});
-      const startedAt = new Date();
-      const { result } = await engine.probe(options);
-      const expectation = endpoint.expectations.find((e) => e.identity === identityName);
-      const run: ProbeRun = {
-        id: this.history.newId(),
-        key,
-        endpointName: endpoint.name,
-        identityName,
-        startedAt,
-        result,
-        report: engine.formatProbeReport(result),
-        endpoint,
-      };
-      if (expectation !== undefined) {
-        const verdict = engine.evaluateExpectation(expectation.expected, result);
-        run.expectation = { expected: describeExpectedOutcome(expectation.expected), ...verdict };
-      }
-      this.#record(run);
-      return run;
+      const expected = endpoint.expectations.find((e) => e.identity === identityName)?.expected;
+      const run = await engine.probeCheck({ kind: 'endpoint', endpoint }, identity, {
+        passphrases: this.#passphrases,
+        ...(expected !== undefined ? { expected } : {}),
+        ...(signal !== undefined ? { signal } : {}),
+      });
+      return this.#record(run, engine.formatProbeReport(run.result), { key, endpoint });
     } finally {
       this.history.setRunning(key, false);
     }
@@ -108,25 +104,16 @@ export class ProbeRunner {
   /** An ad-hoc probe of a URL (no config), with an identity the person picked or none. */
   async probeUrl(url: string, identity: ClientIdentity | null, signal?: AbortSignal): Promise<ProbeRun> {
     const engine = await loadProbeEngine();
-    const startedAt = new Date();
-    const { result } = await engine.probe({ url, identity, ...(signal !== undefined ? { signal } : {}) });
-    const run: ProbeRun = {
-      id: this.history.newId(),
-      endpointName: url,
-      identityName: identity?.label ?? noIdentityName,
-      startedAt,
-      result,
-      report: engine.formatProbeReport(result),
-    };
-    this.#record(run);
-    return run;
+    const run = await engine.probeCheck({ kind: 'url', name: url, options: { url } }, identity, signal !== undefined ? { signal } : {});
+    return this.#record(run, engine.formatProbeReport(run.result), {});
   }
 
-  #record(run: ProbeRun): void {
-    const heading = `Probe ${run.endpointName} with ${run.identityName === noIdentityName ? 'no certificate' : `identity ${run.identityName}`}`;
+  #record(checkRun: CheckRun, report: string, origin: Pick<ProbeRun, 'key' | 'endpoint'>): ProbeRun {
+    const run: ProbeRun = Object.freeze({ ...checkRun, report, ...origin });
     const expectation = run.expectation ? `\nExpectation (${run.expectation.expected}): ${run.expectation.passed ? 'passed' : `FAILED — ${run.expectation.message}`}` : '';
-    this.output.info(`${heading}\n${run.report}${expectation}`);
+    this.output.info(`Probe ${run.endpointName} with ${identityWords(run)}\n${run.report}${expectation}`);
     this.history.add(run);
+    return run;
   }
 }
 
@@ -138,20 +125,4 @@ export function findIdentity(config: WorkspaceConfig, name: string, endpointName
   return identity;
 }
 
-/** The run's evidence as the output channel and the trace show it: what matched and why, then the verdict it gives. */
-export function evidenceText(run: ProbeRun & { evidence: NonNullable<ProbeRun['evidence']> }): string {
-  return `${run.evidence.lines.join('\n')}\nVerdict with evidence: ${runLine(run)} — ${run.evidence.verdict.summary}`;
-}
-
-/** verdictLine with what evidence says: "mtls · alb_client_cert_untrusted · 38 ms · confirmed". */
-export function runLine(run: ProbeRun): string {
-  const line = verdictLine(resultWithEvidence(run));
-  if (run.collectingEvidence === true) return `${line} · waiting for evidence`;
-  return run.evidence?.verdict.confidence === 'confirmed' ? `${line} · confirmed` : line;
-}
-
-/** A one-line verdict for tree rows and notifications: "mtls · reset_after_client_certificate · 38 ms". */
-export function verdictLine(result: ProbeResult): string {
-  const layer = result.verdict.stoppedAt ?? (result.http ? `target ${result.http.status}` : 'target');
-  return `${layer} · ${result.verdict.reason} · ${Math.round(result.timings.total)} ms`;
-}
+export { runLine };

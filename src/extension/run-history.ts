@@ -1,41 +1,20 @@
 import * as vscode from 'vscode';
 import type { EndpointConfig } from '../core/config/types';
-import type { ProbeEvidence } from '../core/evidence/collect';
-import type { ProbeResult } from '../core/probe/types';
+import type { CheckRun } from '../core/runs/check-run';
 
-/** Server-side evidence for a run, as far as it has arrived (ProbeRun.collectingEvidence says whether more may come). */
-export interface RunEvidence extends ProbeEvidence {
-  /** The evidence lines of the report (what matched and why, found / missing / not yet available). */
-  lines: string[];
-}
-
-/** One finished probe, as the views, the Test Explorer and the export command see it. */
-export interface ProbeRun {
-  id: string;
+/** One run as the views, the Test Explorer, the timeline and the export command see it: the core's run plus where it came from. */
+export interface ProbeRun extends CheckRun {
   /** Endpoint × identity this run belongs to (see endpointIdentityKey), or undefined for an ad-hoc URL. */
-  key?: string;
-  endpointName: string;
-  identityName: string;
-  startedAt: Date;
-  result: ProbeResult;
-  /** The curl-like report (no key material: the probe never puts any in its result). */
-  report: string;
-  expectation?: { expected: string; passed: boolean; message: string };
-  evidence?: RunEvidence;
+  readonly key?: string;
   /** The endpoint as configured when it was probed (absent for an ad-hoc URL): where its evidence is. */
-  endpoint?: EndpointConfig;
-  /** True from the probe's end until evidence collection ends (before the first partial result too). */
-  collectingEvidence?: boolean;
+  readonly endpoint?: EndpointConfig;
+  /** The curl-like report of the probe (no key material: the probe never puts any in its result). */
+  readonly report: string;
 }
 
 /** Whether the run's endpoint names server-side evidence (a logs folder or AWS settings). */
 export function hasEvidenceSettings(run: ProbeRun): boolean {
   return run.endpoint?.logs !== undefined || run.endpoint?.aws !== undefined;
-}
-
-/** The run's result with the verdict evidence gave it, if any. */
-export function resultWithEvidence(run: ProbeRun): ProbeResult {
-  return run.evidence !== undefined ? { ...run.result, verdict: run.evidence.verdict } : run.result;
 }
 
 export function endpointIdentityKey(configFile: string, endpointName: string, identityName: string): string {
@@ -44,18 +23,19 @@ export function endpointIdentityKey(configFile: string, endpointName: string, id
 
 const keptRuns = 50;
 
-/** Recent runs, newest first, and the latest run per endpoint × identity. In memory: runs hold traces. */
+/**
+ * Recent runs, newest first, and the latest run per endpoint × identity. In memory: runs hold traces. Runs are
+ * immutable values: when evidence arrives the run is replaced by a newer value with the same id.
+ */
 export class RunHistory implements vscode.Disposable {
   readonly #runs: ProbeRun[] = [];
   readonly #latest = new Map<string, ProbeRun>();
   readonly #running = new Set<string>();
   readonly #changed = new vscode.EventEmitter<void>();
+  readonly #runChanged = new vscode.EventEmitter<ProbeRun>();
   readonly onDidChange = this.#changed.event;
-  #nextId = 1;
-
-  newId(): string {
-    return String(this.#nextId++);
-  }
+  /** A run was replaced by a newer value (evidence arrived, the verdict changed). */
+  readonly onDidChangeRun = this.#runChanged.event;
 
   add(run: ProbeRun): void {
     this.#runs.unshift(run);
@@ -64,9 +44,17 @@ export class RunHistory implements vscode.Disposable {
     this.#changed.fire();
   }
 
-  /** A run changed in place (evidence arrived). */
-  changed(): void {
+  /** The core's newer value of a run: keeps where it came from, replaces it everywhere. */
+  update(next: CheckRun): ProbeRun | undefined {
+    const index = this.#runs.findIndex((r) => r.id === next.id);
+    if (index < 0) return undefined;
+    const old = this.#runs[index]!;
+    const run: ProbeRun = Object.freeze({ ...next, report: old.report, ...(old.key !== undefined ? { key: old.key } : {}), ...(old.endpoint !== undefined ? { endpoint: old.endpoint } : {}) });
+    this.#runs[index] = run;
+    if (run.key !== undefined && this.#latest.get(run.key)?.id === run.id) this.#latest.set(run.key, run);
+    this.#runChanged.fire(run);
     this.#changed.fire();
+    return run;
   }
 
   setRunning(key: string, running: boolean): void {
@@ -93,5 +81,6 @@ export class RunHistory implements vscode.Disposable {
 
   dispose(): void {
     this.#changed.dispose();
+    this.#runChanged.dispose();
   }
 }

@@ -94,7 +94,8 @@ describe('HAProxy, verify required, TLS 1.3 (rejection arrives encrypted after t
       const none = await probeAs(haproxy, 'none');
       expectVerdict(none, 'mtls', 'alert_certificate_required');
       assert.equal(none.tls.version, 'TLSv1.3');
-      assert.deepEqual(serverAlert(none), { level: 'fatal', description: 'certificate_required', code: 116, encrypted: true, version: 'TLSv1.3', meaning: serverAlert(none)?.meaning });
+      // The alert's two bytes as decrypted: fatal (2), certificate_required (116).
+      assert.deepEqual(serverAlert(none), { level: 'fatal', description: 'certificate_required', code: 116, encrypted: true, version: 'TLSv1.3', meaning: serverAlert(none)?.meaning, bytes: Buffer.from([2, 116]).toString('base64') });
       assert.deepEqual(none.tls.certificateRequest?.authorities, [caName]);
       const request = none.trace.find((e) => e.event === 'handshake' && e.detail?.name === 'Request CERT');
       assert.equal(request?.detail?.encrypted, true);

@@ -3,12 +3,12 @@ import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { checkAwsSetting } from '../../core/config/workspace-config';
 import type { AwsEndpointSettings } from '../../core/config/types';
-import { collectEvidence, collectProbeEvidence as collectEvidenceForProbe, type EvidenceRequest, type ProbeEvidence } from '../../core/evidence/collect';
+import { collectEvidence, type EvidenceRequest } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
-import type { CorrelationKeys, EvidenceReport, TimeWindow } from '../../core/evidence/types';
-import { ProbeAbortedError } from '../../core/probe/probe';
-import type { ProbeResult } from '../../core/probe/types';
+import type { CorrelationKeys, TimeWindow } from '../../core/evidence/types';
 import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
+import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
+import { runEvidenceLines } from '../../core/runs/run-text';
 import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
 import type { CommandIo } from './command-io';
 
@@ -118,27 +118,12 @@ export interface ProbeEvidenceRequest extends EvidenceRequest {
   onWaiting?(message: string): void;
 }
 
-/** Reads the evidence for this probe's window and keys and upgrades its verdict with what it says. */
-export async function collectProbeEvidence(result: ProbeResult, request: ProbeEvidenceRequest, signal?: AbortSignal): Promise<ProbeEvidence> {
-  try {
-    return await collectEvidenceForProbe(result, request, {
-      ...(signal !== undefined ? { signal } : {}),
-      ...(request.waitMs !== undefined ? { waitUntil: new Date(Date.now() + request.waitMs) } : {}),
-      ...(request.onWaiting !== undefined ? { onWaiting: request.onWaiting } : {}),
-    });
-  } catch (error) {
-    // Ctrl-C while reading logs ends the run like Ctrl-C during the probe (exit 130), not as an internal error.
-    if (signal?.aborted) throw new ProbeAbortedError();
-    throw error;
-  }
-}
-
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /** When AWS has not delivered everything yet: the command that looks again later. */
-export function lookAgainHint(evidence: ProbeEvidence, request: EvidenceRequest): string | null {
+export function lookAgainHint(evidence: RunEvidence, request: EvidenceRequest): string | null {
   const pending = (evidence.report.coverage ?? []).filter((c) => c.state === 'not-yet-available');
   if (pending.length === 0 || request.aws === undefined) return null;
   const flags = (Object.entries(awsFlags) as Array<[string, keyof AwsEndpointSettings]>)
@@ -156,29 +141,24 @@ export function lookAgainHint(evidence: ProbeEvidence, request: EvidenceRequest)
   const latest = pending.map((c) => c.expectedBy ?? '').sort().at(-1) ?? '';
   return (
     `Not yet delivered by AWS: ${pending.map((c) => c.evidence).join(', ')}${latest !== '' ? ` (expected by ${latest.slice(11, 19)} UTC)` : ''}. Look again then with:\n` +
-    `  mtls-probe evidence --since ${evidence.window.from.toISOString()} --until ${evidence.window.to.toISOString()} ${keyFlags.join(' ')} aws ${flags.join(' ')}\n` +
+    `  mtls-probe evidence --since ${evidence.window.from} --until ${evidence.window.to} ${keyFlags.join(' ')} aws ${flags.join(' ')}\n` +
     '  (or probe with --wait 10m to wait for it).'
   );
 }
 
 /** The curl-style report with the evidence lines just before the verdict, and the verdict's confidence on its line. */
-export function formatProbeReportWithEvidence(result: ProbeResult, evidence: ProbeEvidence, options: CurlStyleOptions = {}): string {
-  const upgraded = { ...result, verdict: evidence.verdict };
+export function formatRunReportWithEvidence(run: CheckRun, options: CurlStyleOptions = {}): string {
+  const upgraded = currentResult(run);
   const summary = formatSummary(upgraded);
-  const confidence = evidence.verdict.confidence === 'confirmed' ? ' (confirmed by server-side evidence)' : ' (from the probe alone: no server-side record confirms it)';
+  const confidence = run.verdict.confidence === 'confirmed' ? ' (confirmed by server-side evidence)' : ' (from the probe alone: no server-side record confirms it)';
   const at = summary.findIndex((line) => line.startsWith('Verdict: '));
-  const evidenceLines = [...describeEvidence(evidence.report.events, evidence.report, { used: evidence.verdict.evidence, sourceLabel: evidence.sourceLabel }), ''];
+  const evidenceLines = [...runEvidenceLines(run), ''];
   if (at >= 0) {
     summary[at] = `${summary[at]}${confidence}`;
     // formatSummary leaves a blank line before the verdict: the evidence goes right after it.
     summary.splice(at, 0, ...evidenceLines);
   } else summary.push('', ...evidenceLines);
   return [...formatTrace(upgraded, options), ...summary].join('\n');
-}
-
-/** The JSON result with the upgraded verdict and what the logs gave. */
-export function probeResultWithEvidence(result: ProbeResult, evidence: ProbeEvidence): ProbeResult & { evidence: EvidenceReport } {
-  return { ...result, verdict: evidence.verdict, evidence: evidence.report };
 }
 
 function parseTime(value: string | undefined, flag: string): Date {

@@ -2,12 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadConfiguredIdentity } from '../../core/config/probe-options';
-import { workspaceConfigRelativePath, type ConfigProblem, type IdentityConfig, type WorkspaceConfig } from '../../core/config/types';
+import { workspaceConfigRelativePath, type ConfigProblem, type WorkspaceConfig } from '../../core/config/types';
 import { loadWorkspaceConfig } from '../../core/config/workspace-config';
 import { describeOutcome, expectationChecks, runExpectations, type ExpectationRun } from '../../core/expectations/expectations';
-import { IdentityError, type ClientIdentity } from '../../core/identity/client-identity';
 import { junitXml } from '../../core/report/junit';
+import { environmentPassphrases, loadIdentityWith } from '../../core/runs/identity-loading';
+import { runJson } from '../../core/runs/run-json';
 import { curlCommand, opensslCommand } from '../../core/report/reproduce-commands';
 import type { CommandIo } from './command-io';
 
@@ -46,24 +46,6 @@ const options = {
   concurrency: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** The environment variable that holds an identity's passphrase. */
-export function passphraseVariable(identityName: string): string {
-  return `MTLS_PROBE_PASSPHRASE_${identityName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-/** Loads an identity with its passphrase from the environment; a missing passphrase names the variable to set. */
-export async function loadIdentityWithEnvPassphrase(identity: IdentityConfig, env: NodeJS.ProcessEnv = process.env): Promise<ClientIdentity> {
-  const variable = passphraseVariable(identity.name);
-  const passphrase = env[variable];
-  try {
-    return await loadConfiguredIdentity(identity, passphrase);
-  } catch (e) {
-    const needsPassphrase = e instanceof IdentityError && (e.code === 'passphrase_required' || (e.code === 'wrong_passphrase' && passphrase === undefined));
-    if (!needsPassphrase) throw e;
-    throw new IdentityError(e.code, e.file, `Identity "${identity.name}": ${e.file} is protected by a passphrase: set it in the environment variable ${variable}.`);
-  }
-}
 
 function formatProblem(problem: ConfigProblem): string {
   const where = problem.jsonPath === '' ? '(top level)' : problem.jsonPath;
@@ -117,7 +99,7 @@ function reproduceCommands(check: ExpectationRun['check']): { curl: string; open
   }
 }
 
-function runJson(run: ExpectationRun): Record<string, unknown> {
+function checkJson(run: ExpectationRun): Record<string, unknown> {
   const { check } = run;
   return {
     id: check.id,
@@ -132,7 +114,7 @@ function runJson(run: ExpectationRun): Record<string, unknown> {
     ...(run.error !== undefined ? { error: run.error } : {}),
     durationMs: run.durationMs,
     reproduce: reproduceCommands(check),
-    result: run.result ?? null,
+    result: run.run !== undefined ? runJson(run.run) : null,
   };
 }
 
@@ -213,12 +195,13 @@ export async function runTestCommand(args: string[], io: CommandIo): Promise<num
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  const passphrases = environmentPassphrases();
   const startedAt = new Date();
   const start = performance.now();
   let runs: ExpectationRun[];
   try {
     runs = await runExpectations(config, {
-      loadIdentity: (identity) => loadIdentityWithEnvPassphrase(identity),
+      loadIdentity: (identity) => loadIdentityWith(identity, passphrases),
       signal: controller.signal,
       filter,
       ...(concurrency !== undefined ? { concurrency } : {}),
@@ -232,7 +215,7 @@ export async function runTestCommand(args: string[], io: CommandIo): Promise<num
 
   if (values.json) {
     const warnings = config.problems.filter((p) => p.severity === 'warning');
-    io.out(`${JSON.stringify({ config: config.file, folder: config.folder, startedAt: startedAt.toISOString(), durationMs, summary: counts, warnings, runs: runs.map(runJson) })}\n`);
+    io.out(`${JSON.stringify({ config: config.file, folder: config.folder, startedAt: startedAt.toISOString(), durationMs, summary: counts, warnings, runs: runs.map(checkJson) })}\n`);
   } else {
     const parts = [`${counts.passed} passed`, `${counts.failed} failed`, `${counts.errors} could not run`, ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : [])];
     io.out(`\n${counts.total} expectation${counts.total === 1 ? '' : 's'}: ${parts.join(', ')} (${formatMs(durationMs)})\n`);

@@ -1,4 +1,5 @@
 import type { ProbeResult, Verdict } from '../probe/types';
+import { recordField as field, recordText as text } from './logs/log-fields';
 import { clockSkewMs } from './logs/log-record-collector';
 import type { CorrelationKeys, EvidenceAvailability, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
 
@@ -57,25 +58,6 @@ export function evidenceWindow(result: ProbeResult, slack: Partial<EvidenceSlack
 }
 
 // ---- reading records -------------------------------------------------------------------------------------
-
-/** A field by its documented name: flat (`httpRequest.requestId` as one key) or nested. */
-function field(record: Record<string, unknown>, path: string): unknown {
-  if (path in record) return record[path];
-  let value: unknown = record;
-  for (const part of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
-
-function text(value: unknown): string | null {
-  if (typeof value === 'string') {
-    const v = value.trim().replace(/^"(.*)"$/, '$1');
-    return v === '' || v === '-' ? null : v;
-  }
-  return typeof value === 'number' ? String(value) : null;
-}
 
 function num(value: unknown): number | null {
   const t = text(value);

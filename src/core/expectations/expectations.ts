@@ -1,11 +1,18 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { ConfigRunError, probeOptionsFor } from '../config/probe-options';
+import { ConfigRunError } from '../config/probe-options';
 import { describeExpectedOutcome } from '../config/workspace-config';
 import { noIdentityName, type EndpointConfig, type Expectation, type ExpectedOutcome, type IdentityConfig, type WorkspaceConfig } from '../config/types';
 import type { ClientIdentity } from '../identity/client-identity';
-import { ProbeAbortedError, probe } from '../probe/probe';
+import { ProbeAbortedError } from '../probe/probe';
 import type { ProbeResult } from '../probe/types';
+import type { CheckRun } from '../runs/check-run';
+import { probeCheck, untilAborted } from '../runs/run-service';
+
+import { checkId } from './check-id';
+
+export { checkId } from './check-id';
+export { describeOutcome, evaluateExpectation } from './evaluate';
 
 // The config's expectations as tests: one check per endpoint × expected outcome, run with a bounded pool.
 // One check's trouble (an identity that does not load, a missing CA file) is that check's error, never
@@ -13,7 +20,7 @@ import type { ProbeResult } from '../probe/types';
 
 /** One endpoint × identity expectation; `id` is stable across runs (a Test Explorer item id). */
 export interface ExpectationCheck {
-  /** `${endpoint.name}/${identityName}` */
+  /** checkId(endpoint.name, identityName) */
   id: string;
   endpoint: EndpointConfig;
   /** An identity name from the config, or `none`. */
@@ -34,6 +41,8 @@ export interface ExpectationRun {
   status: ExpectationRunStatus;
   passed: boolean;
   message: string;
+  /** The run (probe, verdict, expectation) when the probe ran. */
+  run?: CheckRun;
   result?: ProbeResult;
   /** Why the check could not run (status error). Never holds key material or passphrases. */
   error?: string;
@@ -47,20 +56,13 @@ export interface ExpectationFilter {
   ids?: string[];
 }
 
-/** What the probe ended with, in the words of describeExpectedOutcome: `mtls (reset_after_client_certificate)`, `target with HTTP 200`. */
-export function describeOutcome(result: ProbeResult): string {
-  const { stoppedAt, reason } = result.verdict;
-  if (stoppedAt === null) return result.http !== null ? `target with HTTP ${result.http.status}` : `target (${reason})`;
-  return `${stoppedAt} (${reason})`;
-}
-
 export function expectationChecks(config: WorkspaceConfig, filter: ExpectationFilter = {}): ExpectationCheck[] {
   const identities = new Map(config.identities.map((identity) => [identity.name, identity]));
   const checks: ExpectationCheck[] = [];
   for (const endpoint of config.endpoints) {
     if (filter.endpoints !== undefined && !filter.endpoints.includes(endpoint.name)) continue;
     for (const expectation of endpoint.expectations) {
-      const id = `${endpoint.name}/${expectation.identity}`;
+      const id = checkId(endpoint.name, expectation.identity);
       if (filter.ids !== undefined && !filter.ids.includes(id)) continue;
       checks.push({
         id,
@@ -76,47 +78,8 @@ export function expectationChecks(config: WorkspaceConfig, filter: ExpectationFi
   return checks;
 }
 
-function matches(expected: ExpectedOutcome, result: ProbeResult): boolean {
-  const { verdict, http } = result;
-  switch (expected.kind) {
-    case 'stopped':
-      return verdict.stoppedAt === expected.layer && (expected.reason === undefined || verdict.reason === expected.reason);
-    case 'target':
-      // "The application answered": an attempt that ended inconclusively has no HTTP answer to show for it.
-      return verdict.stoppedAt === null && http !== null && (expected.status === undefined || http.status === expected.status);
-    case 'status':
-      return http?.status === expected.status;
-  }
-}
-
-export function evaluateExpectation(expected: ExpectedOutcome, result: ProbeResult): { passed: boolean; message: string } {
-  const got = describeOutcome(result);
-  if (matches(expected, result)) return { passed: true, message: `${got}, as expected` };
-  return { passed: false, message: `expected ${describeExpectedOutcome(expected)}, got ${got}: ${result.verdict.summary}` };
-}
-
-/** Resolves with the work, or rejects with ProbeAbortedError as soon as the signal fires (the work is left to finish unseen). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  if (signal.aborted) return Promise.reject(new ProbeAbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ProbeAbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 export interface RunExpectationsOptions {
-  /** Loads a configured identity (and asks for or looks up its passphrase); called once per identity per run. */
+  /** Loads a configured identity, e.g. `(identity) => loadIdentityWith(identity, passphrases)`; called once per identity per run. */
   loadIdentity(identity: IdentityConfig): Promise<ClientIdentity>;
   signal?: AbortSignal;
   /** Probes in flight at once (default 8). */
@@ -164,10 +127,9 @@ export async function runExpectations(config: WorkspaceConfig, options: RunExpec
     const elapsed = (): number => Math.round((performance.now() - start) * 1000) / 1000;
     try {
       const identity = await untilAborted(identityFor(check), signal);
-      const probeOptions = await probeOptionsFor(check.endpoint, identity, signal !== undefined ? { signal } : {});
-      const { result } = await probe(probeOptions);
-      const { passed, message } = evaluateExpectation(check.expected, result);
-      return { check, status: passed ? 'passed' : 'failed', passed, message, result, durationMs: elapsed() };
+      const run = await probeCheck({ kind: 'endpoint', endpoint: check.endpoint }, identity, { expected: check.expected, ...(signal !== undefined ? { signal } : {}) });
+      const { passed, message } = run.expectation!;
+      return { check, status: passed ? 'passed' : 'failed', passed, message, run, result: run.result, durationMs: elapsed() };
     } catch (e) {
       if (e instanceof ProbeAbortedError) return { check, status: 'skipped', passed: false, message: 'cancelled while running', durationMs: elapsed() };
       const error = errorText(e);

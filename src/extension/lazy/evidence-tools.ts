@@ -1,4 +1,3 @@
-// Loaded after the first probe of an endpoint that names evidence (its own bundle, dist/evidence-tools.js): the
-// log readers; the AWS source is a further bundle (dist/aws-evidence-source.js), loaded only for `aws` settings.
-export { collectProbeEvidence } from '../../core/evidence/collect';
-export { describeEvidence } from '../../core/evidence/correlate';
+// Loaded when a run has evidence to describe (its own bundle, dist/evidence-tools.js): the evidence wording. The log
+// readers load with the first evidence collected (dist/collect.js), the AWS source only for `aws` settings.
+export { evidenceText, runEvidenceLines } from '../../core/runs/run-text';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExpectedOutcome } from '../../core/config/workspace-config';
 import { noIdentityName, type EndpointConfig, type WorkspaceConfig } from '../../core/config/types';
-import { runLine } from '../probe-runner';
+import { runLine } from '../../core/runs/check-run';
 import { endpointIdentityKey, type RunHistory } from '../run-history';
 import type { WorkspaceConfigs } from '../workspace-configs';
 
@@ -83,14 +83,14 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vs
           ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
           : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
       } else {
-        item.iconPath = new vscode.ThemeIcon(run.result.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
+        item.iconPath = new vscode.ThemeIcon(run.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
       }
       item.command = { command: 'mtlsProbe.showRun', title: 'Show trace', arguments: [run.id] };
     }
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`${endpoint.name} with ${identityLabel(identityName)}\n`);
     if (expected) tooltip.appendText(`Expected: ${expected}\n`);
-    if (run) tooltip.appendText(`Last run ${run.startedAt.toLocaleTimeString()}: ${(run.evidence?.verdict ?? run.result.verdict).summary}${run.expectation && !run.expectation.passed ? `\n${run.expectation.message}` : ''}`);
+    if (run) tooltip.appendText(`Last run ${new Date(run.startedAt).toLocaleTimeString()}: ${run.verdict.summary}${run.expectation && !run.expectation.passed ? `\n${run.expectation.message}` : ''}`);
     item.tooltip = tooltip;
     return item;
   }

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { runLine } from '../probe-runner';
+import { runLine } from '../../core/runs/check-run';
 import { hasEvidenceSettings, type ProbeRun, type RunHistory } from '../run-history';
 import { identityLabel } from './endpoints-view';
 
-/** Recent runs, newest first; a click opens the trace, the export button saves it as JSON or HTML. */
+/** Recent runs, newest first; a click opens the timeline, the context menu the trace, export and evidence. */
 export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Disposable {
   readonly #changed = new vscode.EventEmitter<ProbeRun | undefined>();
   readonly onDidChangeTreeData = this.#changed.event;
@@ -20,13 +20,13 @@ export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Dispo
   getTreeItem(run: ProbeRun): vscode.TreeItem {
     const item = new vscode.TreeItem(`${run.endpointName} · ${identityLabel(run.identityName)}`);
     item.id = `run:${run.id}`;
-    item.description = `${runLine(run)} · ${run.startedAt.toLocaleTimeString()}`;
-    item.tooltip = (run.evidence?.verdict ?? run.result.verdict).summary;
+    item.description = `${runLine(run)} · ${new Date(run.startedAt).toLocaleTimeString()}`;
+    item.tooltip = run.verdict.summary;
     item.contextValue = hasEvidenceSettings(run) ? 'run-with-evidence' : 'run';
     item.iconPath = run.expectation
       ? new vscode.ThemeIcon(run.expectation.passed ? 'pass' : 'error')
-      : new vscode.ThemeIcon(run.result.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
-    item.command = { command: 'mtlsProbe.showRun', title: 'Show trace', arguments: [run.id] };
+      : new vscode.ThemeIcon(run.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
+    item.command = { command: 'mtlsProbe.showTimeline', title: 'Show Timeline', arguments: [run] };
     return item;
   }
 

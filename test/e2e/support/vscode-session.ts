@@ -518,6 +518,21 @@ export class VsCodeSession {
     }, { lastSeen: () => this.quickInputState() });
   }
 
+  /** In a multi-select quick pick: ticks every item whose text contains one of the texts, then accepts. */
+  async quickPickMany(texts: string[]): Promise<void> {
+    await this.quickInputBox.waitFor({ state: 'visible', timeout: uiTimeoutMs }).catch(() => {
+      throw new Error(`No quick pick is open to choose ${texts.join(', ')} from`);
+    });
+    for (const text of texts) {
+      const row = this.quickInput.locator('.monaco-list-row', { hasText: text }).first();
+      await waitUntil(`the quick-pick item "${text}"`, async () => ((await row.count()) > 0 ? true : undefined), { lastSeen: () => this.quickInputState() });
+      const checkbox = row.locator('input[type=checkbox], .monaco-checkbox, .quick-input-list-checkbox').first();
+      if ((await checkbox.getAttribute('aria-checked')) !== 'true' && !(await checkbox.isChecked().catch(() => false))) await checkbox.click();
+    }
+    await this.quickInputBox.press('Enter');
+    await waitUntil('the quick pick to close', async () => ((await this.quickInput.isVisible()) ? undefined : true), { lastSeen: () => this.quickInputState() });
+  }
+
   /** Types into the open input box or quick pick and presses Enter; fails with the validation message if it stays. */
   async typeInQuickInput(text: string): Promise<void> {
     await this.quickInputBox.waitFor({ state: 'visible', timeout: uiTimeoutMs }).catch(() => {
@@ -685,6 +700,37 @@ export class VsCodeSession {
     }
     if (view.header !== undefined && (await view.header.getAttribute('aria-expanded')) === 'false') await view.header.click();
     return this.settledTexts(`the rows of the view "${viewTitle}"`, view.rows);
+  }
+
+  /**
+   * The text of the rendered webview whose page matches (an extension's webview is an iframe in an iframe; the
+   * renderer marks its body data-rendered once it has drawn). Waits until one matches.
+   */
+  async webviewText(matches: (text: string) => boolean, timeoutMs = uiTimeoutMs): Promise<string> {
+    return waitUntil('a rendered webview with the expected text', async () => {
+      for (const frame of this.page.frames()) {
+        const text = await frame
+          .evaluate(() => {
+            const body = (globalThis as unknown as { document: { body: { dataset: Record<string, string>; innerText: string } | null } }).document.body;
+            return body !== null && body.dataset.rendered === 'true' ? body.innerText : null;
+          })
+          .catch(() => null);
+        if (text !== null && matches(text)) return text;
+      }
+      return undefined;
+    }, { timeoutMs, lastSeen: async () => `${this.page.frames().length} frames` });
+  }
+
+  /** Clicks the element matching the selector inside the rendered webview whose text matches. */
+  async clickInWebview(matches: (text: string) => boolean, selector: string): Promise<void> {
+    await this.webviewText(matches);
+    for (const frame of this.page.frames()) {
+      const text = await frame.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } | null } }).document.body?.innerText ?? '').catch(() => '');
+      if (!matches(text)) continue;
+      await frame.locator(selector).first().click();
+      return;
+    }
+    throw new Error(`No rendered webview to click ${selector} in`);
   }
 
   /**

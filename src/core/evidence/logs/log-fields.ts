@@ -108,3 +108,23 @@ export function parseJsonLogLine<T>(line: string, recordFrom: (value: unknown) =
     return null;
   }
 }
+
+/** A field of a parsed record by its documented name: flat (`httpRequest.requestId` as one key) or nested. */
+export function recordField(record: Record<string, unknown>, path: string): unknown {
+  if (path in record) return record[path];
+  let value: unknown = record;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** A record value as text: quotes stripped, `-` and empty as null (log formats write `-` for absent). */
+export function recordText(value: unknown): string | null {
+  if (typeof value === 'string') {
+    const v = value.trim().replace(/^"(.*)"$/, '$1');
+    return v === '' || v === '-' ? null : v;
+  }
+  return typeof value === 'number' ? String(value) : null;
+}

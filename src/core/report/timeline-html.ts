@@ -1,0 +1,123 @@
+// The timeline as one self-contained HTML file: the same renderer as the extension's panel (the browser bundle and
+// its stylesheet, inlined) with the model embedded as JSON. It opens from disk in any browser and loads nothing:
+// the CSP allows only its own nonce-tagged script and style. Without scripts it still shows each run's verdict and
+// its marks as a table (placed last, so the parser reaches the script first and the timeline draws sooner).
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TimelineModel } from '../timeline/model';
+import { embeddedModelElementId } from '../../webview/protocol';
+
+export interface TimelineAssets {
+  /** dist/webview/timeline.js */
+  script: string;
+  /** media/timeline.css */
+  css: string;
+}
+
+/**
+ * Where the assets are for each way this code runs: bundled into dist/*.js (__dirname is dist) or from source
+ * through tsx (__dirname is src/core/report).
+ */
+function assetCandidates(): Array<{ script: string; css: string }> {
+  return [
+    { script: join(__dirname, 'webview/timeline.js'), css: join(__dirname, '../media/timeline.css') },
+    { script: join(__dirname, '../../../dist/webview/timeline.js'), css: join(__dirname, '../../../media/timeline.css') },
+  ];
+}
+
+let cached: Promise<TimelineAssets> | null = null;
+
+async function readAssets(): Promise<TimelineAssets> {
+  const tried: string[] = [];
+  for (const candidate of assetCandidates()) {
+    try {
+      const [script, css] = await Promise.all([readFile(candidate.script, 'utf8'), readFile(candidate.css, 'utf8')]);
+      return { script, css };
+    } catch {
+      tried.push(`${candidate.script} and ${candidate.css}`);
+    }
+  }
+  throw new Error(`The timeline renderer's files were not found (tried ${tried.join('; ')}): run npm run build`);
+}
+
+/** The renderer's bundle and stylesheet, read once per process. */
+export function loadTimelineAssets(): Promise<TimelineAssets> {
+  cached ??= readAssets().catch((error: unknown) => {
+    cached = null;
+    throw error;
+  });
+  return cached;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON that no text inside it can end the script element with: `<`, `>`, `&` and the JS line separators escaped. */
+function embeddedJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Inline code must not contain the end tag of its own element; `<\/` means the same in JavaScript and CSS strings.
+ * A development build's source-map comment goes too: it names a file beside the bundle, not beside the report.
+ */
+function inlineSafe(code: string, element: 'script' | 'style'): string {
+  return code.replace(/^\/[/*]# sourceMappingURL=.*$/gm, '').replace(new RegExp(`</(${element})`, 'gi'), '<\\/$1');
+}
+
+function relativeTime(ms: number): string {
+  return Math.abs(ms) < 1000 ? `${ms.toFixed(3)} ms` : `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** What the page shows with scripts off: each verdict, then the marks in time order. */
+function noscriptFallback(model: TimelineModel): string {
+  const lanes = new Map(model.lanes.map((lane) => [lane.id, lane.label]));
+  const runs = model.runs.map((run) => {
+    const rows = [...run.marks]
+      .sort((a, b) => a.t - b.t)
+      .map((mark) => `<tr><td>${escapeHtml(relativeTime(mark.t))}</td><td>${escapeHtml(lanes.get(mark.lane) ?? mark.lane)}</td><td>${escapeHtml(mark.summary)}</td></tr>`)
+      .join('\n');
+    return `<section class="noscript-run">
+<h2>${escapeHtml(run.title)}: ${escapeHtml(run.verdict.headline)}</h2>
+<p>${escapeHtml(run.verdict.summary)}</p>
+<p>${escapeHtml(run.verdict.confidenceText)}</p>
+<table><thead><tr><th>Time</th><th>Lane</th><th>Event</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+</section>`;
+  });
+  return `<noscript><div class="noscript">
+<p>Scripts are off: the interactive timeline needs them. The verdicts and every event follow.</p>
+${runs.join('\n')}
+</div></noscript>`;
+}
+
+export function timelineReportHtml(model: TimelineModel, assets: TimelineAssets): string {
+  const nonce = randomBytes(18).toString('base64');
+  const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="mTLS Probe">
+<title>${escapeHtml(model.title)}</title>
+<style nonce="${nonce}">
+${inlineSafe(assets.css, 'style')}
+</style>
+</head>
+<body>
+<div id="timeline-root"></div>
+<script type="application/json" id="${embeddedModelElementId}">${embeddedJson(model)}</script>
+<script nonce="${nonce}">
+${inlineSafe(assets.script, 'script')}
+</script>
+${noscriptFallback(model)}
+</body>
+</html>
+`;
+}

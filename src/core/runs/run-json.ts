@@ -1,0 +1,130 @@
+// A run as JSON: what `mtls-probe probe --json` prints, what the extension exports, what a saved run is and what
+// `mtls-probe report` reads back. It is the probe result's own contract (target, identity, timings, tls, trace,
+// http, correlationId, verdict — add fields, never rename) with the verdict as it stands now, plus the run's
+// metadata, the probe's own verdict when evidence changed it, the evidence and the expectation.
+
+import type { ExpectedOutcome } from '../config/types';
+import type { EvidenceReport } from '../evidence/types';
+import type { ProbeResult, Verdict } from '../probe/types';
+import { noCertificate, type CheckRun, type RunEvidence } from './check-run';
+
+export const runFormat = 'mtls-probe/run';
+
+export interface RunJson extends ProbeResult {
+  run: { format: typeof runFormat; version: 1; id: string; endpoint: string; identity: string; collectingEvidence?: true };
+  /** The probe's own verdict, when evidence confirmed or changed it. */
+  probeVerdict?: Verdict;
+  evidence?: EvidenceReport & Pick<RunEvidence, 'window' | 'keys' | 'sourceLabel'>;
+  expectation?: { expected: string; outcome: ExpectedOutcome; passed: boolean; message: string };
+}
+
+export function runJson(run: CheckRun): RunJson {
+  const evidence = run.evidence;
+  return {
+    ...run.result,
+    verdict: run.verdict,
+    run: { format: runFormat, version: 1, id: run.id, endpoint: run.endpointName, identity: run.identityName, ...(run.collectingEvidence ? { collectingEvidence: true as const } : {}) },
+    ...(run.verdict !== run.result.verdict ? { probeVerdict: run.result.verdict } : {}),
+    ...(evidence !== undefined ? { evidence: { ...evidence.report, window: evidence.window, keys: evidence.keys, sourceLabel: evidence.sourceLabel } } : {}),
+    ...(run.expectation !== undefined ? { expectation: { expected: run.expectation.expected, outcome: run.expectation.outcome, passed: run.expectation.passed, message: run.expectation.message } } : {}),
+  };
+}
+
+/** A saved file that is not a run: names the file and what was wrong. */
+export class RunFileError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+    this.name = 'RunFileError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const probeResultKeys: Array<[string, string]> = [
+  ['target', 'object'],
+  ['timings', 'object'],
+  ['tls', 'object'],
+  ['trace', 'array'],
+  ['verdict', 'object'],
+  ['correlationId', 'string'],
+  ['startedAt', 'string'],
+];
+
+function checkProbeResult(value: Json, file: string, where: string): void {
+  for (const [key, type] of probeResultKeys) {
+    const v = value[key];
+    const ok = type === 'array' ? Array.isArray(v) : type === 'object' ? isObject(v) : typeof v === type;
+    if (!ok) throw new RunFileError(file, `${file}: ${where} has no ${key} (${type}), so it is not a probe result: give a file written by mtls-probe probe --json or an exported run.`);
+  }
+  const target = value.target as Json;
+  if (typeof target.url !== 'string') throw new RunFileError(file, `${file}: ${where}.target.url is missing.`);
+  const verdict = value.verdict as Json;
+  if (typeof verdict.reason !== 'string' || typeof verdict.summary !== 'string') throw new RunFileError(file, `${file}: ${where}.verdict needs a reason and a summary.`);
+  if (Number.isNaN(Date.parse(value.startedAt as string))) throw new RunFileError(file, `${file}: ${where}.startedAt is not a time.`);
+  for (const [i, event] of (value.trace as unknown[]).entries()) {
+    if (!isObject(event) || typeof event.t !== 'number' || typeof event.event !== 'string' || typeof event.layer !== 'string') {
+      throw new RunFileError(file, `${file}: ${where}.trace[${i}] is not a trace event ({t, dir, layer, event, detail}).`);
+    }
+  }
+}
+
+function runFromJsonObject(value: Json, file: string, where: string, index: number): CheckRun {
+  checkProbeResult(value, file, where);
+  const meta = isObject(value.run) ? value.run : undefined;
+  const { run: _run, probeVerdict, evidence, expectation, ...rest } = value;
+  const result = { ...(rest as unknown as ProbeResult), verdict: (isObject(probeVerdict) ? probeVerdict : value.verdict) as unknown as Verdict };
+  const identity = isObject(result.identity) && typeof result.identity.label === 'string' ? result.identity.label : noCertificate;
+  const run: CheckRun = {
+    id: typeof meta?.id === 'string' ? meta.id : `${result.correlationId.replace(/^Root=/, '')}-${index}`,
+    endpointName: typeof meta?.endpoint === 'string' ? meta.endpoint : result.target.url,
+    identityName: typeof meta?.identity === 'string' ? meta.identity : identity,
+    startedAt: result.startedAt,
+    result,
+    verdict: value.verdict as unknown as Verdict,
+    collectingEvidence: false,
+    ...(isObject(evidence) && Array.isArray(evidence.events) ? { evidence: evidenceFromJson(evidence) } : {}),
+    ...(isObject(expectation) && typeof expectation.passed === 'boolean' && isObject(expectation.outcome)
+      ? { expectation: { outcome: expectation.outcome as unknown as ExpectedOutcome, expected: String(expectation.expected), passed: expectation.passed, message: String(expectation.message ?? '') } }
+      : {}),
+  };
+  return Object.freeze(run);
+}
+
+function evidenceFromJson(evidence: Json): RunEvidence {
+  const { window, keys, sourceLabel, ...report } = evidence;
+  const w = isObject(window) && typeof window.from === 'string' && typeof window.to === 'string' ? { from: window.from, to: window.to } : { from: '', to: '' };
+  const stats = isObject(report.stats) ? report.stats : { files: 0, lines: 0, skippedLines: 0 };
+  return {
+    report: { ...(report as unknown as EvidenceReport), stats: stats as unknown as EvidenceReport['stats'], problems: Array.isArray(report.problems) ? (report.problems as EvidenceReport['problems']) : [] },
+    window: w,
+    keys: isObject(keys) ? keys : {},
+    sourceLabel: typeof sourceLabel === 'string' ? sourceLabel : 'evidence',
+  };
+}
+
+/**
+ * The runs in a saved JSON document: a run or probe result (`probe --json`), `{ result }` rows (`matrix --json`),
+ * `{ results: [...] }` (`probe --demo --json`), `{ runs: [{ result }] }` (`test --json`), or an array of any of them.
+ */
+export function runsFromJson(value: unknown, file: string): CheckRun[] {
+  const runs: CheckRun[] = [];
+  const visit = (item: unknown, where: string): void => {
+    if (Array.isArray(item)) {
+      item.forEach((entry, i) => visit(entry, `${where}[${i}]`));
+      return;
+    }
+    if (!isObject(item)) throw new RunFileError(file, `${file}: ${where} is not an object: give a file written by mtls-probe probe --json or an exported run.`);
+    if (Array.isArray(item.results)) return visit(item.results, `${where}.results`);
+    if (Array.isArray(item.runs)) return visit(item.runs, `${where}.runs`);
+    if (isObject(item.result) && !('trace' in item)) return visit(item.result, `${where}.result`);
+    if (item.result === null) return; // a check that could not run (test --json): nothing to draw
+    runs.push(runFromJsonObject(item, file, where, runs.length));
+  };
+  visit(value, 'the document');
+  if (runs.length === 0) throw new RunFileError(file, `${file} holds no probe result.`);
+  return runs;
+}

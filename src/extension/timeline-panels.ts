@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { RunExportFormat } from '../core/runs/run-exports';
+import type { TimelineModel } from '../core/timeline/model';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage, type WebviewState } from '../webview/protocol';
+import { loadProbeEngine } from './lazy-modules';
+import type { ProbeRun, RunHistory } from './run-history';
+
+// The timeline webview: one panel per set of runs (one run, or several compared), redrawn as evidence arrives,
+// restored after a window reload from the state the webview keeps (runs live in memory, so a restored panel shows
+// what it last drew). The page runs the renderer bundle under a strict CSP; what it posts is untrusted input.
+
+export const timelineViewType = 'mtlsProbe.timeline';
+
+/** What the panel's buttons ask of the rest of the extension. */
+export interface TimelineActions {
+  showTrace(run: ProbeRun): Thenable<unknown> | Promise<unknown>;
+  exportRuns(runs: ProbeRun[], format: RunExportFormat): Thenable<unknown> | Promise<unknown>;
+  lookAgain(run: ProbeRun): Thenable<unknown> | Promise<unknown>;
+}
+
+/** Live updates arrive in bursts (several evidence looks in a row): redraw at most this often. */
+const redrawDelayMs = 50;
+
+function nonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+class TimelinePanel implements vscode.Disposable {
+  readonly #subscriptions: vscode.Disposable[] = [];
+  #redraw: ReturnType<typeof setTimeout> | undefined;
+  #disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly runIds: readonly string[],
+    private readonly history: RunHistory,
+    private readonly actions: TimelineActions,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly onDispose: (panel: TimelinePanel) => void,
+  ) {
+    this.#subscriptions.push(
+      panel.webview.onDidReceiveMessage((message: unknown) => this.#receive(message)),
+      history.onDidChangeRun((run) => {
+        if (this.runIds.includes(run.id)) this.#scheduleRedraw();
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** The runs still in the history (after a window reload there are none: the webview shows its saved state). */
+  runs(): ProbeRun[] {
+    return this.runIds.map((id) => this.history.get(id)).filter((r): r is ProbeRun => r !== undefined);
+  }
+
+  async post(): Promise<void> {
+    const runs = this.runs();
+    if (runs.length === 0 || this.#disposed) return;
+    const engine = await loadProbeEngine();
+    const model: TimelineModel = engine.buildTimeline(runs);
+    const message: HostMessage = { type: 'model', model };
+    if (!this.#disposed) await this.panel.webview.postMessage(message);
+  }
+
+  #scheduleRedraw(): void {
+    if (this.#redraw !== undefined) return;
+    this.#redraw = setTimeout(() => {
+      this.#redraw = undefined;
+      void this.post();
+    }, redrawDelayMs);
+  }
+
+  #receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (message === null) {
+      this.output.warn('Timeline: ignored a message from the webview that is not one it may send.');
+      return;
+    }
+    void this.#handle(message).catch((error: unknown) => void vscode.window.showErrorMessage(`mTLS Probe: ${(error as Error).message}`));
+  }
+
+  async #handle(message: WebviewMessage): Promise<void> {
+    if (message.type === 'ready') return this.post();
+    const runs = this.runs();
+    const pick = (id: string | null): ProbeRun[] => (id === null ? runs : runs.filter((r) => r.id === id));
+    const chosen = pick(message.runId);
+    if (chosen.length === 0) {
+      void vscode.window.showInformationMessage('mTLS Probe: this run is from an earlier window; only its timeline is kept. Probe again to export it or look for its evidence.');
+      return;
+    }
+    if (message.type === 'showTrace') await this.actions.showTrace(chosen[0]!);
+    else if (message.type === 'lookAgain') await this.actions.lookAgain(chosen[0]!);
+    else await this.actions.exportRuns(chosen, message.format);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#redraw !== undefined) clearTimeout(this.#redraw);
+    for (const s of this.#subscriptions) s.dispose();
+    this.panel.dispose();
+    this.onDispose(this);
+  }
+}
+
+export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {
+  readonly #panels = new Set<TimelinePanel>();
+  readonly #registration: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly history: RunHistory,
+    private readonly actions: TimelineActions,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.#registration = vscode.window.registerWebviewPanelSerializer(timelineViewType, this);
+  }
+
+  /** Shows these runs: the panel that already shows exactly them comes to the front, else a new one opens. */
+  async show(runIds: readonly string[]): Promise<void> {
+    const same = [...this.#panels].find((p) => p.runIds.length === runIds.length && p.runIds.every((id, i) => id === runIds[i]));
+    if (same !== undefined) {
+      same.panel.reveal();
+      await same.post();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(timelineViewType, this.#title(runIds), vscode.ViewColumn.Active, this.#options());
+    this.#attach(panel, runIds);
+  }
+
+  /** After a window reload: the webview draws its saved model at once; the runs, if still here, redraw it live. */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: WebviewState | undefined): Promise<void> {
+    const ids = state?.model?.runs.map((r) => r.id) ?? [];
+    panel.webview.options = this.#options();
+    this.#attach(panel, ids);
+  }
+
+  #attach(panel: vscode.WebviewPanel, runIds: readonly string[]): void {
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mtls-probe.svg');
+    panel.webview.html = this.#html(panel.webview);
+    const timeline = new TimelinePanel(panel, [...runIds], this.history, this.actions, this.output, (p) => this.#panels.delete(p));
+    this.#panels.add(timeline);
+  }
+
+  #title(runIds: readonly string[]): string {
+    if (runIds.length !== 1) return `Timeline: compare ${runIds.length} runs`;
+    const run = this.history.get(runIds[0]!);
+    return run !== undefined ? `Timeline: ${run.endpointName} · ${run.identityName === 'none' ? 'no certificate' : run.identityName}` : 'Timeline';
+  }
+
+  #options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      // The renderer bundle and the stylesheet, nothing else: no workspace file is reachable from the page.
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      enableFindWidget: true,
+    };
+  }
+
+  #html(webview: vscode.Webview): string {
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'timeline.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'timeline.css'));
+    const n = nonce();
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style.toString()}">
+<title>mTLS Probe timeline</title>
+</head>
+<body>
+<script nonce="${n}" src="${script.toString()}"></script>
+</body>
+</html>
+`;
+  }
+
+  dispose(): void {
+    for (const panel of [...this.#panels]) panel.dispose();
+    this.#registration.dispose();
+  }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { RunExportFormat } from '../core/runs/run-exports';
+import { embeddedModelTag } from '../core/report/timeline-html';
 import type { TimelineModel } from '../core/timeline/model';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage, type WebviewState } from '../webview/protocol';
 import { loadProbeEngine } from './lazy-modules';
@@ -30,6 +31,8 @@ class TimelinePanel implements vscode.Disposable {
   readonly #subscriptions: vscode.Disposable[] = [];
   #redraw: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
+  /** True once a run changed after the page was given its model: 'ready' then asks for a fresh one. */
+  #stale: boolean;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -38,11 +41,15 @@ class TimelinePanel implements vscode.Disposable {
     private readonly actions: TimelineActions,
     private readonly output: vscode.LogOutputChannel,
     private readonly onDispose: (panel: TimelinePanel) => void,
+    pageHasModel: boolean,
   ) {
+    this.#stale = !pageHasModel;
     this.#subscriptions.push(
       panel.webview.onDidReceiveMessage((message: unknown) => this.#receive(message)),
       history.onDidChangeRun((run) => {
-        if (this.runIds.includes(run.id)) this.#scheduleRedraw();
+        if (!this.runIds.includes(run.id)) return;
+        this.#stale = true;
+        this.#scheduleRedraw();
       }),
       panel.onDidDispose(() => this.dispose()),
     );
@@ -56,6 +63,7 @@ class TimelinePanel implements vscode.Disposable {
   async post(): Promise<void> {
     const runs = this.runs();
     if (runs.length === 0 || this.#disposed) return;
+    this.#stale = false;
     const engine = await loadProbeEngine();
     const model: TimelineModel = engine.buildTimeline(runs);
     const message: HostMessage = { type: 'model', model };
@@ -80,7 +88,8 @@ class TimelinePanel implements vscode.Disposable {
   }
 
   async #handle(message: WebviewMessage): Promise<void> {
-    if (message.type === 'ready') return this.post();
+    // The page was created with its model: answer 'ready' only when a run changed since.
+    if (message.type === 'ready') return this.#stale ? this.post() : undefined;
     const runs = this.runs();
     const pick = (id: string | null): ProbeRun[] => (id === null ? runs : runs.filter((r) => r.id === id));
     const chosen = pick(message.runId);
@@ -124,21 +133,24 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
       await same.post();
       return;
     }
+    // The model goes into the first page itself: the verdict is drawn without waiting for a message round trip.
+    const runs = runIds.map((id) => this.history.get(id)).filter((r): r is ProbeRun => r !== undefined);
+    const model = runs.length > 0 ? (await loadProbeEngine()).buildTimeline(runs) : null;
     const panel = vscode.window.createWebviewPanel(timelineViewType, this.#title(runIds), vscode.ViewColumn.Active, this.#options());
-    this.#attach(panel, runIds);
+    this.#attach(panel, runIds, model);
   }
 
   /** After a window reload: the webview draws its saved model at once; the runs, if still here, redraw it live. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: WebviewState | undefined): Promise<void> {
     const ids = state?.model?.runs.map((r) => r.id) ?? [];
     panel.webview.options = this.#options();
-    this.#attach(panel, ids);
+    this.#attach(panel, ids, null);
   }
 
-  #attach(panel: vscode.WebviewPanel, runIds: readonly string[]): void {
+  #attach(panel: vscode.WebviewPanel, runIds: readonly string[], model: TimelineModel | null): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mtls-probe.svg');
-    panel.webview.html = this.#html(panel.webview);
-    const timeline = new TimelinePanel(panel, [...runIds], this.history, this.actions, this.output, (p) => this.#panels.delete(p));
+    panel.webview.html = this.#html(panel.webview, model);
+    const timeline = new TimelinePanel(panel, [...runIds], this.history, this.actions, this.output, (p) => this.#panels.delete(p), model !== null);
     this.#panels.add(timeline);
   }
 
@@ -157,7 +169,7 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
     };
   }
 
-  #html(webview: vscode.Webview): string {
+  #html(webview: vscode.Webview, model: TimelineModel | null): string {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'timeline.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'timeline.css'));
     const n = nonce();
@@ -172,6 +184,8 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
 <title>mTLS Probe timeline</title>
 </head>
 <body>
+<div id="timeline-root"></div>
+${model !== null ? embeddedModelTag(model) : ''}
 <script nonce="${n}" src="${script.toString()}"></script>
 </body>
 </html>

@@ -60,6 +60,11 @@ function embeddedJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** The model as the page's data element: the report carries it, and the panel's first page too (no round trip). */
+export function embeddedModelTag(model: TimelineModel): string {
+  return `<script type="application/json" id="${embeddedModelElementId}">${embeddedJson(model)}</script>`;
+}
+
 /**
  * Inline code must not contain the end tag of its own element; `<\/` means the same in JavaScript and CSS strings.
  * A development build's source-map comment goes too: it names a file beside the bundle, not beside the report.
@@ -112,7 +117,7 @@ ${inlineSafe(assets.css, 'style')}
 </head>
 <body>
 <div id="timeline-root"></div>
-<script type="application/json" id="${embeddedModelElementId}">${embeddedJson(model)}</script>
+${embeddedModelTag(model)}
 <script nonce="${nonce}">
 ${inlineSafe(assets.script, 'script')}
 </script>

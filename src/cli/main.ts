@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IdentityError } from '../core/identity/identity-error';
-import { identityFromPemText, loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
+import { loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/probe/matrix';
 import { ProbeAbortedError, ProbeInputError } from '../core/probe/probe';
 import type { ProbeOptions, TlsVersionName } from '../core/probe/types';
@@ -20,8 +20,11 @@ const usage = `mtls-probe ${version} — probe mutual-TLS endpoints and name the
 
 Usage:
   mtls-probe probe URL [options]        one traced attempt, printed like curl -v plus a verdict
-  mtls-probe probe --demo [--json] [--report FILE.html]
-                                        start a local ALB-like mTLS target and probe it without and with a certificate
+  mtls-probe demo [--report FILE.html] [--json]
+                                        the seed experiment against the local lab: six cases, verdicts confirmed by
+                                        the lab's AWS-format logs, a table and the timeline of all of them
+  mtls-probe lab [--port N] [--dir DIR] [--mode verify|passthrough|off] [--json]
+                                        run the local lab until Ctrl-C: an ALB-shaped mTLS listener, a WAF, a target
   mtls-probe report RUN.json... -o FILE.html [--format html|otlp|json]
                                         the timeline of saved runs (--json output, exports) as one self-contained page
   mtls-probe matrix URL... --identity SPEC... [--repeat N] [--concurrency N] [--json]
@@ -271,10 +274,8 @@ async function appendKeyLog(file: string | undefined, keyLog: string): Promise<v
 }
 
 async function runProbe(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
-  if (!values.demo && positionals.length === 0 && (values.report !== undefined || values.otlp !== undefined)) throw new UsageError('--report and --otlp go with probe URL or probe --demo.');
-  if (values.demo && (values.evidence !== undefined || values['correlation-id'] !== undefined)) throw new UsageError('--evidence and --correlation-id go with probe URL, not --demo.');
-  if (values.demo) return runDemo(values, signal);
-  if (positionals.length !== 1) throw new UsageError('probe takes one URL (or --demo). See mtls-probe --help.');
+  if (values.demo) throw new UsageError('the demo is its own command now: mtls-probe demo (or npm run demo).');
+  if (positionals.length !== 1) throw new UsageError('probe takes one URL. See mtls-probe --help.');
   const correlationId = values['correlation-id'];
   if (correlationId !== undefined && !/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/i.test(correlationId)) {
     throw new UsageError(`--correlation-id takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${correlationId}".`);
@@ -329,41 +330,6 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
   return 0;
 }
 
-async function runDemo(values: Values, signal: AbortSignal): Promise<number> {
-  // The demo's PKI generator (@peculiar/x509) loads only for --demo.
-  const { startAlbLikeTarget } = await import('../core/demo/alb-like-target');
-  const target = await startAlbLikeTarget();
-  try {
-    const valid = identityFromPemText('demo valid client', target.pki.clients.valid.certPem, target.pki.clients.valid.keyPem, '(built-in demo identity)');
-    const runs: Array<{ title: string; identity: ClientIdentity | null }> = [
-      { title: 'without a client certificate', identity: null },
-      { title: 'with a valid client certificate', identity: valid },
-    ];
-    const results: CheckRun[] = [];
-    let keyLogs = '';
-    for (const demo of runs) {
-      const options = probeOptionsFrom(values, target.url, target.pki.rootCa.certPem);
-      const run = await runCheck({ kind: 'url', name: 'demo', options }, demo.identity, { signal, onKeyLog: (k) => (keyLogs += k) });
-      results.push(run);
-      if (!values.json) {
-        print(`\n=== Demo: ${target.url} (a local target that behaves like an AWS ALB in mTLS verify mode), ${demo.title} ===\n`);
-        printRun(run, values);
-      }
-    }
-    await appendKeyLog(values.keylog, keyLogs);
-    await writeExports(results, values, 'mTLS Probe demo: without and with a client certificate');
-    if (values.json) {
-      print(JSON.stringify({ demo: { url: target.url, connectionLog: target.connectionLog }, results: results.map(runJson) }));
-    } else {
-      print('\n=== The demo target\'s own connection log (as an ALB would write it) ===');
-      for (const entry of target.connectionLog) print(`${entry.time} client port ${entry.clientPort} tls_verify_status=${entry.tlsVerifyStatus}`);
-    }
-    return 0;
-  } finally {
-    await target.close();
-  }
-}
-
 async function matrixIdentities(specs: string[], passphrase: string | undefined): Promise<MatrixIdentity[]> {
   const out: MatrixIdentity[] = [];
   for (const spec of specs.length > 0 ? specs : ['none']) {
@@ -416,6 +382,8 @@ const toolkitCommands: Record<string, () => Promise<(args: string[], io: Command
   test: async () => (await import('./commands/test')).runTestCommand,
   evidence: async () => (await import('./commands/evidence')).runEvidenceCommand,
   report: async () => (await import('./commands/report')).runReportCommand,
+  lab: async () => (await import('./commands/lab')).runLabCommand,
+  demo: async () => (await import('./commands/demo')).runDemoCommand,
 };
 
 const stdio: CommandIo = {
@@ -453,7 +421,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'matrix':
         return await runMatrixCommand(rest, values, controller.signal);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, evidence, report, cert, truststore, pki. See mtls-probe --help.`);
+        throw new UsageError(`Unknown command "${command}". Commands: probe, matrix, test, evidence, report, demo, lab, cert, truststore, pki. See mtls-probe --help.`);
     }
   } catch (e) {
     if (e instanceof ProbeAbortedError) {

@@ -1,4 +1,4 @@
-// The built CLI's timeline report and OTLP export: `probe --report/--otlp`, `probe --demo --report`, and
+// The built CLI's timeline report and OTLP export: `probe --report/--otlp`, `demo --report`, and
 // `mtls-probe report` over saved `--json` runs — one self-contained page, the same model the extension draws.
 
 import assert from 'node:assert/strict';
@@ -63,12 +63,12 @@ describe('probe --report and --otlp', () => {
     assert.match(r.stderr, /--report .*missing-folder\/r\.html could not be written \(ENOENT\)/);
   });
 
-  test('the demo writes its two runs as one compare report', async () => {
+  test('the demo writes its six cases as one compare report, in the order they ran', async () => {
     const report = join(dir, 'demo.html');
-    const r = await run(['probe', '--demo', '--report', report]);
+    const r = await run(['demo', '--report', report]);
     assert.equal(r.code, 0, r.stderr);
     const model = embeddedModel(await readFile(report, 'utf8'));
-    assert.deepEqual(model.runs.map((run) => run.verdict.stoppedAt), ['mtls', null]);
+    assert.deepEqual(model.runs.map((run) => run.verdict.stoppedAt), ['mtls', null, 'waf', 'mtls', 'mtls', 'mtls']);
   });
 });
 

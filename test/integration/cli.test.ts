@@ -108,12 +108,12 @@ describe('mtls-probe probe', () => {
     assert.equal(result.verdict.stoppedAt, 'mtls');
   });
 
-  test('--demo runs the built-in target without and with a certificate', async () => {
-    const r = await run(['probe', '--demo', '--json']);
+  test('demo --json: the seed experiment against the lab, each run with the probe\'s own verdict and the confirmed one', async () => {
+    const r = await run(['demo', '--json', '--report', join(scratch, 'demo.html')]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.results.map((x: { verdict: { reason: string } }) => x.verdict.reason), ['reset_after_client_certificate', 'target_responded']);
-    assert.deepEqual(out.demo.connectionLog.map((e: { tlsVerifyStatus: string }) => e.tlsVerifyStatus), ['Failed:ClientCertMissing', 'Success']);
+    const out = JSON.parse(r.stdout) as { results: Array<{ case: { name: string }; run: { verdict: { reason: string }; probeVerdict: { reason: string } } }> };
+    const none = out.results.find((x) => x.case.name === 'no certificate')!;
+    assert.deepEqual([none.run.probeVerdict.reason, none.run.verdict.reason], ['reset_after_client_certificate', 'alb_client_cert_missing']);
   });
 });
 

@@ -192,12 +192,12 @@ describe('runs as JSON', () => {
     assert.deepEqual(buildTimeline([back!], { now }), buildTimeline([JSON.parse(JSON.stringify(confirmed)) as CheckRun], { now }));
   });
 
-  test('every saved shape reads: a plain probe result, matrix rows, the demo\'s results, test --json runs', async () => {
+  test('every saved shape reads: a plain probe result, matrix rows, demo --json results, test --json runs', async () => {
     const run = await runCheck(albTarget(), null);
     const result = JSON.parse(JSON.stringify(run.result)) as unknown;
     assert.equal(runsFromJson(result, 'a.json')[0]!.endpointName, target.url);
     assert.equal(runsFromJson([{ endpoint: 'x', identity: 'none', iteration: 0, result }], 'b.json').length, 1);
-    assert.equal(runsFromJson({ demo: {}, results: [result, result] }, 'c.json').length, 2);
+    assert.equal(runsFromJson({ lab: {}, results: [{ case: { name: 'none' }, passed: true, run: runJson(run) }, { case: { name: 'x' }, passed: true, run: runJson(run) }] }, 'c.json').length, 2);
     assert.equal(runsFromJson({ runs: [{ id: 'e/none', result }, { id: 'e/x', result: null }] }, 'd.json').length, 1);
   });
 

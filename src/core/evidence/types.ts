@@ -28,11 +28,18 @@ export interface CorrelationKeys {
 /** Timeline lanes, in the order the design draws them. */
 export type EvidenceLane = 'client' | 'tcp' | 'tls' | 'load-balancer' | 'waf' | 'target';
 
-/** Log formats read line by line (local files, S3 objects, Logs Insights rows). */
-export type LogFormat = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
+/** Logs whose every line is one connection's or one request's record: each is a kind of evidence of its own. */
+export type RecordLogFormat = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
+
+/**
+ * Log formats read line by line (local files, S3 objects, Logs Insights rows). A CloudWatch metric stream's JSON
+ * lines (its Firehose delivery to S3) are per-minute datapoints: they become `cloudwatch-metric` evidence, the
+ * same as the datapoints GetMetricData returns.
+ */
+export type LogFormat = RecordLogFormat | 'cloudwatch-metric-stream';
 
 export type EvidenceKind =
-  | LogFormat
+  | RecordLogFormat
   /** A request AWS WAF sampled (GetSampledRequests): the fallback when no WAF log group is configured. */
   | 'waf-sampled-request'
   /** One minute of a CloudWatch metric: an aggregate, never tied to one probe. */

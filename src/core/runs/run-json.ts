@@ -108,7 +108,7 @@ function evidenceFromJson(evidence: Json): RunEvidence {
 
 /**
  * The runs in a saved JSON document: a run or probe result (`probe --json`), `{ result }` rows (`matrix --json`),
- * `{ results: [...] }` (`probe --demo --json`), `{ runs: [{ result }] }` (`test --json`), or an array of any of them.
+ * `{ results: [{ run }] }` (`demo --json`), `{ runs: [{ result }] }` (`test --json`), or an array of any of them.
  */
 export function runsFromJson(value: unknown, file: string): CheckRun[] {
   const runs: CheckRun[] = [];
@@ -121,6 +121,7 @@ export function runsFromJson(value: unknown, file: string): CheckRun[] {
     if (Array.isArray(item.results)) return visit(item.results, `${where}.results`);
     if (Array.isArray(item.runs)) return visit(item.runs, `${where}.runs`);
     if (isObject(item.result) && !('trace' in item)) return visit(item.result, `${where}.result`);
+    if (isObject(item.run) && !('trace' in item)) return visit(item.run, `${where}.run`);
     if (item.result === null) return; // a check that could not run (test --json): nothing to draw
     runs.push(runFromJsonObject(item, file, where, runs.length));
   };

@@ -4,32 +4,11 @@
 
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { EvidenceEvent, EvidenceLane } from '../types';
+import { albMetrics, loadBalancerDimensions, metricPointEvent, wafMetrics, webAclDimensions } from '../logs/cloudwatch-metric-stream';
 import { awsCall, type AwsClients } from './aws-clients';
 
-interface MetricSpec {
-  namespace: 'AWS/ApplicationELB' | 'AWS/WAFV2';
-  metric: string;
-  lane: EvidenceLane;
-  /** What one count means, for the summary. */
-  means: string;
-}
-
-export const albMetrics: readonly MetricSpec[] = [
-  { namespace: 'AWS/ApplicationELB', metric: 'NewConnectionCount', lane: 'tcp', means: 'new client connections' },
-  { namespace: 'AWS/ApplicationELB', metric: 'ClientTLSNegotiationErrorCount', lane: 'tls', means: 'client TLS handshakes the load balancer failed (mTLS rejections included)' },
-  { namespace: 'AWS/ApplicationELB', metric: 'RequestCount', lane: 'load-balancer', means: 'requests' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTP_Fixed_Response_Count', lane: 'load-balancer', means: 'fixed responses from listener rules' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_ELB_4XX_Count', lane: 'load-balancer', means: '4XX responses made by the load balancer (WAF blocks included)' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_2XX_Count', lane: 'target', means: '2XX responses from targets' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_3XX_Count', lane: 'target', means: '3XX responses from targets' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_4XX_Count', lane: 'target', means: '4XX responses from targets' },
-  { namespace: 'AWS/ApplicationELB', metric: 'HTTPCode_Target_5XX_Count', lane: 'target', means: '5XX responses from targets' },
-];
-
-export const wafMetrics: readonly MetricSpec[] = [
-  { namespace: 'AWS/WAFV2', metric: 'AllowedRequests', lane: 'waf', means: 'requests the web ACL allowed' },
-  { namespace: 'AWS/WAFV2', metric: 'BlockedRequests', lane: 'waf', means: 'requests the web ACL blocked' },
-];
+// The metric table and the events' wording are shared with metric streams read from files (one home, free of the SDK).
+export { albMetrics, wafMetrics };
 
 export interface MetricTargets {
   /** `app/<name>/<id>`. */
@@ -64,10 +43,10 @@ export function metricRange(probeStart: Date, probeEnd: Date): MetricRange {
 export async function fetchMetrics(clients: AwsClients, targets: MetricTargets, range: MetricRange, signal?: AbortSignal): Promise<MetricSeries[]> {
   const series: MetricSeries[] = [];
   if (targets.loadBalancerDimension !== undefined) {
-    for (const spec of albMetrics) series.push({ ...spec, dimensions: { LoadBalancer: targets.loadBalancerDimension }, points: [], status: 'Complete' });
+    for (const spec of albMetrics) series.push({ ...spec, dimensions: loadBalancerDimensions(targets.loadBalancerDimension), points: [], status: 'Complete' });
   }
   if (targets.webAcl !== undefined) {
-    for (const spec of wafMetrics) series.push({ ...spec, dimensions: { WebACL: targets.webAcl.metricName, Region: targets.webAcl.region, Rule: 'ALL' }, points: [], status: 'Complete' });
+    for (const spec of wafMetrics) series.push({ ...spec, dimensions: webAclDimensions(targets.webAcl.metricName, targets.webAcl.region), points: [], status: 'Complete' });
   }
   if (series.length === 0) return series;
   const queries: MetricDataQuery[] = series.map((s, i) => ({
@@ -103,28 +82,9 @@ export async function fetchMetrics(clients: AwsClients, targets: MetricTargets, 
   return series;
 }
 
-function hhmm(date: Date): string {
-  return date.toISOString().slice(11, 16);
-}
-
-/** Each datapoint as a timeline event (matched by time only: metrics are aggregates over every client). */
+/** Each datapoint as a timeline event. */
 export function metricEvents(series: MetricSeries[]): EvidenceEvent[] {
-  const events: EvidenceEvent[] = [];
-  for (const s of series) {
-    const resource = `${s.namespace} ${Object.entries(s.dimensions).map(([k, v]) => `${k}=${v}`).join(',')}`;
-    for (const point of s.points) {
-      const timestamp = point.timestamp.toISOString();
-      events.push({
-        time: timestamp,
-        lane: s.lane,
-        kind: 'cloudwatch-metric',
-        summary: `CloudWatch ${s.metric}: ${point.value} in the minute from ${hhmm(point.timestamp)} UTC (${s.means})`,
-        matchedBy: [{ key: 'time', value: timestamp }],
-        origin: { resource },
-        record: { namespace: s.namespace, metric: s.metric, dimensions: s.dimensions, timestamp, value: point.value, period: 60, stat: 'Sum' },
-      });
-    }
-  }
+  const events = series.flatMap((s) => s.points.map((point) => metricPointEvent(s, point)));
   return events.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 

@@ -1,6 +1,7 @@
-// Evidence from log files on disk: ALB connection and access logs, AWS WAF logs and ModSecurity audit logs,
-// plain or gzip, given as files or folders. Each file's format is sniffed from its first lines (the file name
-// breaks ties), then the file is streamed through the shared record collector.
+// Evidence from log files on disk: ALB connection and access logs, AWS WAF logs, ModSecurity audit logs and
+// CloudWatch metric streams (JSON output, as Firehose delivers it), plain or gzip, given as files or folders. Each
+// file's format is sniffed from its first lines (the file name breaks ties), then the file is streamed through
+// the shared record collector.
 
 import { basename } from 'node:path';
 import type { CorrelationKeys, EvidenceCollectOptions, EvidenceReport, EvidenceSource, LogFormat, TimeWindow } from '../types';
@@ -11,12 +12,14 @@ import { LogRecordCollector, logFormatNames, logParsers } from '../logs/log-reco
 /** How many non-blank lines at the top of a file the format sniffing looks at. */
 const sniffLines = 20;
 /** Formats in reading order: connection logs first, so their conn_trace_id can find the access-log lines. */
-const readingOrder: LogFormat[] = ['alb-connection-log', 'alb-access-log', 'waf-log', 'modsecurity-audit-log'];
+const readingOrder: LogFormat[] = ['alb-connection-log', 'alb-access-log', 'waf-log', 'modsecurity-audit-log', 'cloudwatch-metric-stream'];
 
 /** The format a file name suggests (S3 key layouts, usual local names); null when it says nothing. */
 export function logFormatFromFileName(file: string): LogFormat | null {
   const name = basename(file).toLowerCase();
   if (isAlbConnectionLogFileName(name)) return 'alb-connection-log';
+  // Before the WAF test: a stream of the web ACL's metrics may well have "waf" in its name.
+  if (/metric[-_]?streams?\b/.test(file.toLowerCase())) return 'cloudwatch-metric-stream';
   if (/waf/.test(file.toLowerCase())) return 'waf-log';
   if (/modsec|audit/.test(name)) return 'modsecurity-audit-log';
   if (/_elasticloadbalancing_/.test(name)) return 'alb-access-log';
@@ -85,7 +88,7 @@ export class LocalLogSource implements EvidenceSource {
         continue;
       }
       if (sniffed.format === null) {
-        if (sniffed.lines > 0) problems.push({ file, message: `${file}: not a recognised log format (ALB connection or access log, AWS WAF log, ModSecurity JSON audit log)` });
+        if (sniffed.lines > 0) problems.push({ file, message: `${file}: not a recognised log format (ALB connection or access log, AWS WAF log, ModSecurity JSON audit log, CloudWatch metric stream JSON)` });
         continue;
       }
       byFormat.set(sniffed.format, [...(byFormat.get(sniffed.format) ?? []), file]);

@@ -7,9 +7,10 @@
 // match if it contains the trace id's root or the client address — and only those lines are parsed. The other
 // lines get a cheap whole-object check, so truncated JSON lines are still counted as skipped.
 
-import type { CorrelationKeys, EvidenceEvent, EvidenceLane, EvidenceMatch, EvidenceReport, LogFormat, TimeWindow } from '../types';
+import type { CorrelationKeys, EvidenceEvent, EvidenceKind, EvidenceLane, EvidenceMatch, EvidenceReport, LogFormat, TimeWindow } from '../types';
 import { blockedByWaf, parseAlbAccessLogLine, type AlbAccessLogRecord } from './alb-access-log';
 import { parseAlbConnectionLogLine, type AlbConnectionLogRecord } from './alb-connection-log';
+import { metricStreamEvent, metricStreamMinuteKey, parseMetricStreamLine, type MetricStreamRecord } from './cloudwatch-metric-stream';
 import { logInputName, scanLogLines, type LogInput } from './line-reader';
 import { normaliseSerial, traceRoot } from './log-fields';
 import { modSecurityHeader, modSecurityRuleIds, parseModSecurityAuditLine, parseModSecurityTimestamp, type ModSecurityAuditRecord } from './modsecurity-audit-log';
@@ -22,6 +23,7 @@ export const logParsers: Record<LogFormat, (line: string) => Record<string, unkn
   'alb-access-log': parseAlbAccessLogLine,
   'waf-log': parseWafLogLine,
   'modsecurity-audit-log': parseModSecurityAuditLine,
+  'cloudwatch-metric-stream': parseMetricStreamLine,
 };
 
 export const logFormatNames: Record<LogFormat, string> = {
@@ -29,7 +31,20 @@ export const logFormatNames: Record<LogFormat, string> = {
   'alb-access-log': 'ALB access log',
   'waf-log': 'AWS WAF log',
   'modsecurity-audit-log': 'ModSecurity audit log',
+  'cloudwatch-metric-stream': 'CloudWatch metric stream',
 };
+
+/** The evidence kind a format's records become: a metric stream's datapoints are CloudWatch metrics like GetMetricData's. */
+const eventKinds: Record<LogFormat, EvidenceKind> = {
+  'alb-connection-log': 'alb-connection-log',
+  'alb-access-log': 'alb-access-log',
+  'waf-log': 'waf-log',
+  'modsecurity-audit-log': 'modsecurity-audit-log',
+  'cloudwatch-metric-stream': 'cloudwatch-metric',
+};
+
+/** Formats whose lines are only worth parsing when their bytes hold one of the probe's keys. */
+const prefilteredFormats = new Set<LogFormat>(['waf-log', 'modsecurity-audit-log']);
 
 /** What the probe's keys look like in records: trace ids compared by their Root, serials in ALB's form. */
 interface Wanted {
@@ -93,6 +108,8 @@ interface Candidate {
   summary: string;
   matchedBy: EvidenceMatch[];
   record: Record<string, unknown>;
+  /** A datapoint's series and minute, and how many samples it aggregates: the fullest record of a minute is kept. */
+  minute?: { key: string; samples: number };
 }
 
 function shortSerial(serial: string): string {
@@ -181,6 +198,16 @@ function modSecurityCandidate(record: ModSecurityAuditRecord, wanted: Wanted, wi
   };
 }
 
+/** A minute of a metric the evidence reads, in the window: matched by time only, like GetMetricData's datapoints. */
+function metricStreamCandidate(record: MetricStreamRecord, window: TimeWindow): Candidate | null {
+  // A datapoint covers its whole minute: one that starts up to a minute before the window still overlaps it.
+  if (!inWindow(record.timestamp, window, 59_999)) return null;
+  const event = metricStreamEvent(record);
+  if (event === null) return null;
+  const { lane, summary, matchedBy, record: fields } = event;
+  return { time: record.timestamp, lane, summary, matchedBy, record: fields, minute: { key: metricStreamMinuteKey(record), samples: record.value.count } };
+}
+
 /** Raw-byte needles for a JSON log: every matching record contains the trace id's root or the client IP. */
 function jsonNeedles(wanted: Wanted): Buffer[] {
   const needles: Buffer[] = [];
@@ -211,6 +238,8 @@ export interface LogScanOptions {
 export class LogRecordCollector {
   private readonly wanted: Wanted;
   private readonly found: Array<Candidate & { kind: LogFormat; origin: RecordOrigin; order: number }> = [];
+  /** Where each metric minute kept so far is in `found`. */
+  private readonly minutes = new Map<string, number>();
   readonly stats = { files: 0, lines: 0, skippedLines: 0 };
   readonly problems: EvidenceReport['problems'] = [];
 
@@ -241,12 +270,31 @@ export class LogRecordCollector {
         const record = parseModSecurityAuditLine(text);
         return record && (modSecurityCandidate(record, wanted, window) ?? undefined);
       }
+      case 'cloudwatch-metric-stream': {
+        const record = parseMetricStreamLine(text);
+        return record && (metricStreamCandidate(record, window) ?? undefined);
+      }
     }
   }
 
   private keep(kind: LogFormat, candidate: Candidate, origin: RecordOrigin): void {
+    if (candidate.minute !== undefined) {
+      // The same minute sent again (flushed early, then whole) is one datapoint: the record with more samples wins.
+      const at = this.minutes.get(candidate.minute.key);
+      const kept = at === undefined ? undefined : this.found[at];
+      if (kept !== undefined && at !== undefined) {
+        if (candidate.minute.samples >= (kept.minute?.samples ?? 0)) this.found[at] = { ...candidate, kind, origin, order: kept.order };
+        return;
+      }
+      this.minutes.set(candidate.minute.key, this.found.length);
+    }
     this.found.push({ ...candidate, kind, origin, order: this.found.length });
-    const connTraceId = kind === 'alb-connection-log' ? (candidate.record as AlbConnectionLogRecord).conn_trace_id : null;
+    // Only the probe's own connection teaches its conn_trace_id: one found by its address and port (or the id itself),
+    // or by the certificate when that is all that is known. When the probe's port is known, a connection found by
+    // the certificate alone is another connection made with the same certificate, and its access-log lines must not
+    // pass for the probe's.
+    const ownConnection = candidate.matchedBy.some((m) => m.key === 'clientPort' || m.key === 'connTraceId' || (m.key === 'clientCertSerial' && this.wanted.clientPort === null));
+    const connTraceId = kind === 'alb-connection-log' && ownConnection ? (candidate.record as AlbConnectionLogRecord).conn_trace_id : null;
     if (connTraceId !== null && !this.wanted.connTraceIds.has(connTraceId)) this.wanted.connTraceIds.set(connTraceId, 'learned');
   }
 
@@ -266,11 +314,11 @@ export class LogRecordCollector {
   async scan(input: LogInput, kind: LogFormat, options: LogScanOptions = {}): Promise<number> {
     const name = logInputName(input);
     const before = this.found.length;
-    const json = kind === 'waf-log' || kind === 'modsecurity-audit-log';
+    const json = prefilteredFormats.has(kind);
     const summary = await scanLogLines(input, {
       signal: options.signal,
       chunkBytes: options.chunkBytes,
-      // Space-separated logs are parsed line by line (their corrupt lines are counted exactly); JSON logs only where the bytes can match.
+      // Space-separated logs and metric streams (matched by time) are parsed line by line; JSON request logs only where the bytes can match.
       ...(json ? { needles: jsonNeedles(this.wanted) } : {}),
       onCandidate: (line, number) => {
         const candidate = this.candidate(kind, line.toString('utf8'));
@@ -294,7 +342,7 @@ export class LogRecordCollector {
     return sorted.map((c) => ({
       time: new Date(c.time).toISOString(),
       lane: c.lane,
-      kind: c.kind,
+      kind: eventKinds[c.kind],
       summary: c.summary,
       matchedBy: c.matchedBy,
       origin: c.origin,

@@ -1,0 +1,104 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startLab } from '../../core/lab/lab';
+import { runSeedExperiment, type SeedResult } from '../../core/lab/seed-experiment';
+import { exportRuns } from '../../core/runs/run-exports';
+import { runJson } from '../../core/runs/run-json';
+import type { CommandIo } from './command-io';
+import { labInfo } from './lab';
+
+// `mtls-probe demo` (npm run demo): the seed experiment against the local lab, offline — each case probed, its
+// verdict confirmed from the lab's AWS-format logs, a verdict table, and the timeline of all of them side by side.
+
+export const demoUsage = `Usage:
+  mtls-probe demo [--report FILE.html] [--json] [--dir DIR]
+
+Starts the local lab (an ALB-shaped listener with mTLS in verify mode, an AWS-WAF-like rule set, a target), probes
+it without a certificate, with a valid one, with a valid one and a malicious query, and with expired, untrusted and
+revoked ones, reads the lab's logs (ALB connection and access logs, WAF records, CloudWatch metric streams) to
+confirm each verdict, prints the verdicts as a table, writes the timeline of every case side by side, and stops the
+lab. No AWS account, no network.
+
+  --report FILE     where the timeline goes (default: mtls-probe-demo.html in the current folder)
+  --json            print one JSON object: the lab and each case with its run
+  --dir DIR         keep the lab's PKI and logs here (default: a temporary folder, removed afterwards)
+
+Exit status: 0 when every case ended as an ALB with AWS WAF must answer, confirmed by the logs; 1 otherwise.
+`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function expectedWords(result: SeedResult): string {
+  const { stoppedAt, reason } = result.case.expected;
+  return stoppedAt === null ? 'target' : `${stoppedAt} (${reason})`;
+}
+
+export function formatSeedTable(results: readonly SeedResult[]): string {
+  const header = ['', 'CASE', 'EXPECTED', 'STOPPED AT', 'REASON', 'CONFIRMED BY'];
+  const rows = results.map((r) => [
+    r.passed ? '✓' : '✗',
+    r.case.name,
+    expectedWords(r),
+    r.run.verdict.stoppedAt ?? (r.run.result.http !== null ? `target ${r.run.result.http.status}` : 'target'),
+    r.run.verdict.reason,
+    r.confirmedBy === '' ? 'not confirmed' : r.confirmedBy,
+  ]);
+  return table([header, ...rows]);
+}
+
+/** The story in three sentences, from what was observed. */
+export function seedStory(results: readonly SeedResult[]): string {
+  const refused = results.filter((r) => r.run.verdict.stoppedAt === 'mtls' && r.run.result.http === null);
+  const blocked = results.filter((r) => r.run.verdict.stoppedAt === 'waf');
+  const answered = results.filter((r) => r.run.verdict.stoppedAt === null);
+  return [
+    refused.length > 0
+      ? `The listener refused ${refused.length} connection${refused.length === 1 ? '' : 's'} during the TLS handshake (${refused.map((r) => r.case.name).join(', ')}): a TCP reset, no HTTP request, no access-log line and no WAF record — they never reached the WAF.`
+      : null,
+    blocked.length > 0 ? `The WAF blocked ${blocked.map((r) => r.case.name).join(', ')} with a 403, and logged it.` : null,
+    answered.length > 0 ? `The target answered ${answered.map((r) => r.case.name).join(', ')}.` : null,
+  ]
+    .filter((s): s is string => s !== null)
+    .join('\n');
+}
+
+/** `demo …` (args exclude the word "demo"). Returns the exit status. */
+export async function runDemoCommand(args: string[], io: CommandIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { report: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (error) {
+    io.err(`mtls-probe: ${(error as Error).message.split(/\.(?:\s|$)/)[0]}. See mtls-probe demo --help.\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(demoUsage);
+    return 0;
+  }
+  const report = values.report ?? 'mtls-probe-demo.html';
+  const lab = await startLab({ mode: 'verify', ...(values.dir !== undefined ? { dir: values.dir } : {}) });
+  let results: SeedResult[];
+  try {
+    if (!values.json) io.out(`mTLS Probe demo: the seed experiment against the local lab — an ALB-shaped listener with mTLS in verify mode, AWS-WAF-like rules and a target — at ${lab.url}\n\n`);
+    results = await runSeedExperiment(lab);
+    try {
+      await writeFile(report, await exportRuns(results.map((r) => r.run), 'html', { title: 'mTLS Probe demo: the seed experiment (ALB mTLS verify + AWS WAF)' }));
+    } catch (e) {
+      io.err(`mtls-probe: --report ${report} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).\n`);
+      return 2;
+    }
+    if (values.json) {
+      io.out(`${JSON.stringify({ lab: labInfo(lab), report, results: results.map((r) => ({ case: r.case, passed: r.passed, confirmedBy: r.confirmedBy, run: runJson(r.run) })) })}\n`);
+    } else {
+      io.out(`${formatSeedTable(results)}\n\n${seedStory(results)}\n\nTimeline of all ${results.length} cases side by side: ${report}\n`);
+    }
+  } finally {
+    await lab.close();
+  }
+  const failed = results.filter((r) => !r.passed);
+  if (failed.length > 0) io.err(`mtls-probe: ${failed.length} case${failed.length === 1 ? '' : 's'} did not end as expected: ${failed.map((r) => r.case.name).join(', ')}.\n`);
+  return failed.length > 0 ? 1 : 0;
+}

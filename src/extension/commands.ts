@@ -18,6 +18,7 @@ import { CancelledError, findIdentity, requireTrust, type ProbeRunner } from './
 import type { ReportDocuments } from './report-documents';
 import { endpointIdentityKey, hasEvidenceSettings, type ProbeRun, type RunHistory } from './run-history';
 import type { TimelinePanels } from './timeline-panels';
+import { labFolderName, LocalLab } from './local-lab';
 import type { TrustStoreLinter } from './trust-store-linter';
 import { identityLabel, type EndpointsNode } from './views/endpoints-view';
 import type { IdentitiesNode } from './views/identities-view';
@@ -35,6 +36,7 @@ export interface CommandServices {
   reports: ReportDocuments;
   evidence: ProbeEvidenceFetcher;
   timelines: TimelinePanels;
+  lab: LocalLab;
 }
 
 type CommandHandler = (...args: never[]) => unknown;
@@ -59,6 +61,11 @@ export function commandTable(s: CommandServices): Record<string, CommandHandler>
     'mtlsProbe.exportRun': (run?: ProbeRun) => exportRunCommand(s, run),
     'mtlsProbe.showTimeline': (run?: ProbeRun | string) => showTimelineCommand(s, run),
     'mtlsProbe.compareRuns': () => compareRunsCommand(s),
+    'mtlsProbe.startLab': () => startLabCommand(s),
+    'mtlsProbe.stopLab': async () => {
+      const stopped = await s.lab.stop();
+      void vscode.window.showInformationMessage(stopped ? 'mTLS Probe: the local lab stopped; its PKI and logs stay in the workspace.' : 'mTLS Probe: the local lab is not running.');
+    },
     'mtlsProbe.collectEvidence': (run?: ProbeRun | string) => collectEvidenceCommand(s, run),
     'mtlsProbe.copyCurlCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'curl'),
     'mtlsProbe.copyOpensslCommand': (node?: EndpointsNode) => copyReproduceCommand(node, 'openssl'),
@@ -384,17 +391,42 @@ async function createConfigCommand(s: CommandServices): Promise<void> {
   } catch {
     // Not there yet: create it.
   }
-  const choice = await vscode.window.showInformationMessage(
-    'mTLS Probe: also generate a test PKI (a CA, a server certificate and one client identity per failure case) into the workspace?',
-    'Generate Test PKI',
-    'Config Only',
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'Use the Local Lab', description: 'start the lab in this folder and probe it: no server or AWS account of your own needed', id: 'lab' },
+      { label: 'Generate Test PKI', description: 'a CA, a server certificate and one client identity per failure case, and a config for them', id: 'pki' },
+      { label: 'Config Only', description: 'a commented starter to fill in with your own endpoints and certificates', id: 'config' },
+    ] as const,
+    { title: 'mTLS Probe: create the workspace config' },
   );
-  if (choice === undefined) return;
-  const pkiDir = choice === 'Generate Test PKI' ? await generateTestPkiCommand(s) : undefined;
+  if (picked === undefined) return;
+  let text: string;
+  if (picked.id === 'lab') {
+    requireTrust('Starting the local lab');
+    await withProgress('starting the local lab', () => s.lab.start(folder));
+    text = starterConfigText({ lab: { dir: labFolderName, port: LocalLab.port() } });
+  } else {
+    const pkiDir = picked.id === 'pki' ? await generateTestPkiCommand(s) : undefined;
+    text = starterConfigText(pkiDir !== undefined ? { pkiDir } : {});
+  }
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, starterConfigText(pkiDir !== undefined ? { pkiDir } : {}), { flag: 'wx' });
+  await writeFile(file, text, { flag: 'wx' });
   s.configs.reload();
   await vscode.window.showTextDocument(vscode.Uri.file(file));
+}
+
+async function startLabCommand(s: CommandServices): Promise<void> {
+  requireTrust('Starting the local lab');
+  const folder = await pickFolder();
+  const lab = await withProgress('starting the local lab', () => s.lab.start(folder));
+  const configured = (await s.configs.endpoints()).some((ref) => ref.endpoint.url.startsWith(lab.url));
+  const next = configured ? 'Probe Endpoint…' : 'Create Workspace Config';
+  const choice = await vscode.window.showInformationMessage(
+    `mTLS Probe: the local lab listens on ${lab.url} — an ALB-shaped listener with mTLS in verify mode, a WAF and a target, logging in AWS's formats under ${labFolderName}/logs.`,
+    next,
+  );
+  if (choice === 'Probe Endpoint…') await vscode.commands.executeCommand('mtlsProbe.probeEndpoint');
+  if (choice === 'Create Workspace Config') await vscode.commands.executeCommand('mtlsProbe.createConfig');
 }
 
 async function openConfigCommand(s: CommandServices): Promise<void> {

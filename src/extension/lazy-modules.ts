@@ -30,3 +30,11 @@ export function loadEvidenceTools(): Promise<EvidenceTools> {
   evidenceTools ??= import('./lazy/evidence-tools');
   return evidenceTools;
 }
+
+type LabTools = typeof import('./lazy/lab-tools');
+let labTools: Promise<LabTools> | undefined;
+
+export function loadLabTools(): Promise<LabTools> {
+  labTools ??= import('./lazy/lab-tools');
+  return labTools;
+}

@@ -10,6 +10,7 @@ import { ProbeRunner } from './probe-runner';
 import { ReportDocuments, reportScheme } from './report-documents';
 import { RunHistory } from './run-history';
 import { TimelinePanels } from './timeline-panels';
+import { LocalLab } from './local-lab';
 import { TrustStoreLinter } from './trust-store-linter';
 import { EndpointsView } from './views/endpoints-view';
 import { IdentitiesView } from './views/identities-view';
@@ -64,7 +65,8 @@ export class MtlsProbeExtension implements vscode.Disposable {
         this.output,
       ),
     );
-    const services: CommandServices = { output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence, timelines };
+    const lab = own(new LocalLab(this.output));
+    const services: CommandServices = { output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence, timelines, lab };
     const commands = commandTable(services);
     for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, reportErrors(handler)));
 

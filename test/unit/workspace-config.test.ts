@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import fc from 'fast-check';
 import { applyEdits, modify, parse as parseJsonc, type JSONPath } from 'jsonc-parser/lib/esm/main.js';
 import { starterConfigText } from '../../src/core/config/starter-config';
+import { startLab } from '../../src/core/lab/lab';
 import type { ConfigProblem, EndpointConfig, WorkspaceConfig } from '../../src/core/config/types';
 import { checkConfigPaths, describeExpectedOutcome, loadWorkspaceConfig, parseWorkspaceConfig } from '../../src/core/config/workspace-config';
 import { generatePki } from '../../src/core/pki/generate-pki';
@@ -864,6 +865,34 @@ describe('starterConfigText', () => {
   });
 });
 
+describe('the local lab starter', () => {
+  test('it loads with no problems and points every identity and the logs at the lab folder', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'mtls-probe-lab-starter-'));
+    const lab = await startLab({ dir: join(workspace, 'mtls-probe-lab') });
+    try {
+      await mkdir(join(workspace, '.vscode'));
+      await writeFile(join(workspace, '.vscode', 'mtls-probe.json'), starterConfigText({ lab: { dir: 'mtls-probe-lab', port: 8443 } }));
+      const config = await loadWorkspaceConfig(workspace);
+      assert.ok(config);
+      assert.deepEqual(config.problems, [], 'every file the starter names is one the lab writes');
+      assert.deepEqual(config.identities.map((i) => i.name), ['valid', 'expired', 'untrusted', 'revoked']);
+      assert.deepEqual(config.endpoints.map((e) => [e.name, e.url, e.logs]), [
+        ['local-lab', 'https://localhost:8443/', lab.logs],
+        ['local-lab-waf', 'https://localhost:8443/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E', lab.logs],
+      ]);
+      assert.equal(config.endpoints[0]!.caFile, lab.ca);
+      // The expectations are the lab's own: what its identities must end with.
+      for (const expectation of config.endpoints[0]!.expectations.filter((e) => e.identity !== 'none')) {
+        const expected = lab.details[expectation.identity]!.expected;
+        assert.deepEqual(expectation.expected, expected.stoppedAt === null ? { kind: 'target' } : { kind: 'stopped', layer: 'mtls', reason: expected.reason });
+      }
+    } finally {
+      await lab.close();
+      await rm(workspace, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the JSON Schema agrees with the parser', () => {
   const schema = JSON.parse(readFileSync(new URL('../../schemas/mtls-probe.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
   const ajv = new Ajv({ allErrors: true });
@@ -873,7 +902,7 @@ describe('the JSON Schema agrees with the parser', () => {
   const schemaAccepts = (text: string): boolean => validate(parseJsonc(text, [], { allowTrailingComma: true }));
 
   test('accepts the starter configs and the full example', () => {
-    for (const text of [starterConfigText(), starterConfigText({ pkiDir: 'pki' }), fullExample, '{}']) {
+    for (const text of [starterConfigText(), starterConfigText({ pkiDir: 'pki' }), starterConfigText({ lab: { dir: 'mtls-probe-lab', port: 8443 } }), fullExample, '{}']) {
       assert.ok(schemaAccepts(text), `${JSON.stringify(validate.errors)}\n${text}`);
       assert.deepEqual(errors(parse(text)), []);
     }

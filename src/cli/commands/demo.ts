@@ -5,7 +5,7 @@ import { runSeedExperiment, type SeedResult } from '../../core/lab/seed-experime
 import { exportRuns } from '../../core/runs/run-exports';
 import { runJson } from '../../core/runs/run-json';
 import type { CommandIo } from './command-io';
-import { labInfo } from './lab';
+import { labInfo } from '../../core/lab/lab-text';
 
 // `mtls-probe demo` (npm run demo): the seed experiment against the local lab, offline — each case probed, its
 // verdict confirmed from the lab's AWS-format logs, a verdict table, and the timeline of all of them side by side.

@@ -7,6 +7,7 @@ import { collectEvidence, type EvidenceRequest } from '../../core/evidence/colle
 import { describeEvidence } from '../../core/evidence/correlate';
 import type { CorrelationKeys, TimeWindow } from '../../core/evidence/types';
 import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
+import { shellQuote } from '../../core/report/reproduce-commands';
 import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
 import { runEvidenceLines } from '../../core/runs/run-text';
 import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
@@ -118,9 +119,6 @@ export interface ProbeEvidenceRequest extends EvidenceRequest {
   onWaiting?(message: string): void;
 }
 
-function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
 
 /** When AWS has not delivered everything yet: the command that looks again later. */
 export function lookAgainHint(evidence: RunEvidence, request: EvidenceRequest): string | null {

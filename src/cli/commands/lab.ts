@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { labModes, startLab, type Lab, type LabInfo, type LabMode } from '../../core/lab/lab';
+import { labModes, startLab, type Lab, type LabMode } from '../../core/lab/lab';
+import { describeLab, labInfo } from '../../core/lab/lab-text';
 import type { CommandIo } from './command-io';
 
 // `mtls-probe lab`: the local lab until Ctrl-C — an ALB-shaped mTLS listener, a WAF and a target, logging in AWS's
@@ -24,35 +25,6 @@ DIR/logs as each connection ends: ALB connection and access logs, AWS WAF record
 
 Exit status: 0 when stopped with Ctrl-C or SIGTERM, 2 for bad arguments or a folder that cannot be used.
 `;
-
-function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
-}
-
-export function labInfo(lab: Lab): LabInfo {
-  return { url: lab.url, ca: lab.ca, identities: lab.identities, logs: lab.logs, mode: lab.mode, trustStore: lab.trustStore, crl: lab.crl };
-}
-
-/** What a person reads: where it listens, what to trust, who probes with what outcome, and a command to try. */
-export function describeLab(lab: Lab): string {
-  const valid = lab.identities.valid;
-  const identities = Object.entries(lab.details).map(([name, d]) => `    ${name.padEnd(19)} ${d.expected.stoppedAt === null ? 'accepted: the target answers' : `refused: ${d.expected.tlsVerifyStatus}`}`);
-  return [
-    `mTLS Probe lab (${lab.mode} mode): ${lab.url}`,
-    '  an ALB-shaped TLS listener with mutual TLS, an AWS-WAF-like rule set and a target that echoes what it received',
-    `  trust for its server certificate: ${lab.ca}`,
-    `  trust store: ${lab.trustStore}${lab.crl !== null ? `, CRL ${lab.crl}` : ''}`,
-    '  client identities (certificate chain and key in the same folder):',
-    ...identities,
-    `  logs, in AWS's formats and layout: ${lab.logs}`,
-    '',
-    'Try:',
-    `  mtls-probe probe ${lab.url} --cacert ${shellQuote(lab.ca)} --evidence ${shellQuote(lab.logs)}`,
-    ...(valid !== undefined ? [`  mtls-probe probe ${lab.url} --cacert ${shellQuote(lab.ca)} --cert ${shellQuote(valid.cert)} --key ${shellQuote(valid.key)} --evidence ${shellQuote(lab.logs)}`] : []),
-    '',
-    'Stop with Ctrl-C.',
-  ].join('\n');
-}
 
 /** `lab …` (args exclude the word "lab"). Resolves with the exit status once the lab has stopped. */
 export async function runLabCommand(args: string[], io: CommandIo): Promise<number> {

@@ -1,10 +1,12 @@
 // The text of a new .vscode/mtls-probe.json: commented JSONC that loads without problems and shows the shape.
-// With a generated test PKI it probes the local rehearsal target with the PKI's identities; without one it is a
-// placeholder to edit. The JSON Schema comes from the extension, so no "$schema" line is needed.
+// For the local lab it probes the lab with its identities and confirms verdicts from its logs; with a generated test
+// PKI it probes a local server with the PKI's identities; otherwise it is a placeholder to edit. The JSON Schema comes from the extension, so no "$schema" line is needed.
 
 export interface StarterConfigOptions {
   /** Workspace-relative folder of a test PKI made by `mtls-probe pki generate`, e.g. "pki". */
   pkiDir?: string;
+  /** The local lab: its workspace-relative folder (PKI in pki/, logs in logs/) and the port it listens on. */
+  lab?: { dir: string; port: number };
 }
 
 /** Forward slashes, no "./" in front and no slash at the end: "./pki\\" → "pki"; "." → "". */
@@ -63,6 +65,63 @@ function pkiStarter(pkiDir: string): string {
 `;
 }
 
+function labStarter(labDir: string, port: number): string {
+  const dir = normalizeDir(labDir);
+  const file = (name: string): string => JSON.stringify(dir === '' ? name : `${dir}/${name}`);
+  const url = `https://localhost:${port}/`;
+  return `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
+// This config points at the local lab (mTLS Probe: Start Local Lab): a listener shaped like an AWS ALB with mTLS in
+// verify mode, an AWS-WAF-like rule set and a target, logging in AWS's formats under ${dir === '' ? 'logs' : `${dir}/logs`}.
+// Paths are relative to the workspace folder. Comments and trailing commas are allowed.
+{
+  // The lab's client identities: the .chain.pem files hold the certificate and its intermediate CA.
+  "identities": {
+    // Issued for client authentication by a CA in the trust store: accepted.
+    "valid": { "cert": ${file('pki/valid.chain.pem')}, "key": ${file('pki/valid.key')} },
+    // Expired: the listener resets the connection (ALB's connection log: Failed:ClientCertExpired).
+    "expired": { "cert": ${file('pki/expired.chain.pem')}, "key": ${file('pki/expired.key')} },
+    // Issued by a CA that is not in the trust store (Failed:ClientCertUntrusted).
+    "untrusted": { "cert": ${file('pki/untrusted.chain.pem')}, "key": ${file('pki/untrusted.key')} },
+    // Listed in the trust store's CRL (Failed:ClientCertCrlHit).
+    "revoked": { "cert": ${file('pki/revoked.chain.pem')}, "key": ${file('pki/revoked.key')} },
+  },
+
+  // The lab's trust store, checked against the load balancer's trust-store rules.
+  "trustStores": {
+    "lab": ${file('pki/ca-bundle.pem')},
+  },
+
+  "endpoints": [
+    {
+      "name": "local-lab",
+      "url": "${url}",
+      // The lab's server certificate chains to its PKI's root CA.
+      "ca": ${file('pki/root-ca.pem')},
+      // Where the lab writes its ALB and WAF logs: each verdict is confirmed from them after the probe.
+      "logs": ${file('logs')},
+      // Expected outcome per identity: a layer, or { "stoppedAt": …, "reason": … } for the exact reason.
+      "expect": {
+        "none": { "stoppedAt": "mtls", "reason": "alb_client_cert_missing" },
+        "valid": "target",
+        "expired": { "stoppedAt": "mtls", "reason": "alb_client_cert_expired" },
+        "untrusted": { "stoppedAt": "mtls", "reason": "alb_client_cert_untrusted" },
+        "revoked": { "stoppedAt": "mtls", "reason": "alb_client_cert_crl_hit" },
+      },
+    },
+    {
+      // The same listener with a request the WAF blocks: a valid certificate passes TLS, the query does not.
+      "name": "local-lab-waf",
+      "url": "${url}?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+      "ca": ${file('pki/root-ca.pem')},
+      "logs": ${file('logs')},
+      "identities": ["valid"],
+      "expect": { "valid": "waf" },
+    },
+  ],
+}
+`;
+}
+
 const placeholderStarter = `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
 // Paths are relative to the workspace folder. Comments and trailing commas are allowed.
 {
@@ -90,7 +149,8 @@ const placeholderStarter = `// mTLS Probe: what to probe, with which client cert
 }
 `;
 
-/** A commented starter config; with `pkiDir` it uses the file names `mtls-probe pki generate` writes there. */
+/** A commented starter config: for the local lab, for a test PKI (the file names `mtls-probe pki generate` writes), or to edit. */
 export function starterConfigText(options: StarterConfigOptions = {}): string {
+  if (options.lab !== undefined) return labStarter(options.lab.dir, options.lab.port);
   return options.pkiDir !== undefined ? pkiStarter(options.pkiDir) : placeholderStarter;
 }

@@ -58,7 +58,8 @@ function confidenceText(run: CheckRun, used: readonly EvidenceEvent[]): string {
 
 export function verdictBanner(run: CheckRun): VerdictBanner {
   const used = run.verdict.evidence as EvidenceEvent[];
-  const reach = wafReach(run, used);
+  // Evidence's own summary may already say it (the connection log's verdict does): said once is enough.
+  const reach = /never reached the WAF/i.test(run.verdict.summary) ? undefined : wafReach(run, used);
   return {
     stoppedAt: run.verdict.stoppedAt,
     reason: run.verdict.reason,

@@ -4,6 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { describeActivationBench, runActivationBench } from './activation';
+import { describeDemoBench, runDemoBench } from './demo';
 import { describeCertInspectBench, runCertInspectBench } from './cert-inspect';
 import { describeExtensionSizeBench, runExtensionSizeBench } from './extension-size';
 import { describeHoverBench, runHoverBench } from './hover';
@@ -32,9 +33,11 @@ async function main(): Promise<void> {
   console.log(describeTimelineRenderBench(timelineRender));
   const timelinePanel = await runTimelinePanelBench();
   console.log(describeTimelinePanelBench(timelinePanel));
+  const demo = await runDemoBench();
+  console.log(describeDemoBench(demo));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan, timelineRender, timelinePanel }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan, timelineRender, timelinePanel, demo }, null, 2)}\n`);
 }
 
 main().then(

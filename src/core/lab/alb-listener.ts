@@ -13,7 +13,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Duplex } from 'node:stream';
-import { TLSSocket, createSecureContext } from 'node:tls';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { TlsVersionName } from '../probe/types';
 import { KeyLog } from '../tls/key-log';
 import { TlsSessionDecoder } from '../tls/session-decoder';
@@ -171,6 +171,67 @@ function connTraceId(): string {
   return `TID_${randomBytes(16).toString('hex')}`;
 }
 
+/** What every connection of one listener shares. */
+interface ListenerContext {
+  options: AlbListenerOptions;
+  secureContext: SecureContext;
+  listenerPort: () => number;
+  /** The outcome of each accepted connection, for its requests. */
+  outcomes: WeakMap<TLSSocket, ConnectionOutcome>;
+  /** Hands an accepted TLS connection to the HTTP stage. */
+  serveHttp(socket: TLSSocket): void;
+}
+
+/** One TCP connection: the gate reads the handshake, verify mode judges the certificate, an accepted one goes on. */
+function acceptConnection(raw: Socket, listener: ListenerContext): void {
+  const { mode, tls, onConnection } = listener.options;
+  raw.setNoDelay(true);
+  raw.on('error', () => undefined);
+  const started = performance.now();
+  const base = { clientIp: (raw.remoteAddress ?? '').replace(/^::ffff:/, ''), clientPort: raw.remotePort ?? 0, listenerPort: listener.listenerPort() };
+  const announce = async (outcome: ConnectionOutcome): Promise<void> => {
+    await Promise.resolve(onConnection?.(outcome)).catch(() => undefined);
+  };
+  const gate = new InspectingGate(
+    raw,
+    mode !== 'verify'
+      ? null
+      : async (chain) => {
+          const verifyStatus = verifyClientChain(chain, tls.trustStore);
+          if (verifyStatus === 'Success') return true;
+          const state = gate.decoder.state;
+          // The handshake did not complete: like ALB, no cipher is named for it (the version the ServerHello chose is).
+          await announce({ ...base, time: new Date(), tlsProtocol: state.version, tlsCipher: null, handshakeLatency: null, chain, verifyStatus, connTraceId: connTraceId() });
+          return false;
+        },
+  );
+  gate.on('error', () => undefined);
+  const tlsSocket = new TLSSocket(gate, { isServer: true, secureContext: listener.secureContext, requestCert: mode !== 'off', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+  tlsSocket.on('keylog', (line: Buffer) => gate.keyLog.add(line));
+  tlsSocket.on('error', () => undefined);
+  tlsSocket.once('secure', () => {
+    // Reached only by connections the listener accepted: the connection log says Success.
+    const chain = gate.decoder.state.clientCertificate?.der ?? [];
+    const outcome: ConnectionOutcome = {
+      ...base,
+      time: new Date(),
+      tlsProtocol: tlsSocket.getProtocol(),
+      // OpenSSL's name, as ALB's logs write it (ECDHE-RSA-AES128-GCM-SHA256).
+      tlsCipher: tlsSocket.getCipher()?.name ?? null,
+      handshakeLatency: (performance.now() - started) / 1000,
+      chain: [...chain],
+      verifyStatus: 'Success',
+      connTraceId: connTraceId(),
+    };
+    listener.outcomes.set(tlsSocket, outcome);
+    tlsSocket.pause();
+    void announce(outcome).then(() => {
+      listener.serveHttp(tlsSocket);
+      tlsSocket.resume();
+    });
+  });
+}
+
 export async function startAlbListener(options: AlbListenerOptions): Promise<AlbListener> {
   const { mode, tls } = options;
   const secureContext = createSecureContext({
@@ -183,8 +244,7 @@ export async function startAlbListener(options: AlbListenerOptions): Promise<Alb
   });
   const outcomes = new WeakMap<TLSSocket, ConnectionOutcome>();
   const http = createHttpServer({ keepAlive: false }, (req, res) => {
-    const socket = req.socket as TLSSocket;
-    const connection = outcomes.get(socket);
+    const connection = outcomes.get(req.socket as TLSSocket);
     if (connection === undefined) {
       res.writeHead(500).end();
       return;
@@ -196,63 +256,20 @@ export async function startAlbListener(options: AlbListenerOptions): Promise<Alb
     });
   });
   const sockets = new Set<Socket>();
-  let listenerPort = 0;
+  let port = 0;
+  const listener: ListenerContext = { options, secureContext, listenerPort: () => port, outcomes, serveHttp: (socket) => http.emit('connection', socket) };
   const server = createNetServer((raw) => {
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
-    raw.setNoDelay(true);
-    raw.on('error', () => undefined);
-    const started = performance.now();
-    const base = { clientIp: (raw.remoteAddress ?? '').replace(/^::ffff:/, ''), clientPort: raw.remotePort ?? 0, listenerPort };
-    const announce = async (outcome: ConnectionOutcome): Promise<void> => {
-      await Promise.resolve(options.onConnection?.(outcome)).catch(() => undefined);
-    };
-    const gate = new InspectingGate(
-      raw,
-      mode !== 'verify'
-        ? null
-        : async (chain) => {
-            const verifyStatus = verifyClientChain(chain, tls.trustStore);
-            if (verifyStatus === 'Success') return true;
-            const state = gate.decoder.state;
-            // The handshake did not complete: like ALB, no cipher is named for it (the version the ServerHello chose is).
-            await announce({ ...base, time: new Date(), tlsProtocol: state.version, tlsCipher: null, handshakeLatency: null, chain, verifyStatus, connTraceId: connTraceId() });
-            return false;
-          },
-    );
-    gate.on('error', () => undefined);
-    const tlsSocket = new TLSSocket(gate, { isServer: true, secureContext, requestCert: mode !== 'off', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
-    tlsSocket.on('keylog', (line: Buffer) => gate.keyLog.add(line));
-    tlsSocket.on('error', () => undefined);
-    tlsSocket.once('secure', () => {
-      // Reached only by connections the listener accepted: the connection log says Success.
-      const chain = gate.decoder.state.clientCertificate?.der ?? [];
-      const outcome: ConnectionOutcome = {
-        ...base,
-        time: new Date(),
-        tlsProtocol: tlsSocket.getProtocol(),
-        // OpenSSL's name, as ALB's logs write it (ECDHE-RSA-AES128-GCM-SHA256).
-        tlsCipher: tlsSocket.getCipher()?.name ?? null,
-        handshakeLatency: (performance.now() - started) / 1000,
-        chain: [...chain],
-        verifyStatus: 'Success',
-        connTraceId: connTraceId(),
-      };
-      outcomes.set(tlsSocket, outcome);
-      tlsSocket.pause();
-      void announce(outcome).then(() => {
-        http.emit('connection', tlsSocket);
-        tlsSocket.resume();
-      });
-    });
+    acceptConnection(raw, listener);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  listenerPort = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
-    port: listenerPort,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

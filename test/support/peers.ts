@@ -21,7 +21,7 @@ export interface RunningPeer {
   stop(): Promise<void>;
 }
 
-const installHint = 'apt-get install -y nginx haproxy openssl (or run .ci/run)';
+const installHint = 'npm run test:all installs them (or apt-get install -y nginx haproxy openssl)';
 
 /** Resolves a peer binary; fails loudly when missing unless the developer explicitly allowed skipping. */
 export function requireBinary(t: Pick<TestContext, 'skip'> | null, name: string, candidates: string[]): string | null {
@@ -182,8 +182,8 @@ Include ${crsRules}/*.conf
   return { ...peer!, dir: rulesDir, auditLog };
 }
 
-/** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */
-export async function startHaproxy(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
+/** HAProxy in front of a 200 answer, with one bind line's TLS settings and the frontend's extra rules. */
+async function startHaproxyFrontend(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki, name: string, bindTls: string, rules: string[]): Promise<RunningPeer | null> {
   const haproxy = requireBinary(t, 'haproxy', ['/usr/sbin/haproxy']);
   if (haproxy === null) return null;
   const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-haproxy-'));
@@ -200,24 +200,56 @@ defaults
   timeout client 10s
   timeout server 10s
 frontend mtls
-  bind 127.0.0.1:${port} ssl crt ${bundle} ca-file ${pki.caFile} verify required ssl-min-ver TLSv1.3 alpn h2,http/1.1
-  http-request return status 200 content-type text/plain string "ok from haproxy"
+  bind 127.0.0.1:${port} ssl crt ${bundle} ca-file ${pki.caFile} ${bindTls} alpn h2,http/1.1
+${rules.map((rule) => `  ${rule}\n`).join('')}  http-request return status 200 content-type text/plain string "ok from haproxy"
 `;
   await writeFile(join(dir, 'haproxy.cfg'), conf);
-  return spawnPeer('haproxy', haproxy, ['-f', join(dir, 'haproxy.cfg'), '-db'], port);
+  return spawnPeer(name, haproxy, ['-f', join(dir, 'haproxy.cfg'), '-db'], port);
 }
 
-/** openssl s_server with -Verify and -verify_return_error in TLS 1.2: fatal alerts during the handshake. */
-export async function startOpensslServer(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki, version: '1.2' | '1.3' = '1.2'): Promise<RunningPeer | null> {
+/** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */
+export function startHaproxy(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
+  return startHaproxyFrontend(t, pki, 'haproxy', 'verify required ssl-min-ver TLSv1.3', []);
+}
+
+/**
+ * HAProxy with `verify optional` (TLS 1.2 and 1.3) and a rule that denies requests made without a client
+ * certificate: the handshake completes either way and a request without one gets HAProxy's own 403 page.
+ */
+export function startHaproxyOptionalCertificate(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki): Promise<RunningPeer | null> {
+  return startHaproxyFrontend(t, pki, 'haproxy (verify optional, deny without a certificate)', 'verify optional', ['http-request deny if !{ ssl_c_used }']);
+}
+
+/** What an `openssl s_server` variant is given: its certificate, the CAs it trusts, and any further flags. */
+export interface OpensslServerVariant {
+  cert: string;
+  key: string;
+  /** Extra certificates the server sends after its own (-cert_chain). */
+  certChain?: string;
+  /** The CAs client certificates are checked against; also the CA names its CertificateRequest lists. */
+  caFile: string;
+  version: '1.2' | '1.3';
+  /** E.g. ['-client_sigalgs', 'RSA+SHA256'] or ['-no_ca_names']. */
+  args?: string[];
+}
+
+/** openssl s_server with -Verify 2 -verify_return_error and the given files and flags. */
+export async function startOpensslServerVariant(t: Pick<TestContext, 'skip'> | null, variant: OpensslServerVariant): Promise<RunningPeer | null> {
   const openssl = requireBinary(t, 'openssl', ['/usr/bin/openssl']);
   if (openssl === null) return null;
   const port = await freePort();
-  return spawnPeer(
-    `openssl s_server (TLS ${version})`,
-    openssl,
-    ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', pki.serverCert, '-key', pki.serverKey, '-CAfile', pki.caFile, '-Verify', '2', '-verify_return_error', version === '1.2' ? '-tls1_2' : '-tls1_3', '-www', '-quiet'],
-    port,
-  );
+  const args = [
+    's_server', '-accept', `127.0.0.1:${port}`, '-cert', variant.cert, '-key', variant.key,
+    ...(variant.certChain !== undefined ? ['-cert_chain', variant.certChain] : []),
+    '-CAfile', variant.caFile, '-Verify', '2', '-verify_return_error', variant.version === '1.2' ? '-tls1_2' : '-tls1_3',
+    ...(variant.args ?? []), '-www', '-quiet',
+  ];
+  return spawnPeer(`openssl s_server (TLS ${[variant.version, ...(variant.args ?? [])].join(' ')})`, openssl, args, port);
+}
+
+/** openssl s_server with -Verify and -verify_return_error in TLS 1.2: fatal alerts during the handshake. */
+export function startOpensslServer(t: Pick<TestContext, 'skip'> | null, pki: WrittenPki, version: '1.2' | '1.3' = '1.2'): Promise<RunningPeer | null> {
+  return startOpensslServerVariant(t, { cert: pki.serverCert, key: pki.serverKey, caFile: pki.caFile, version });
 }
 
 /** A Node TLS server that resets the TCP connection when the client certificate is missing or invalid. */

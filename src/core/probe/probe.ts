@@ -13,7 +13,7 @@ import { decodeMtlsHeaders } from './mtls-headers';
 import { describeHandshakePhase } from './phase';
 import { TappedSocket } from './tapped-socket';
 import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget } from './types';
-import { classifyAttempt, isServerCertificateError, type AttemptFacts } from './verdict';
+import { classifyAttempt, identityFacts, isServerCertificateError, type AttemptFacts } from './verdict';
 import { BoundedCache } from '../bounded-cache';
 
 export const defaultTimeouts: PhaseTimeouts = { dns: 5000, connect: 5000, tls: 10000, http: 15000 };
@@ -78,8 +78,22 @@ function errorCode(e: unknown): string {
   return 'EUNKNOWN';
 }
 
+// OpenSSL's error-queue lines: "<thread>:error:<code>:<library>:<function>:<reason>:<source file>:<line>:<data>".
+const opensslErrorLine = /[0-9A-F]+:error:[0-9A-F]{8}:[^:\n]*:[^:\n]*:([^:\n]+):[^:\n]*\.c:\d+:([^\n]*)/g;
+
+/**
+ * The error as one line for the trace, JSON and the terminal. OpenSSL's queue lines carry a thread id and the path
+ * of its C source file, which say nothing to a reader (the error's code already names it): each becomes
+ * "reason (data)", e.g. "sslv3 alert handshake failure (SSL alert number 40)".
+ */
 function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const raw = e instanceof Error ? e.message : String(e);
+  const readable = raw.replace(opensslErrorLine, (_line, reason: string, data: string) => `${reason.trim()}${data.trim() ? ` (${data.trim()})` : ''}`);
+  return readable
+    .split(/\r?\n/)
+    .map((part) => part.trim())
+    .filter((part, i, parts) => part.length > 0 && parts.indexOf(part) === i)
+    .join('; ');
 }
 
 /** Races a phase against its timeout and the caller's AbortSignal; `cleanup` runs on timeout or abort. */
@@ -382,7 +396,16 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     if (peer) serverCertificates.push(summarizeCertificate(peer.raw));
   }
   const bytesIn = tap?.total.in ?? 0;
-  const verdict = classifyAttempt({ ...facts, tls: state, peerClose, bytesIn });
+  const verdict = classifyAttempt({
+    ...facts,
+    tls: state,
+    peerClose,
+    bytesIn,
+    identity: options.identity ? identityFacts(options.identity.chain) : null,
+    target: { url: target.url, host, port, serverName, serverNameGiven: options.serverName !== undefined, address: target.address },
+    at: startedAt.getTime(),
+    trust: options.ca !== undefined ? 'cacert' : 'system',
+  });
   const clientCertificate = state.clientCertificate;
 
   const result: ProbeResult = {

@@ -61,11 +61,20 @@ export interface ProbeOptions {
   correlationId?: string;
 }
 
+/**
+ * Milliseconds, each phase's own duration (not the time since the start); null for a phase that did not run or
+ * did not finish.
+ */
 export interface Timings {
+  /** The name lookup (null for an IP address). */
   dns: number | null;
+  /** The TCP connect. */
   tcp: number | null;
+  /** The TLS handshake. */
   tls: number | null;
+  /** From sending the request to the response's status line and headers. */
   firstByte: number | null;
+  /** The whole attempt, start to end. */
   total: number;
 }
 

@@ -1,24 +1,13 @@
 import type { ObservedAlert, TlsSessionState } from '../tls/session-decoder';
 import { HandshakeType, alertMeanings } from '../tls/registry';
-import type { HttpSummary, Layer, Verdict } from './types';
+import type { HttpSummary, Verdict } from './types';
+import { makeVerdict as verdict, tlsLabel, type AttemptFacts } from './verdict-facts';
+import { missingIntermediateHint, noneSentWords, probeWithCertificateHint, sentAlone, unsentCertificate } from './verdict-client-certificate';
+import { serverCertificateVerdict } from './verdict-server-certificate';
 
-/** Where the attempt ended from the probe's own point of view, before any interpretation. */
-export interface AttemptFacts {
-  /** The phase that failed, or null when the attempt ran to its end. */
-  failedPhase: 'dns' | 'tcp' | 'tls' | 'http' | null;
-  /** Node's error code for the failure (ENOTFOUND, ECONNREFUSED, ERR_SSL_…, CERT_HAS_EXPIRED…). */
-  errorCode: string | null;
-  errorMessage: string | null;
-  timedOut: boolean;
-  tls: TlsSessionState;
-  /** TCP FIN/RST from the server, with the handshake phase they came in. */
-  peerClose: { kind: 'fin' | 'reset'; t: number; phase: string } | null;
-  secureConnected: boolean;
-  http: HttpSummary | null;
-  handshakeOnly: boolean;
-  /** Bytes received from the server over the whole attempt. */
-  bytesIn: number;
-}
+export type { AttemptFacts, IdentityFacts, TargetFacts } from './verdict-facts';
+export { identityFacts } from './verdict-facts';
+export { isServerCertificateError } from './verdict-server-certificate';
 
 // Alerts by which a server refuses a client certificate (RFC 8446 6.2, RFC 5246 7.2.2).
 const clientCertificateAlerts = new Set([
@@ -39,39 +28,20 @@ const clientCertificateAlerts = new Set([
 const nginxNoCertificate = /No required SSL certificate was sent/i;
 const nginxCertificateError = /The SSL certificate error|SSL certificate error/i;
 
-const serverCertificateErrors: Record<string, { reason: string; what: string }> = {
-  CERT_HAS_EXPIRED: { reason: 'server_certificate_expired', what: "the server's certificate has expired" },
-  CERT_NOT_YET_VALID: { reason: 'server_certificate_not_yet_valid', what: "the server's certificate is not yet valid" },
-  DEPTH_ZERO_SELF_SIGNED_CERT: { reason: 'server_certificate_untrusted', what: "the server's certificate is self-signed and not trusted" },
-  SELF_SIGNED_CERT_IN_CHAIN: { reason: 'server_certificate_untrusted', what: "the server's chain ends in a root that is not trusted" },
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { reason: 'server_certificate_untrusted', what: "the server's certificate is not issued by a trusted CA" },
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { reason: 'server_certificate_untrusted', what: "the issuer of the server's certificate is not trusted" },
-  UNABLE_TO_GET_ISSUER_CERT: { reason: 'server_certificate_untrusted', what: "the issuer of the server's certificate is unknown" },
-  CERT_SIGNATURE_FAILURE: { reason: 'server_certificate_untrusted', what: "the server's certificate signature does not verify" },
-  CERT_REVOKED: { reason: 'server_certificate_revoked', what: "the server's certificate is revoked" },
-  ERR_TLS_CERT_ALTNAME_INVALID: { reason: 'server_name_mismatch', what: "the server's certificate does not match the host name" },
-  HOSTNAME_MISMATCH: { reason: 'server_name_mismatch', what: "the server's certificate does not match the host name" },
-};
+// Refusals that say the server does not trust the certificate's issuer (Go's servers send bad_certificate).
+const untrustedIssuerAlerts = new Set(['unknown_ca', 'bad_certificate', 'certificate_unknown', 'handshake_failure']);
 
-/** True for Node's codes that mean "the client refused the server's certificate". */
-export function isServerCertificateError(code: string | null): boolean {
-  return code !== null && serverCertificateErrors[code] !== undefined;
-}
-
-function verdict(stoppedAt: Layer | null, reason: string, summary: string, hint?: string): Verdict {
-  return { stoppedAt, reason, summary, confidence: 'probe', ...(hint ? { hint } : {}), evidence: [] };
-}
+// Server headers of fronts that put a WAF before the application (ALB answers a WAF block itself): their 403 is
+// likelier the WAF's than a client-certificate rule's, even after a CertificateRequest (ALB passthrough mode).
+const wafServers = /^(awselb|cloudflare|AkamaiGHost|CloudFront)/i;
 
 function clientCertificateWords(tls: TlsSessionState): string {
   const cert = tls.clientCertificate;
   if (cert === null) return 'no client Certificate message was sent';
   if (cert.empty) return 'no client certificate was sent';
   const leaf = cert.certificates[0];
-  return leaf ? `the client sent ${leaf.subject} (issued by ${leaf.issuer})` : 'the client sent a certificate';
-}
-
-function tlsLabel(tls: TlsSessionState): string {
-  return tls.version === 'TLSv1.3' ? 'TLS 1.3' : tls.version === 'TLSv1.2' ? 'TLS 1.2' : (tls.version ?? 'TLS');
+  if (leaf === undefined) return 'the client sent a certificate';
+  return `the client sent ${leaf.subject} (issued by ${leaf.issuer})${sentAlone(tls) ? ' with no CA certificate after it' : ''}`;
 }
 
 function fromServerAlert(alert: ObservedAlert, facts: AttemptFacts): Verdict {
@@ -83,10 +53,15 @@ function fromServerAlert(alert: ObservedAlert, facts: AttemptFacts): Verdict {
     ? `arriving encrypted after the ${tlsLabel(tls)} handshake had completed on the client's side`
     : `during the ${tlsLabel(tls)} handshake`;
   if (askedForCertificate && sent && clientCertificateAlerts.has(name)) {
+    if (tls.clientCertificate?.empty === true) {
+      return verdict('mtls', `alert_${name}`, `The server refused the connection with a ${alert.level} ${name} alert (${alert.code}) ${where}: it asked for a client certificate and ${noneSentWords(facts)}.`);
+    }
+    const hint = untrustedIssuerAlerts.has(name) ? missingIntermediateHint(tls, name) : null;
     return verdict(
       'mtls',
       `alert_${name}`,
       `The server rejected the client certificate with a ${alert.level} ${name} alert (${alert.code}) ${where}: ${clientCertificateWords(tls)}.`,
+      hint ?? undefined,
     );
   }
   if (name === 'certificate_required') {
@@ -117,7 +92,10 @@ function fromPeerClose(close: NonNullable<AttemptFacts['peerClose']>, facts: Att
     return verdict(
       'mtls',
       `${reasonWord}_after_client_certificate`,
-      `The server ${word} the connection ${close.phase}: it asked for a client certificate and ${clientCertificateWords(tls)}; this is how a load balancer in mTLS verify mode (e.g. AWS ALB) rejects it.`,
+      tls.clientCertificate?.empty === true
+        ? `The server ${word} the connection ${close.phase}: it asked for a client certificate and ${noneSentWords(facts)}; this is how a load balancer in mTLS verify mode (e.g. AWS ALB) refuses a connection without one.`
+        : `The server ${word} the connection ${close.phase}: it asked for a client certificate and ${clientCertificateWords(tls)}; this is how a load balancer in mTLS verify mode (e.g. AWS ALB) rejects it.`,
+      missingIntermediateHint(tls, `${reasonWord}_after_client_certificate`) ?? undefined,
     );
   }
   if (tls.serverHello === null) {
@@ -132,17 +110,35 @@ function fromPeerClose(close: NonNullable<AttemptFacts['peerClose']>, facts: Att
   return verdict('http', `${reasonWord}_before_response`, `The server ${word} the connection ${close.phase}, before any HTTP response.`);
 }
 
-function fromHttp(http: HttpSummary): Verdict {
+function from403(http: HttpSummary, facts: AttemptFacts): Verdict {
+  const { tls } = facts;
+  const server = String(http.headers.server ?? '');
+  if (tls.certificateRequest !== null && tls.clientCertificate?.empty === true && !wafServers.test(server)) {
+    return verdict(
+      'http',
+      'http_403_no_client_certificate',
+      `The server asked for a client certificate in the handshake, ${noneSentWords(facts)}, and it answered the request with HTTP 403: ` +
+        'the certificate is optional in its handshake and most likely a rule refuses requests without one (e.g. HAProxy "verify optional" with a deny rule, nginx "ssl_verify_client optional" with a check of $ssl_client_verify).',
+      'If a request with a certificate the server accepts still gets 403, the refusal has another cause (the application, or a WAF).',
+    );
+  }
+  return verdict('http', 'http_403_forbidden', 'The request passed TLS and was refused with HTTP 403.', 'Possibly a WAF block: fetch the WAF logs or ALB access logs for this correlation id to confirm.');
+}
+
+function fromHttp(http: HttpSummary, facts: AttemptFacts): Verdict {
   const status = http.status;
   if (status === 496 || (status === 400 && nginxNoCertificate.test(http.bodyPreview))) {
     return verdict('mtls', 'http_400_no_client_certificate', `The TLS handshake succeeded, then the front answered HTTP ${status} "No required SSL certificate was sent": it checks client certificates at the HTTP layer (nginx ssl_verify_client).`);
   }
   if (status === 495 || (status === 400 && nginxCertificateError.test(http.bodyPreview))) {
-    return verdict('mtls', 'http_400_client_certificate_error', `The TLS handshake succeeded, then the front answered HTTP ${status} "The SSL certificate error": the client certificate failed its check (untrusted, expired or revoked).`);
+    return verdict(
+      'mtls',
+      'http_400_client_certificate_error',
+      `The TLS handshake succeeded, then the front answered HTTP ${status} "The SSL certificate error": the client certificate failed its check (untrusted, expired or revoked).`,
+      missingIntermediateHint(facts.tls, 'http_400_client_certificate_error') ?? undefined,
+    );
   }
-  if (status === 403) {
-    return verdict('http', 'http_403_forbidden', 'The request passed TLS and was refused with HTTP 403.', 'Possibly a WAF block: fetch the WAF logs or ALB access logs for this correlation id to confirm.');
-  }
+  if (status === 403) return from403(http, facts);
   if (status >= 200 && status < 400) {
     return verdict(null, 'target_responded', `The request passed every layer: HTTP ${status} from the target.`);
   }
@@ -152,7 +148,7 @@ function fromHttp(http: HttpSummary): Verdict {
   return verdict('http', `http_${status}`, `The request passed TLS and got HTTP ${status}.`);
 }
 
-export function classifyAttempt(facts: AttemptFacts): Verdict {
+function classifyOutcome(facts: AttemptFacts): Verdict {
   const { failedPhase, errorCode, tls } = facts;
   const code = errorCode ?? '';
 
@@ -176,10 +172,8 @@ export function classifyAttempt(facts: AttemptFacts): Verdict {
     return verdict('tls', 'not_tls', `The server answered with bytes that are not TLS ("${tls.notTls.preview.slice(0, 32)}"): plain HTTP or another protocol on this port?`);
   }
 
-  const certificateProblem = serverCertificateErrors[code];
-  if (certificateProblem !== undefined) {
-    return verdict('tls', certificateProblem.reason, `The client refused the server: ${certificateProblem.what} (${code}). Pass the right CA with --cacert, or -k to skip this check.`);
-  }
+  const refusedServer = serverCertificateVerdict(code, facts);
+  if (refusedServer !== null) return refusedServer;
 
   const clientAlert = tls.alerts.find((a) => a.dir === 'out' && a.level === 'fatal');
   if (clientAlert !== undefined) {
@@ -205,7 +199,7 @@ export function classifyAttempt(facts: AttemptFacts): Verdict {
     return verdict('tls', 'handshake_failed', `The TLS handshake failed (${code || facts.errorMessage}).`);
   }
 
-  if (facts.http !== null) return fromHttp(facts.http);
+  if (facts.http !== null) return fromHttp(facts.http, facts);
 
   if (failedPhase === 'http' && tls.alerts.some((a) => a.dir === 'in' && a.description === 'close_notify')) {
     return verdict('http', 'closed_before_response', 'The server closed the TLS session (close_notify) before answering the request.');
@@ -216,7 +210,43 @@ export function classifyAttempt(facts: AttemptFacts): Verdict {
     return verdict('http', 'http_request_failed', `The HTTP request failed (${code || facts.errorMessage}).`);
   }
   if (facts.handshakeOnly && facts.secureConnected) {
-    return verdict(null, 'handshake_completed', `The ${tlsLabel(tls)} handshake completed; no HTTP request was sent.`);
+    return verdict(null, 'handshake_completed', `The ${tlsLabel(tls)} handshake completed (${handshakeCertificateWords(facts)}) and no request was sent (--handshake-only): how the server answers a request is not known.`);
   }
   return verdict(null, 'inconclusive', 'The attempt ended without a clear failure.');
+}
+
+function handshakeCertificateWords(facts: AttemptFacts): string {
+  const { tls } = facts;
+  if (tls.certificateRequest === null) return 'the server did not ask for a client certificate';
+  if (tls.clientCertificate === null) return 'the server asked for a client certificate';
+  return tls.clientCertificate.empty ? `the server asked for a client certificate and ${noneSentWords(facts)}` : 'the server asked for a client certificate and one was sent';
+}
+
+function joinHints(...hints: Array<string | null | undefined>): string | undefined {
+  const present = hints.filter((h): h is string => typeof h === 'string' && h.length > 0);
+  return present.length > 0 ? present.join(' ') : undefined;
+}
+
+/**
+ * When the server asked for a client certificate and none was sent, why (a configured one the request excluded)
+ * or what to do (none configured): in the summary when the certificate is where it stopped, else as a hint.
+ */
+function withUnsentCertificateWords(v: Verdict, facts: AttemptFacts): Verdict {
+  const { tls } = facts;
+  if (tls.certificateRequest === null || tls.clientCertificate?.empty !== true) return v;
+  const aboutCertificate = v.stoppedAt === 'mtls' || v.reason === 'http_403_no_client_certificate';
+  const unsent = unsentCertificate(facts);
+  if (unsent !== null) {
+    const summary = aboutCertificate ? `${v.summary} ${unsent.because}` : v.summary;
+    const hint = aboutCertificate
+      ? joinHints(unsent.fix, v.hint)
+      : joinHints(`The server asked for a client certificate and ${noneSentWords(facts)}. ${unsent.because}`, unsent.fix, v.hint);
+    return { ...v, summary, ...(hint !== undefined ? { hint } : {}) };
+  }
+  if (facts.identity === null && aboutCertificate) return { ...v, hint: joinHints(probeWithCertificateHint(tls), v.hint)! };
+  return v;
+}
+
+export function classifyAttempt(facts: AttemptFacts): Verdict {
+  return withUnsentCertificateWords(classifyOutcome(facts), facts);
 }

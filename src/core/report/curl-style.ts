@@ -159,6 +159,21 @@ export function formatTrace(result: ProbeResult, options: CurlStyleOptions = {})
   return lines;
 }
 
+// Each phase's own duration, not the time since the start: the request is sent after the handshake, so
+// "first byte" counts from the request, and the phases add up to about the total.
+function timingsLine(t: ProbeResult['timings']): string {
+  const f = (v: number | null): string => (v === null ? '—' : `${v.toFixed(1)} ms`);
+  return `Timings (each phase's own duration): DNS ${f(t.dns)} · TCP connect ${f(t.tcp)} · TLS handshake ${f(t.tls)} · request to first byte ${f(t.firstByte)} · total ${f(t.total)}`;
+}
+
+function outcomeWords(result: ProbeResult): string {
+  const v = result.verdict;
+  if (v.stoppedAt !== null) return `stopped at ${v.stoppedAt}`;
+  if (result.http !== null) return 'passed (the application answered)';
+  if (v.reason === 'handshake_completed') return 'passed the TLS handshake (no request was sent)';
+  return 'no clear outcome';
+}
+
 export function formatSummary(result: ProbeResult): string[] {
   const lines: string[] = [''];
   const tls = result.tls;
@@ -167,18 +182,16 @@ export function formatSummary(result: ProbeResult): string[] {
   if (tls.certificateRequest) {
     const n = tls.certificateRequest.authorities.length;
     lines.push(`The server asked for a client certificate${n > 0 ? `, from one of ${n} CA name(s): ${tls.certificateRequest.authorities.join(' | ')}` : ' (no CA names advertised)'}.`);
-    lines.push(tls.clientCertificateSent ? 'A client certificate was sent.' : 'No client certificate was sent.');
+    lines.push(tls.clientCertificateSent ? 'A client certificate was sent.' : result.identity ? 'No client certificate was sent, although one was configured.' : 'No client certificate was sent.');
   } else if (tls.version) {
     lines.push('The server did not ask for a client certificate.');
   }
-  const t = result.timings;
-  const f = (v: number | null): string => (v === null ? '—' : `${v.toFixed(1)} ms`);
-  lines.push(`Timings: dns ${f(t.dns)} · tcp ${f(t.tcp)} · tls ${f(t.tls)} · first byte ${f(t.firstByte)} · total ${f(t.total)}`);
+  lines.push(timingsLine(result.timings));
   lines.push(`Correlation id: X-Amzn-Trace-Id: ${result.correlationId}`);
   if (result.client.port !== null) lines.push(`Client address: ${result.client.address}:${result.client.port}`);
   const v = result.verdict;
   lines.push('');
-  lines.push(`Verdict: ${v.stoppedAt === null ? 'passed (the application answered)' : `stopped at ${v.stoppedAt}`} — ${v.reason}`);
+  lines.push(`Verdict: ${outcomeWords(result)} — ${v.reason}`);
   lines.push(`  ${v.summary}`);
   if (v.hint) lines.push(`  Hint: ${v.hint}`);
   return lines;

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { IdentityError } from '../core/identity/identity-error';
 import { loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../core/identity/client-identity';
+import { loadIdentitySpec } from '../core/identity/identity-spec';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity } from '../core/probe/matrix';
 import { ProbeAbortedError, ProbeInputError } from '../core/probe/probe';
 import type { ProbeOptions, TlsVersionName } from '../core/probe/types';
@@ -12,82 +13,14 @@ import { runCheck, runFromResult } from '../core/runs/run-service';
 import type { CommandIo } from './commands/command-io';
 import { awsFlagNames, awsFlagOptions } from './aws-flags';
 import { version } from './version';
+import { defaultMatrixConcurrency, matrixUsage, overview, probeUsage } from './usage';
 
 /** A usage or input problem: printed as one line, exit code 2. */
 class UsageError extends Error {}
 
-const usage = `mtls-probe ${version} — probe mutual-TLS endpoints and name the layer where a request stops
-
-Usage:
-  mtls-probe probe URL [options]        one traced attempt, printed like curl -v plus a verdict
-  mtls-probe demo [--report FILE.html] [--json]
-                                        the seed experiment against the local lab: six cases, verdicts confirmed by
-                                        the lab's AWS-format logs, a table and the timeline of all of them
-  mtls-probe lab [--port N] [--dir DIR] [--mode verify|passthrough|off] [--json]
-                                        run the local lab until Ctrl-C: an ALB-shaped mTLS listener, a WAF, a target
-  mtls-probe report RUN.json... -o FILE.html [--format html|otlp|json]
-                                        the timeline of saved runs (--json output, exports) as one self-contained page
-  mtls-probe matrix URL... --identity SPEC... [--repeat N] [--concurrency N] [--json]
-  mtls-probe cert inspect FILE... [--json] [--pass-env VAR]
-                                        certificates, keys, CSRs, CRLs, PKCS#7 and PKCS#12: fields, validity, chain
-  mtls-probe cert pairs DIR [--json]    match certificates to private keys by public key
-  mtls-probe truststore lint FILE [--json]
-                                        check a CA bundle against AWS ALB's trust-store rules
-  mtls-probe pki generate DIR [--key rsa2048|p256] [--force] [--json]
-                                        a test PKI with one client identity per rejection case
-  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH...
-                                        find one probe's records in ALB connection/access logs, AWS WAF and ModSecurity logs
-  mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
-                                        run the expectations in .vscode/mtls-probe.json; exit 1 when one fails
-                                        (passphrases from MTLS_PROBE_PASSPHRASE_<IDENTITY>; see mtls-probe test --help)
-
-Identity:
-  --cert FILE            client certificate (PEM or DER; may hold the chain, and the key)
-  --key FILE             private key (PKCS#8, PKCS#1 or SEC1; PEM or DER; encrypted PKCS#8 too)
-  --pfx FILE             PKCS#12 / PFX file (legacy RC2/3DES and modern AES both work)
-  --pass-env VAR         read the key or PFX passphrase from environment variable VAR (never from the command line)
-
-Server trust and routing:
-  --cacert FILE          CA certificates to trust for the server (default: the system store)
-  -k, --insecure         do not verify the server certificate
-  --connect-to H:P:H2:P2 connect to H2:P2 instead of H:P (empty H or P matches any), like curl
-  --resolve H:P:ADDR     use ADDR for H:P, like curl
-  --sni NAME             server name to send (default: the URL host)
-
-TLS and HTTP:
-  --tls-min 1.2|1.3      lowest TLS version to offer (default 1.2)
-  --tls-max 1.2|1.3      highest TLS version to offer (default 1.3)
-  --alpn LIST            ALPN protocols to offer (default h2,http/1.1); --http1.1 is --alpn http/1.1
-  -X, --request METHOD   HTTP method (default GET)
-  -H, --header "K: V"    extra request header (repeatable)
-  -d, --data TEXT        request body
-  --handshake-only       stop after the TLS handshake
-  --timeout MS           time limit for each phase: DNS, connect, handshake, response
-                         (default 5000, 5000, 10000 and 15000)
-  --connect-timeout MS   time limit for the TCP connect alone
-
-Output:
-  --json                 print exactly one JSON object (the run: the probe result, its verdict, evidence) on stdout
-  --report FILE.html     also write the run's timeline as a self-contained HTML page (evidence included)
-  --otlp FILE            also write the run as OpenTelemetry JSON (OTLP) spans, for Jaeger or Grafana Tempo
-  --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
-  --no-timestamps        human output without the time column
-
-Evidence (probe):
-  --evidence PATH|aws    after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
-                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz), or "aws" for the listener,
-                         CloudWatch metrics, WAF records and ALB logs in S3; the verdict is confirmed with them
-  --correlation-id ID    send this X-Amzn-Trace-Id (Root=1-<8 hex>-<24 hex>) instead of a fresh one
-  --aws-profile, --aws-region, --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs, --wait
-                         with --evidence aws: see mtls-probe evidence --help
-
-Matrix:
-  --identity SPEC        none | [LABEL=]CERT,KEY | [LABEL=]FILE.p12 (repeatable; --pass-env applies to all)
-  --repeat N             probe each endpoint × identity pair N times (default 1)
-  --concurrency N        probes in flight at once (default 16)
-
-Exit status: 0 when the probe ran (whatever the verdict), 2 for bad arguments or unreadable files, 130 when interrupted.
-`;
+// Options of one command given to the other would be silently ignored: they are refused instead.
+const probeOnlyFlags = ['cert', 'key', 'pfx', 'report', 'otlp', 'keylog', 'no-timestamps', 'evidence', 'correlation-id', ...awsFlagNames] as const;
+const matrixOnlyFlags = ['identity', 'repeat', 'concurrency'] as const;
 
 const options = {
   cert: { type: 'string' },
@@ -204,13 +137,24 @@ async function readCa(file: string | undefined): Promise<string | undefined> {
   return text;
 }
 
-function probeOptionsFrom(values: Values, url: string, ca: string | undefined): Omit<ProbeOptions, 'identity'> {
-  let parsed: URL;
+/** The URL, or an error that shows the URL meant: "api.example.com/health" is https://api.example.com/health. */
+function parseProbeUrl(url: string): URL {
+  // Without "//" new URL() fails on "host/path" and takes "host:8443" for a scheme: both are a host without https://.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    const meant = `https://${url.replace(/^\/+/, '')}`;
+    if (URL.canParse(meant)) throw new UsageError(`"${url}" has no scheme: did you mean ${meant}?`);
+  } else if (/^http:\/\//i.test(url)) {
+    throw new UsageError(`"${url}" is not an https:// URL, and mTLS needs TLS: did you mean https://${url.slice('http://'.length)}?`);
+  }
   try {
-    parsed = new URL(url);
+    return new URL(url);
   } catch {
     throw new UsageError(`"${url}" is not a URL: give one like https://api.example.com/health.`);
   }
+}
+
+function probeOptionsFrom(values: Values, url: string, ca: string | undefined): Omit<ProbeOptions, 'identity'> {
+  const parsed = parseProbeUrl(url);
   const connectTo = values['connect-to'] ? parseConnectTo(values['connect-to'], parsed) : values.resolve ? parseResolve(values.resolve, parsed) : undefined;
   const phaseTimeout = positiveInt(values.timeout, '--timeout');
   const connectTimeout = positiveInt(values['connect-timeout'], '--connect-timeout');
@@ -273,9 +217,15 @@ async function appendKeyLog(file: string | undefined, keyLog: string): Promise<v
   await writeFile(file, keyLog, { flag: 'a', mode: 0o600 });
 }
 
+function refuseFlags(values: Values, flags: readonly (keyof Values)[], command: 'probe' | 'matrix'): void {
+  const given = flags.find((flag) => values[flag] !== undefined);
+  if (given !== undefined) throw new UsageError(`--${String(given)} is not a ${command} option. See mtls-probe ${command} --help.`);
+}
+
 async function runProbe(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
   if (values.demo) throw new UsageError('the demo is its own command now: mtls-probe demo (or npm run demo).');
-  if (positionals.length !== 1) throw new UsageError('probe takes one URL. See mtls-probe --help.');
+  if (positionals.length !== 1) throw new UsageError(`probe takes one URL${positionals.length > 1 ? `, not ${positionals.length} (several: mtls-probe matrix)` : ''}. See mtls-probe probe --help.`);
+  refuseFlags(values, matrixOnlyFlags, 'probe');
   const correlationId = values['correlation-id'];
   if (correlationId !== undefined && !/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/i.test(correlationId)) {
     throw new UsageError(`--correlation-id takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${correlationId}".`);
@@ -333,31 +283,20 @@ async function runProbe(positionals: string[], values: Values, signal: AbortSign
 async function matrixIdentities(specs: string[], passphrase: string | undefined): Promise<MatrixIdentity[]> {
   const out: MatrixIdentity[] = [];
   for (const spec of specs.length > 0 ? specs : ['none']) {
-    if (spec === 'none') {
-      out.push({ label: 'none', identity: null });
-      continue;
-    }
-    const eq = spec.indexOf('=');
-    const label = eq > 0 ? spec.slice(0, eq) : undefined;
-    const files = (eq > 0 ? spec.slice(eq + 1) : spec).split(',');
-    const pass = passphrase !== undefined ? { passphrase } : {};
-    let identity: ClientIdentity;
-    if (files.length === 1 && /\.(p12|pfx)$/i.test(files[0]!)) identity = await loadPfxIdentity({ pfxFile: files[0]!, ...pass, ...(label ? { label } : {}) });
-    else if (files.length === 2) identity = await loadPemIdentity({ certFile: files[0]!, keyFile: files[1]!, ...pass, ...(label ? { label } : {}) });
-    else if (files.length === 1) identity = await loadPemIdentity({ certFile: files[0]!, ...pass, ...(label ? { label } : {}) });
-    else throw new UsageError(`--identity takes none, [LABEL=]CERT,KEY or [LABEL=]FILE.p12, not "${spec}".`);
-    out.push({ label: identity.label, identity });
+    const identity = spec.trim() === 'none' ? null : await loadIdentitySpec(spec, passphrase);
+    out.push({ label: identity?.label ?? 'none', identity });
   }
   return out;
 }
 
 async function runMatrixCommand(positionals: string[], values: Values, signal: AbortSignal): Promise<number> {
-  if (positionals.length === 0) throw new UsageError('matrix takes one or more URLs. See mtls-probe --help.');
+  if (positionals.length === 0) throw new UsageError('matrix takes one or more URLs. See mtls-probe matrix --help.');
+  refuseFlags(values, probeOnlyFlags, 'matrix');
   const ca = await readCa(values.cacert);
   const endpoints: MatrixEndpoint[] = positionals.map((url) => ({ label: url, options: probeOptionsFrom(values, url, ca) }));
   const identities = await matrixIdentities(values.identity ?? [], passphraseFrom(values));
   const repeat = positiveInt(values.repeat, '--repeat') ?? 1;
-  const concurrency = positiveInt(values.concurrency, '--concurrency') ?? 16;
+  const concurrency = positiveInt(values.concurrency, '--concurrency') ?? defaultMatrixConcurrency;
   const rows = await runMatrix(endpoints, identities, {
     repeat,
     concurrency,
@@ -412,7 +351,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const [command, ...rest] = positionals;
     if (values.help || command === undefined || command === 'help') {
-      print(usage);
+      const topic = command === 'help' ? rest[0] : command;
+      if (topic !== undefined && toolkitCommands[topic] !== undefined) return await (await toolkitCommands[topic]())(['--help'], stdio);
+      print(topic === 'probe' ? probeUsage : topic === 'matrix' ? matrixUsage : overview);
       return command === undefined && !values.help ? 2 : 0;
     }
     switch (command) {
@@ -433,7 +374,10 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if ((e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`mtls-probe: ${(e as Error).message}. See mtls-probe --help.\n`);
+      const command = ['probe', 'matrix'].find((c) => argv[0] === c);
+      // Node appends how to pass a positional that starts with "-": noise next to a mistyped option.
+      const message = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+      process.stderr.write(`mtls-probe: ${message}. See mtls-probe${command ? ` ${command}` : ''} --help.\n`);
       return 2;
     }
     process.stderr.write(`mtls-probe: internal error: ${(e as Error).message ?? String(e)}\nPlease report this with the command you ran.\n`);

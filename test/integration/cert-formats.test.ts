@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { runCertCommand } from '../../src/cli/commands/cert';
 import { CryptoFileError, readCryptoFile } from '../../src/core/certs/crypto-file';
 import { inspectFile } from '../../src/core/certs/inspect';
 import { findIdentityPairs } from '../../src/core/certs/pairs';
+import { builtCli, runBuiltCli } from '../support/built-cli';
 import { requireBinary } from '../support/peers';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -178,8 +180,62 @@ describe('PKCS#12 made by openssl', () => {
 
     const locked = await findIdentityPairs(dir);
     assert.ok(locked.encryptedKeysNotChecked.includes(at('modern.p12')));
+    // One pair for the leaf, whichever files hold copies: a file with both certificate and key is the one to use.
     const opened = await findIdentityPairs(dir, { passphrase: 'p12 pass' });
-    assert.ok(opened.pairs.some((p) => p.cert === at('modern.p12') && p.key === at('modern.p12')));
-    assert.ok(opened.pairs.some((p) => p.cert === at('leaf.pem') && p.key === at('leaf.key')));
+    const leafPairs = opened.pairs.filter((p) => p.subject === 'CN=formats client,OU=Ops,O=Formats\\, Inc.');
+    assert.equal(leafPairs.length, 1);
+    const [pair] = leafPairs;
+    assert.ok([at('legacy.p12'), at('modern.p12')].includes(pair!.cert) && pair!.key === pair!.cert, `${pair!.cert} + ${pair!.key}`);
+    for (const file of ['leaf.pem', 'bundle.pem', 'modern.p12', 'bundle.p7b']) assert.ok(pair!.certFiles.includes(at(file)), file);
+    for (const file of ['leaf.key', 'modern.p12', 'legacy.p12']) assert.ok(pair!.keyFiles.includes(at(file)), file);
+    assert.deepEqual(opened.caPairs.map((p) => [p.cert, p.key]), [[at('ca.pem'), at('ca.key')]]);
+  });
+});
+
+describe('the built CLI on a PKI from pki generate', () => {
+  let pkiDir: string;
+  before(async () => {
+    assert.ok(existsSync(builtCli), 'dist/cli.js is missing: run npm run build first (npm test does)');
+    pkiDir = at('generated-pki');
+    const generated = await runBuiltCli(['pki', 'generate', pkiDir]);
+    assert.equal(generated.code, 0, generated.stderr);
+  });
+
+  test('cert inspect on the chain to send: ends at the intermediate as expected, and verifies with --cacert', async () => {
+    const plain = await runBuiltCli(['cert', 'inspect', join(pkiDir, 'valid.chain.pem')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(
+      plain.stdout,
+      /Chain \(leaf → root\): ends at CN=mTLS Probe Test PKI \w+ Intermediate CA,O=mTLS Probe Test PKI \w+ \(its issuer, CN=mTLS Probe Test PKI \w+ Root CA,O=mTLS Probe Test PKI \w+, is not in the file: a server verifies it with its own trust store; give --cacert FILE to check it here\)\n/,
+    );
+    assert.doesNotMatch(plain.stdout, /INCOMPLETE|not found/);
+
+    const anchored = await runBuiltCli(['cert', 'inspect', join(pkiDir, 'valid.chain.pem'), '--cacert', join(pkiDir, 'root-ca.pem')]);
+    assert.equal(anchored.code, 0, anchored.stderr);
+    assert.match(anchored.stdout, /Chain \(leaf → root\): complete, verified up to the trust anchor CN=mTLS Probe Test PKI \w+ Root CA/);
+    // openssl agrees: the chain file's intermediate, then the root as the anchor.
+    run('verify', '-CAfile', join(pkiDir, 'root-ca.pem'), '-untrusted', join(pkiDir, 'valid.chain.pem'), join(pkiDir, 'valid.pem'));
+
+    const untrusted = await runBuiltCli(['cert', 'inspect', join(pkiDir, 'untrusted.chain.pem'), '--cacert', join(pkiDir, 'ca-bundle.pem')]);
+    assert.equal(untrusted.code, 0, untrusted.stderr);
+    assert.match(untrusted.stdout, /Chain \(leaf → root\): INCOMPLETE\n[\s\S]*break at \d: /);
+  });
+
+  test('cert pairs: one pair per client certificate with every file it is in; CA certificates apart; each warning once', async () => {
+    const human = await runBuiltCli(['cert', 'pairs', pkiDir]);
+    assert.equal(human.code, 0, human.stderr);
+    const identities = human.stdout.slice(0, human.stdout.indexOf('\nCA certificates'));
+    assert.match(identities, /^Identity pairs under .*: 9\n/);
+    assert.doesNotMatch(identities, /Intermediate CA|Root CA|intermediate-ca\.key|root-ca\.key/);
+    assert.match(identities, /\n {2}.*valid\.chain\.pem \+ .*valid\.key\n {6}CN=valid client,.*\n {6}certificate also in: .*valid\.pem\n/);
+    assert.match(human.stdout, /\nCA certificates with their signing keys \(a CA, not a client identity\): 2\n {2}.*intermediate-ca\.pem \+ .*intermediate-ca\.key\n.*\n {6}certificate also in: .*ca-bundle\.pem, .*\n {2}.*root-ca\.pem \+ .*root-ca\.key\n/);
+    const warnings = human.stdout.slice(human.stdout.indexOf('\nWarnings:\n')).split('\n').filter((l) => l.startsWith('  '));
+    assert.equal(new Set(warnings).size, warnings.length);
+    assert.equal(warnings.filter((w) => w.includes('CN=wrong-purpose client')).length, 1);
+    assert.ok(!warnings.some((w) => / CA,/.test(w)), warnings.join('\n'));
+
+    const json = JSON.parse((await runBuiltCli(['cert', 'pairs', pkiDir, '--json'])).stdout) as { pairs: Array<{ certFiles: string[] }>; caPairs: unknown[] };
+    assert.equal(json.pairs.length, 9);
+    assert.equal(json.caPairs.length, 2);
   });
 });

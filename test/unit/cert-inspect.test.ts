@@ -447,11 +447,39 @@ describe('buildChain', () => {
     assert.equal(report.chain?.chain.length, 3);
   });
 
-  test('issuer not found', () => {
+  test('without anchors, a chain that stops below its root (as a client sends it) ends there, not broken', () => {
     const report = buildChain(leaf.der, [intermediate.der]);
     assert.equal(report.complete, false);
     assert.equal(report.chain.length, 2);
-    assert.deepEqual(report.breaks, [{ at: 1, problem: 'issuer CN=Chain Root,O=Inspect Test not found' }]);
+    assert.deepEqual(report.breaks, []);
+    assert.deepEqual(report.endsBelowRoot, { at: 1, subject: 'CN=Chain Intermediate,O=Inspect Test', issuer: 'CN=Chain Root,O=Inspect Test' });
+    assert.equal(report.anchorAt, undefined);
+    // The old positional `now` still works.
+    assert.deepEqual(buildChain(leaf.der, [intermediate.der], new Date()).endsBelowRoot, report.endsBelowRoot);
+  });
+
+  test('with anchors: verified up to one, or an issuer missing from both, or a root that is not an anchor', async () => {
+    const toAnchor = buildChain(leaf.der, [intermediate.der], { anchors: [root.der] });
+    assert.equal(toAnchor.complete, true);
+    assert.deepEqual(toAnchor.breaks, []);
+    assert.equal(toAnchor.anchorAt, 2);
+    assert.deepEqual(toAnchor.chain.map((c) => c.subject), ['CN=chain leaf', 'CN=Chain Intermediate,O=Inspect Test', 'CN=Chain Root,O=Inspect Test']);
+    // An intermediate given as the anchor ends the chain there.
+    assert.equal(buildChain(leaf.der, [intermediate.der, root.der], { anchors: [intermediate.der] }).anchorAt, 1);
+
+    const stranger = await makeCertificate({ subject: 'CN=Stranger Root', ca: true, keyUsage: caUsage });
+    const missing = buildChain(leaf.der, [intermediate.der], { anchors: [stranger.der] });
+    assert.equal(missing.complete, false);
+    assert.equal(missing.endsBelowRoot, undefined);
+    assert.deepEqual(missing.breaks, [{ at: 1, problem: 'issuer CN=Chain Root,O=Inspect Test not found, neither in the file nor among the trust anchors' }]);
+
+    const ownRoot = buildChain(leaf.der, [intermediate.der, root.der], { anchors: [stranger.der] });
+    assert.equal(ownRoot.complete, false);
+    assert.deepEqual(ownRoot.breaks, [{ at: 2, problem: 'the root CN=Chain Root,O=Inspect Test is not one of the trust anchors given' }]);
+
+    const report = inspectFile(parse([leaf.der, intermediate.der].map((d) => pemOf(d)).join('')), { anchors: [root.der] });
+    assert.equal(report.chain?.complete, true);
+    assert.equal(report.certificates.length, 2, 'the anchor is in the chain, not among the file\'s certificates');
   });
 
   test('signature does not verify (an issuer with the right name and the wrong key)', async () => {
@@ -598,7 +626,11 @@ describe('mtls-probe cert (runCertCommand)', () => {
     assert.match(out, /Extended key usage: +clientAuth — usable as a TLS client certificate/);
     assert.match(out, /Chain \(leaf → root\): complete\n {2}0: CN=valid client/);
     assert.match(out, /expired 30 days ago \(EXPIRED\)/);
-    assert.match(out, /break at 0: issuer CN=Inspect Test Root CA,O=Inspect Test not found/);
+    assert.match(
+      out,
+      /Chain \(leaf → root\): ends at CN=expired client,O=Inspect Test \(its issuer, CN=Inspect Test Root CA,O=Inspect Test, is not in the file: a server verifies it with its own trust store; give --cacert FILE to check it here\)\n/,
+    );
+    assert.doesNotMatch(out, /INCOMPLETE|break at/);
     const serial = new X509Certificate(pki.clients.valid.certPem).serialNumber.toUpperCase();
     assert.match(out, new RegExp(`Serial: +${serial}\\n`));
   });
@@ -636,6 +668,43 @@ describe('mtls-probe cert (runCertCommand)', () => {
       assert.ok(!/\n\s+at /.test(err + out), 'no stack trace');
     }
     assert.equal((await run(['--help'])).code, 0);
+  });
+
+  test('inspect --cacert verifies the chain up to the anchors; a bad --cacert is named', async () => {
+    await writeFile(join(dir, 'root.pem'), pki.rootCa.certPem);
+    await writeFile(join(dir, 'other-root.pem'), pki.otherCa.certPem);
+    const anchored = await run(['inspect', join(dir, 'expired.pem'), '--cacert', join(dir, 'other-root.pem'), '--cacert', join(dir, 'root.pem')]);
+    assert.equal(anchored.code, 0, anchored.err);
+    assert.match(anchored.out, /Chain \(leaf → root\): complete, verified up to the trust anchor CN=Inspect Test Root CA,O=Inspect Test\n {2}0: CN=expired client.*\n {2}1: CN=Inspect Test Root CA,O=Inspect Test \(self-signed root, trust anchor\)\n/);
+    const json = JSON.parse((await run(['inspect', join(dir, 'expired.pem'), '--cacert', join(dir, 'root.pem'), '--json'])).out) as { files: Array<{ chain: { complete: boolean; anchorAt: number } }> };
+    assert.deepEqual([json.files[0]?.chain.complete, json.files[0]?.chain.anchorAt], [true, 1]);
+
+    const untrusted = await run(['inspect', join(dir, 'expired.pem'), '--cacert', join(dir, 'other-root.pem')]);
+    assert.match(untrusted.out, /Chain \(leaf → root\): INCOMPLETE\n.*\n {2}break at 0: issuer CN=Inspect Test Root CA,O=Inspect Test not found, neither in the file nor among the trust anchors\n/);
+
+    for (const [file, pattern] of [
+      [join(dir, 'missing-ca.pem'), /^mtls-probe: --cacert .*missing-ca\.pem does not exist: check the path\.\n$/],
+      [join(dir, 'valid.key'), /^mtls-probe: --cacert .*valid\.key holds no certificate: give the CA certificates the server trusts/],
+    ] as const) {
+      await writeFile(join(dir, 'valid.key'), pki.clients.valid.keyPem, { mode: 0o600 });
+      const bad = await run(['inspect', join(dir, 'bundle.pem'), '--cacert', file]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, pattern);
+    }
+    const onPairs = await run(['pairs', dir, '--cacert', join(dir, 'root.pem')]);
+    assert.equal(onPairs.code, 2);
+    assert.match(onPairs.err, /^mtls-probe: Unknown option '--cacert'.* \(see mtls-probe cert pairs --help\)\.\n$/);
+  });
+
+  test('each subcommand\'s --help shows its own options', async () => {
+    const inspect = await run(['inspect', '--help']);
+    assert.equal(inspect.code, 0);
+    assert.match(inspect.out, /^Usage:\n {2}mtls-probe cert inspect FILE\.\.\. /);
+    assert.match(inspect.out, /--cacert FILE/);
+    assert.doesNotMatch(inspect.out, /cert pairs/);
+    const pairs = await run(['pairs', '--help']);
+    assert.match(pairs.out, /^Usage:\n {2}mtls-probe cert pairs DIR /);
+    assert.doesNotMatch(pairs.out, /--cacert|cert inspect/);
   });
 
   test('pairs: human and JSON output', async () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findIdentityPairs } from '../../src/core/certs/pairs';
+import { formatIdentityPairs } from '../../src/core/report/certificate-text';
+import { generatePki } from '../../src/core/pki/generate-pki';
 import { generateTestPki, type TestPki } from '../../src/core/pki/test-pki';
 
 let pki: TestPki;
@@ -111,13 +113,76 @@ describe('findIdentityPairs', () => {
     assert.ok(few.warnings.includes('Stopped after 2 files: the folder has more; search a narrower folder or raise maxFiles.'));
   });
 
-  test('the same key with a certificate in two files makes a pair with each', async () => {
-    const dir = await folder('renewed', {
+  test('one certificate in two files and its key in two files make one pair that lists every file', async () => {
+    const dir = await folder('copies', {
       'client-2024.pem': pki.clients.valid.certPem,
       'client-2025.pem': pki.clients.valid.certPem,
       'client.key': pki.clients.valid.keyPem,
+      'backup/client.key': pki.clients.valid.keyPem,
     });
     const found = await findIdentityPairs(dir);
-    assert.deepEqual(found.pairs.map((p) => p.cert.slice(dir.length + 1)), ['client-2024.pem', 'client-2025.pem']);
+    const rel = (files: string[]): string[] => files.map((f) => f.slice(dir.length + 1));
+    assert.equal(found.pairs.length, 1);
+    const [pair] = found.pairs;
+    assert.deepEqual([pair!.cert, pair!.key].map((f) => f.slice(dir.length + 1)), ['client-2024.pem', 'backup/client.key']);
+    assert.deepEqual(rel(pair!.certFiles), ['client-2024.pem', 'client-2025.pem']);
+    assert.deepEqual(rel(pair!.keyFiles), ['backup/client.key', 'client.key']);
+    assert.equal(pair!.sha256, new X509Certificate(pki.clients.valid.certPem).fingerprint256.replace(/:/g, '').toLowerCase());
+  });
+
+  test('a combined PEM (certificate and key) is the file to use, before a copy of the certificate alone', async () => {
+    const dir = await folder('combined', {
+      'a-cert-only.pem': pki.clients.valid.certPem,
+      'z-combined.pem': pki.clients.valid.certPem + pki.clients.valid.keyPem,
+      'client.key': pki.clients.valid.keyPem,
+    });
+    const [pair, ...rest] = (await findIdentityPairs(dir)).pairs;
+    assert.deepEqual(rest, []);
+    assert.deepEqual([pair!.cert, pair!.key], [join(dir, 'z-combined.pem'), join(dir, 'z-combined.pem')]);
+  });
+});
+
+describe('findIdentityPairs on a PKI from pki generate', () => {
+  let dir: string;
+  before(async () => {
+    dir = join(root, 'generated');
+    await generatePki(dir);
+  });
+
+  test('one pair per client certificate, its chain file first, its lone copy listed; no CA as an identity', async () => {
+    const found = await findIdentityPairs(dir);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { identities: Array<{ name: string; cert: string; chain: string; key: string }> };
+    const rows = found.pairs.map((p) => [p.cert, p.key, p.certFiles].map((v) => (Array.isArray(v) ? v.map((f) => f.slice(dir.length + 1)) : v.slice(dir.length + 1))));
+    const expected = [
+      ...manifest.identities.map((id) => [id.chain, id.key, [id.chain, id.cert]]),
+      ['server.pem', 'server.key', ['server.pem']],
+    ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    assert.deepEqual(rows, expected);
+    assert.ok(found.pairs.every((p) => !/ CA,/.test(p.subject)), 'CA certificates are not client identities');
+    // The intermediate CA is in every chain file and in the trust store: one CA pair, listing them all, its own file first.
+    assert.deepEqual(found.caPairs.map((p) => [p.cert.slice(dir.length + 1), p.key.slice(dir.length + 1)]), [
+      ['intermediate-ca.pem', 'intermediate-ca.key'],
+      ['root-ca.pem', 'root-ca.key'],
+    ]);
+    const intermediateFiles = found.caPairs[0]!.certFiles.map((f) => f.slice(dir.length + 1));
+    for (const file of ['ca-bundle.pem', 'server.pem', 'valid.chain.pem', 'expired.chain.pem']) assert.ok(intermediateFiles.includes(file), file);
+    assert.ok(!intermediateFiles.includes('untrusted.chain.pem'));
+    assert.deepEqual(found.caPairs[1]!.certFiles.map((f) => f.slice(dir.length + 1)), ['root-ca.pem', 'ca-bundle.pem']);
+    assert.deepEqual(found.unmatchedKeys, []);
+  });
+
+  test('each warning once, about client certificates only, naming every file the certificate is in', async () => {
+    const found = await findIdentityPairs(dir);
+    assert.equal(new Set(found.warnings).size, found.warnings.length, 'no repeated warning');
+    assert.ok(!found.warnings.some((w) => / CA,/.test(w)), found.warnings.join('\n'));
+    const wrongPurpose = found.warnings.filter((w) => w.includes('CN=wrong-purpose client'));
+    assert.equal(wrongPurpose.length, 1);
+    assert.match(wrongPurpose[0]!, /wrong-purpose\.chain\.pem, .*wrong-purpose\.pem \(CN=wrong-purpose client,.*\) cannot be used as a TLS client certificate: its extended key usage \(serverAuth\) lacks clientAuth\.$/);
+    assert.equal(found.warnings.filter((w) => w.includes('CN=expired client')).length, 1);
+
+    const text = formatIdentityPairs(dir, found);
+    assert.match(text, new RegExp(`Identity pairs under .*: ${found.pairs.length}\n`));
+    assert.match(text, /\n {2}.*valid\.chain\.pem \+ .*valid\.key\n {6}CN=valid client,.*\n {6}certificate also in: .*\/valid\.pem\n/);
+    assert.match(text, /\nCA certificates with their signing keys \(a CA, not a client identity\): 2\n {2}.*intermediate-ca\.pem \+ .*intermediate-ca\.key\n/);
   });
 });

@@ -7,25 +7,55 @@ import { formatFileInspection, formatIdentityPairs } from '../../core/report/cer
 import type { CommandIo } from './command-io';
 
 
+const passEnvHelp = '  --pass-env VAR   passphrase for encrypted keys and PKCS#12 files, read from environment variable VAR';
+const exitHelp = 'Exit status: 0 when the files were read, 2 for bad arguments or unreadable files.';
+
+const inspectUsage = `Usage:
+  mtls-probe cert inspect FILE... [--cacert FILE]... [--json] [--pass-env VAR]
+
+Every certificate in each file (PEM bundle, DER, PKCS#7, PKCS#12), the chain leaf → root with its signatures
+checked, keys, CSRs, CRLs. A chain a client sends normally ends below the root (the server holds the root):
+give the trust anchors with --cacert to verify it up to them.
+
+  --cacert FILE    trust anchors (PEM bundle, DER or PKCS#7) to verify each chain up to (repeatable)
+  --json           print exactly one JSON object on stdout
+${passEnvHelp}
+
+${exitHelp}
+`;
+
+const pairsUsage = `Usage:
+  mtls-probe cert pairs DIR [--json] [--pass-env VAR]
+
+Which certificate goes with which private key under DIR, matched by public key (never by file name): one pair
+per certificate and key, with every file either is in; CA certificates with their keys are listed apart.
+
+  --json           print exactly one JSON object on stdout
+${passEnvHelp}
+
+${exitHelp}
+`;
+
 export const certUsage = `Usage:
-  mtls-probe cert inspect FILE... [--json] [--pass-env VAR]
+  mtls-probe cert inspect FILE... [--cacert FILE]... [--json] [--pass-env VAR]
       every certificate in each file (PEM bundle, DER, PKCS#7, PKCS#12), the chain leaf → root, keys, CSRs, CRLs
   mtls-probe cert pairs DIR [--json] [--pass-env VAR]
       which certificate goes with which private key under DIR, matched by public key
 
-  --json           print exactly one JSON object on stdout
-  --pass-env VAR   passphrase for encrypted keys and PKCS#12 files, read from environment variable VAR
+mtls-probe cert inspect --help and mtls-probe cert pairs --help describe their options.
 
-Exit status: 0 when the files were read, 2 for bad arguments or unreadable files.
+${exitHelp}
 `;
 
 class UsageError extends Error {}
 
-const options = {
+const pairsOptions = {
   json: { type: 'boolean' },
   'pass-env': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const inspectOptions = { ...pairsOptions, cacert: { type: 'string', multiple: true } } as const;
 
 function passphraseFrom(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
@@ -34,18 +64,37 @@ function passphraseFrom(name: string | undefined): string | undefined {
   return value;
 }
 
-async function inspectCommand(positionals: string[], json: boolean, passphrase: string | undefined, io: CommandIo): Promise<number> {
+/** The certificates of every --cacert file: trust anchors as a server holds them. */
+async function readAnchors(files: string[]): Promise<Buffer[]> {
+  const anchors: Buffer[] = [];
+  for (const file of files) {
+    let contents;
+    try {
+      contents = await readCryptoFile(file);
+    } catch (e) {
+      if (e instanceof CryptoFileError) throw new UsageError(`--cacert ${e.message}`);
+      throw e;
+    }
+    if (contents.certificates.length === 0) throw new UsageError(`--cacert ${file} holds no certificate: give the CA certificates the server trusts (PEM, DER or PKCS#7).`);
+    anchors.push(...contents.certificates.map((c) => c.der));
+  }
+  return anchors;
+}
+
+async function inspectCommand(positionals: string[], values: { json?: boolean; cacert?: string[] }, passphrase: string | undefined, io: CommandIo): Promise<number> {
   if (positionals.length === 0) throw new UsageError('cert inspect needs at least one FILE.');
+  const json = values.json === true;
+  const anchors = await readAnchors(values.cacert ?? []);
   const reports: FileInspection[] = [];
   const errors: Array<{ file: string; code: string; message: string }> = [];
   for (const file of positionals) {
     try {
       const contents = await readCryptoFile(file, passphrase !== undefined ? { passphrase } : {});
-      const report = inspectFile(contents);
+      const report = inspectFile(contents, { anchors });
       reports.push(report);
       if (!json) {
         const sources = contents.certificates.map((c) => (c.line !== undefined ? `line ${c.line}` : c.source.toUpperCase()));
-        io.out(`${reports.length > 1 ? '\n' : ''}${formatFileInspection(report, sources)}`);
+        io.out(`${reports.length > 1 ? '\n' : ''}${formatFileInspection(report, sources, { anchorsOption: '--cacert FILE' })}`);
       }
     } catch (e) {
       if (!(e instanceof CryptoFileError)) throw e;
@@ -57,7 +106,7 @@ async function inspectCommand(positionals: string[], json: boolean, passphrase: 
   return errors.length > 0 ? 2 : 0;
 }
 
-async function pairsCommand(positionals: string[], json: boolean, passphrase: string | undefined, io: CommandIo): Promise<number> {
+async function pairsCommand(positionals: string[], json: boolean | undefined, passphrase: string | undefined, io: CommandIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('cert pairs needs exactly one DIR.');
   const dir = positionals[0]!;
   try {
@@ -67,7 +116,7 @@ async function pairsCommand(positionals: string[], json: boolean, passphrase: st
     throw new UsageError(`${dir} does not exist or is not readable: check the path.`);
   }
   const search = await findIdentityPairs(dir, passphrase !== undefined ? { passphrase } : {});
-  io.out(json ? `${JSON.stringify(search)}\n` : formatIdentityPairs(dir, search));
+  io.out(json === true ? `${JSON.stringify(search)}\n` : formatIdentityPairs(dir, search));
   return 0;
 }
 
@@ -80,20 +129,20 @@ export async function runCertCommand(args: string[], io: CommandIo): Promise<num
   }
   try {
     if (subcommand !== 'inspect' && subcommand !== 'pairs') throw new UsageError(`unknown cert command "${subcommand}": use cert inspect FILE... or cert pairs DIR.`);
+    const inspecting = subcommand === 'inspect';
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: rest, options: inspecting ? inspectOptions : pairsOptions, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.split('\n')[0]} (see mtls-probe cert --help).`);
+      throw new UsageError(`${(e as Error).message.split('\n')[0]} (see mtls-probe cert ${subcommand} --help).`);
     }
     const { values, positionals } = parsed;
     if (values.help) {
-      io.out(certUsage);
+      io.out(inspecting ? inspectUsage : pairsUsage);
       return 0;
     }
     const passphrase = passphraseFrom(values['pass-env']);
-    const json = values.json === true;
-    return subcommand === 'inspect' ? await inspectCommand(positionals, json, passphrase, io) : await pairsCommand(positionals, json, passphrase, io);
+    return inspecting ? await inspectCommand(positionals, values, passphrase, io) : await pairsCommand(positionals, values.json, passphrase, io);
   } catch (e) {
     if (e instanceof UsageError || e instanceof CryptoFileError) {
       io.err(`mtls-probe: ${e.message}\n`);

@@ -34,12 +34,25 @@ export interface CertificateDetails extends CertificateSummary {
 }
 
 export interface ChainReport {
-  /** Leaf first, then each issuer as far as found. */
+  /** Leaf first, then each issuer as far as found (a trust anchor's certificate included when it was reached). */
   chain: CertificateDetails[];
-  /** The chain reaches a self-signed root and every link holds. */
+  /** The chain reaches a trust anchor (without anchors: a self-signed root) and every link holds. */
   complete: boolean;
   /** `at` is the index in `chain` of the certificate the problem is about. */
   breaks: Array<{ at: number; problem: string }>;
+  /** Index in `chain` of the trust anchor the chain reached (anchors given only). */
+  anchorAt?: number;
+  /**
+   * Without anchors: the chain stops at `chain[at]`, whose issuer is not among the certificates given. That is how a
+   * client sends its chain (the server holds the root), so it is not a break; anchors are needed to say more.
+   */
+  endsBelowRoot?: { at: number; subject: string; issuer: string };
+}
+
+export interface ChainOptions {
+  now?: Date;
+  /** DER certificates to trust: the chain must reach one of them to be complete. */
+  anchors?: Uint8Array[];
 }
 
 export interface FileInspection {
@@ -255,34 +268,61 @@ function signedBy(child: CachedCertificate, issuer: CachedCertificate): boolean 
   });
 }
 
+function spkiOf(entry: CachedCertificate): string {
+  return entry.x509.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+/** How the walk up from the leaf stopped: at an anchor, at a root, or where no issuer was found. */
+type ChainEnd = Pick<ChainReport, 'anchorAt' | 'endsBelowRoot'> & { complete: boolean };
+
+function endOfChain(current: CachedCertificate, at: number, anchors: CachedCertificate[], breaks: ChainReport['breaks']): ChainEnd | 'continue' {
+  // An anchor is trusted by its name and key, as OpenSSL does: a re-issued copy of a root is the same anchor.
+  if (anchors.some((a) => a.details.sha256 === current.details.sha256 || (a.details.subject === current.details.subject && spkiOf(a) === spkiOf(current)))) {
+    return { complete: breaks.length === 0, anchorAt: at };
+  }
+  if (!current.details.selfSigned) return 'continue';
+  if (anchors.length > 0) breaks.push({ at, problem: `the root ${current.details.subject} is not one of the trust anchors given` });
+  return { complete: anchors.length === 0 && breaks.length === 0 };
+}
+
+/** Dispatches the old positional `now` and the options object alike, so earlier callers keep working. */
+function chainOptions(options: Date | ChainOptions): Required<ChainOptions> {
+  return options instanceof Date ? { now: options, anchors: [] } : { now: options.now ?? new Date(), anchors: options.anchors ?? [] };
+}
+
 /**
- * Orders certificates from `leaf` up to a self-signed root, choosing each issuer by name (and key
+ * Orders certificates from `leaf` up to a trust anchor or a self-signed root, choosing each issuer by name (and key
  * identifier, when several share a name) and checking its signature, CA flag, keyCertSign and path length.
  */
-export function buildChain(leaf: Uint8Array, pool: Uint8Array[], now: Date = new Date()): ChainReport {
+export function buildChain(leaf: Uint8Array, pool: Uint8Array[], options: Date | ChainOptions = {}): ChainReport {
+  const { now, anchors: anchorDers } = chainOptions(options);
   const start = cachedCertificate(leaf);
+  const anchors = anchorDers.map((der) => cachedCertificate(der));
   const candidates = new Map<string, CachedCertificate>();
-  for (const der of pool) {
-    const entry = cachedCertificate(der);
+  for (const entry of [...pool.map((der) => cachedCertificate(der)), ...anchors]) {
     if (entry.details.sha256 !== start.details.sha256) candidates.set(entry.details.sha256, entry);
   }
   const chain = [start];
   const breaks: ChainReport['breaks'] = [];
-  let complete = false;
+  let end: ChainEnd = { complete: false };
   for (let current = start; ; ) {
     const at = chain.length - 1;
-    if (current.details.selfSigned) {
-      complete = breaks.length === 0;
+    const ended = endOfChain(current, at, anchors, breaks);
+    if (ended !== 'continue') {
+      end = ended;
       break;
     }
     const named = [...candidates.values()].filter((c) => c.details.subject === current.details.issuer && !chain.includes(c));
     if (named.length === 0) {
       // A self-issued certificate that does not verify with its own key is a damaged root, not a missing issuer
       // (a CA key roll-over certificate is also self-issued, but then the other key's certificate is in the pool).
-      const problem = current.details.selfIssued
-        ? `signature does not verify: ${current.details.subject} names itself as issuer but is not signed by its own key`
-        : `issuer ${current.details.issuer} not found`;
-      breaks.push({ at, problem });
+      if (current.details.selfIssued) {
+        breaks.push({ at, problem: `signature does not verify: ${current.details.subject} names itself as issuer but is not signed by its own key` });
+      } else if (anchors.length > 0) {
+        breaks.push({ at, problem: `issuer ${current.details.issuer} not found, neither in the file nor among the trust anchors` });
+      } else {
+        end = { complete: false, endsBelowRoot: { at, subject: current.details.subject, issuer: current.details.issuer } };
+      }
       break;
     }
     // Renewed or cross-signed CAs share a name: the one whose key identifier matches is tried first.
@@ -310,7 +350,7 @@ export function buildChain(leaf: Uint8Array, pool: Uint8Array[], now: Date = new
     }
     current = issuer;
   }
-  return { chain: chain.map((entry) => withValidity(entry, now)), complete, breaks };
+  return { chain: chain.map((entry) => withValidity(entry, now)), breaks, ...end };
 }
 
 /** The certificate a bundle is about: one that issued none of the others, preferably the one a key in the file belongs to. */
@@ -352,8 +392,12 @@ function describeCrl(der: Uint8Array): { issuer: string; thisUpdate: string; nex
   };
 }
 
-/** Everything about a file read by parseCryptoText: each certificate, the chain of the bundle, keys, CSRs, CRLs and problems. */
-export function inspectFile(contents: CryptoFileContents, now: Date = new Date()): FileInspection {
+/**
+ * Everything about a file read by parseCryptoText: each certificate, the chain of the bundle (verified up to
+ * `anchors` when given), keys, CSRs, CRLs and problems. A Date as second argument is the old `now` parameter.
+ */
+export function inspectFile(contents: CryptoFileContents, options: Date | ChainOptions = {}): FileInspection {
+  const { now, anchors } = chainOptions(options);
   const problems = [...contents.problems];
   const entries = contents.certificates.map((c) => cachedCertificate(c.der));
   const certificates = entries.map((entry) => withValidity(entry, now));
@@ -361,7 +405,7 @@ export function inspectFile(contents: CryptoFileContents, now: Date = new Date()
   if (entries.length > 0) {
     const keys = new Set(contents.privateKeys.flatMap((k) => (k.publicKeySha256 ? [k.publicKeySha256] : [])));
     const leaf = chooseLeaf(entries, keys);
-    chain = buildChain(leaf.x509.raw, contents.certificates.map((c) => c.der), now);
+    chain = buildChain(leaf.x509.raw, contents.certificates.map((c) => c.der), { now, anchors });
   }
   const csrs: FileInspection['csrs'] = [];
   for (const csr of contents.csrs) {

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { summarizeX509, type CertificateSummary } from '../certs/certificate-summary';
-import { IdentityError } from './identity-error';
+import { IdentityError, passphraseHint } from './identity-error';
 
 export { IdentityError };
 
@@ -129,16 +129,22 @@ export function parseCertificates(data: Buffer, file: string): X509Certificate[]
   }
 }
 
+function passphraseRequired(file: string): IdentityError {
+  return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: ${passphraseHint}.`);
+}
+
 function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean): IdentityError {
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const message = (e as Error).message ?? '';
-  if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase required|interrupted or cancelled/i.test(message)) {
-    return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: give its passphrase (CLI: --pass-env VAR, with the passphrase in that environment variable).`);
-  }
+  if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase required|interrupted or cancelled/i.test(message)) return passphraseRequired(file);
   if (passphraseGiven && /bad decrypt|BAD_DECRYPT|decrypt/i.test(`${code} ${message}`)) {
     return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`);
   }
   return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`);
+}
+
+function isPassphraseFailure(e: unknown): boolean {
+  return /MISSING_PASSPHRASE|BAD_DECRYPT/.test((e as NodeJS.ErrnoException).code ?? '');
 }
 
 /** Reads a private key from PEM (any block, encrypted PKCS#8 or legacy encrypted PEM) or DER. */
@@ -148,20 +154,23 @@ export function parsePrivateKey(data: Buffer, file: string, passphrase?: string)
     if (keyBlock === undefined) {
       throw new IdentityError('no_key', file, `${file} contains no PRIVATE KEY block.`);
     }
+    // Encrypted PKCS#8 says so in its label; legacy OpenSSL encryption only in a Proc-Type header.
+    const encrypted = keyBlock.label.includes('ENCRYPTED') || /^Proc-Type:\s*4,\s*ENCRYPTED/m.test(keyBlock.pem);
+    if (encrypted && passphrase === undefined) throw passphraseRequired(file);
     try {
       return createPrivateKey({ key: keyBlock.pem, format: 'pem', passphrase: passphrase ?? '' });
     } catch (e) {
-      if (passphrase === undefined && keyBlock.label.includes('ENCRYPTED')) {
-        throw new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: give its passphrase (CLI: --pass-env VAR, with the passphrase in that environment variable).`);
-      }
       throw keyErrorFor(e, file, passphrase !== undefined);
     }
   }
+  // Encrypted PKCS#8 is only ever PKCS#8: its error (a missing or wrong passphrase) is the one worth reporting,
+  // not the PKCS#1 or SEC1 parser's complaint about bytes that were never meant for it.
   let lastError: unknown;
   for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
     try {
       return createPrivateKey({ key: data, format: 'der', type, ...(type === 'pkcs8' && passphrase !== undefined ? { passphrase } : {}) });
     } catch (e) {
+      if (type === 'pkcs8' && isPassphraseFailure(e)) throw keyErrorFor(e, file, passphrase !== undefined);
       lastError = e;
     }
   }
@@ -212,8 +221,9 @@ export async function loadPemIdentity(files: PemIdentityFiles): Promise<ClientId
   const certData = await readInput(files.certFile, 'Certificate file');
   const certificates = parseCertificates(certData, files.certFile);
   const keyData = keyFile === files.certFile ? certData : await readInput(keyFile, 'Key file');
-  if (keyFile === files.certFile && !looksLikeText(keyData)) {
-    throw new IdentityError('no_key', keyFile, `No key file given and ${keyFile} holds no private key: pass the key with --key FILE.`);
+  // A certificate file read as its own key file is the common slip of forgetting --key: say that, not "no PRIVATE KEY block".
+  if (files.keyFile === undefined && !(looksLikeText(keyData) && pemBlocks(keyData.toString('latin1')).some((b) => b.label.includes('PRIVATE KEY')))) {
+    throw new IdentityError('no_key', keyFile, `${keyFile} holds the certificate but no private key, and no key file was given: add --key FILE with the private key of this certificate.`);
   }
   const key = parsePrivateKey(keyData, keyFile, files.passphrase);
   return assembleIdentity(files.label ?? labelFromFile(files.certFile), { kind: 'pem', certFile: files.certFile, keyFile }, certificates, key, keyFile);
@@ -228,7 +238,7 @@ export interface PfxIdentityFile {
 export async function loadPfxIdentity(input: PfxIdentityFile): Promise<ClientIdentity> {
   const data = await readInput(input.pfxFile, 'PKCS#12 file');
   const { decodePkcs12 } = await import('./pkcs12');
-  const { certificates, keys } = decodePkcs12(data, input.pfxFile, input.passphrase ?? '');
+  const { certificates, keys } = decodePkcs12(data, input.pfxFile, input.passphrase);
   if (certificates.length === 0) throw new IdentityError('no_certificate', input.pfxFile, `${input.pfxFile} holds no certificate.`);
   if (keys.length === 0) throw new IdentityError('no_key', input.pfxFile, `${input.pfxFile} holds no private key (a trust-store PKCS#12?): a client identity needs one.`);
   const x509 = certificates.map((der: Buffer) => new X509Certificate(der));

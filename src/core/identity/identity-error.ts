@@ -5,3 +5,9 @@ export class IdentityError extends Error {
     this.name = 'IdentityError';
   }
 }
+
+/**
+ * How to hand over a passphrase, said once for every protected file: the CLI takes it from an environment
+ * variable so it never lands in shell history or `ps`; the extension asks for it instead.
+ */
+export const passphraseHint = 'give it (CLI: --pass-env VAR, with the passphrase in that environment variable)';

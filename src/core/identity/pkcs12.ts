@@ -3,7 +3,7 @@
 import forge from 'node-forge/lib/forge';
 import 'node-forge/lib/pkcs12';
 import 'node-forge/lib/pki';
-import { IdentityError } from './identity-error';
+import { IdentityError, passphraseHint } from './identity-error';
 
 // Node's TLS (OpenSSL 3) refuses legacy PKCS#12 files (RC2/3DES with SHA-1, the default of older
 // OpenSSL and of many Windows exports). node-forge reads both legacy and modern files, so the PFX
@@ -20,7 +20,11 @@ function derOf(asn1: forge.asn1.Asn1): Buffer {
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
 }
 
-export function decodePkcs12(data: Buffer, file: string, passphrase: string): DecodedPkcs12 {
+/**
+ * `passphrase` undefined means none was given: a file that needs one then fails with `passphrase_required`
+ * (the person must supply one) rather than `wrong_passphrase` (the one supplied is wrong).
+ */
+export function decodePkcs12(data: Buffer, file: string, passphrase: string | undefined): DecodedPkcs12 {
   let asn1: forge.asn1.Asn1;
   try {
     asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary')), { strict: false } as never);
@@ -30,10 +34,11 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string): De
   }
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase);
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, passphrase ?? '');
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (/MAC could not be verified|wrong password|Invalid password/i.test(message)) {
+      if (passphrase === undefined) throw new IdentityError('passphrase_required', file, `${file} is a PKCS#12 file protected by a passphrase: ${passphraseHint}.`);
       throw new IdentityError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
     }
     throw new IdentityError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`);

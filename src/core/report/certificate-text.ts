@@ -1,7 +1,7 @@
 // Plain-text reports of the certificate toolkit, shared by the CLI and the extension's output channel.
 import { join } from 'node:path';
 import type { CertificateDetails, ChainReport, FileInspection } from '../certs/inspect';
-import type { IdentityPairSearch } from '../certs/pairs';
+import type { IdentityPair, IdentityPairSearch } from '../certs/pairs';
 import type { TrustStoreReport } from '../certs/truststore-lint';
 import type { GeneratedPkiManifest, PkiKeyAlgorithm } from '../pki/generate-pki';
 
@@ -51,18 +51,41 @@ function certificateBlock(c: CertificateDetails, heading: string): string {
   return `${heading}\n${rows.map(([label, value]) => `  ${`${label}:`.padEnd(21)}${value}`).join('\n')}\n`;
 }
 
-function chainBlock(report: ChainReport): string {
-  const lines = [`Chain (leaf → root): ${report.complete ? 'complete' : 'INCOMPLETE'}`];
-  report.chain.forEach((c, i) => lines.push(`  ${i}: ${c.subject}${c.selfSigned ? ' (self-signed root)' : ''}${c.validity.state === 'valid' ? '' : ` — ${c.validity.relative}`}`));
+export interface InspectionTextOptions {
+  /** How this front end takes trust anchors (the CLI: "--cacert FILE"), named where a chain could not be checked without them. */
+  anchorsOption?: string;
+}
+
+function endsBelowRootText(end: NonNullable<ChainReport['endsBelowRoot']>, options: InspectionTextOptions): string {
+  const check = options.anchorsOption !== undefined ? `; give ${options.anchorsOption} to check it here` : '';
+  return `ends at ${end.subject} (its issuer, ${end.issuer}, is not in the file: a server verifies it with its own trust store${check})`;
+}
+
+function chainBlock(report: ChainReport, options: InspectionTextOptions): string {
+  const anchor = report.anchorAt !== undefined ? report.chain[report.anchorAt] : undefined;
+  const status =
+    report.complete && anchor !== undefined
+      ? `complete, verified up to the trust anchor ${anchor.subject}`
+      : report.complete
+        ? 'complete'
+        : report.endsBelowRoot !== undefined && report.breaks.length === 0
+          ? endsBelowRootText(report.endsBelowRoot, options)
+          : 'INCOMPLETE';
+  const lines = [`Chain (leaf → root): ${status}`];
+  report.chain.forEach((c, i) => {
+    const roles = [c.selfSigned ? 'self-signed root' : '', i === report.anchorAt ? 'trust anchor' : ''].filter(Boolean);
+    lines.push(`  ${i}: ${c.subject}${roles.length > 0 ? ` (${roles.join(', ')})` : ''}${c.validity.state === 'valid' ? '' : ` — ${c.validity.relative}`}`);
+  });
   for (const problem of report.breaks) lines.push(`  break at ${problem.at}: ${problem.problem}`);
+  if (report.endsBelowRoot !== undefined && report.breaks.length > 0) lines.push(`  ${endsBelowRootText(report.endsBelowRoot, options)}`);
   return `${lines.join('\n')}\n`;
 }
 
-export function formatFileInspection(report: FileInspection, sources: string[]): string {
+export function formatFileInspection(report: FileInspection, sources: string[], options: InspectionTextOptions = {}): string {
   const parts: string[] = [`== ${report.file} ==\n`];
   if (report.certificates.length === 0) parts.push('No certificates.\n');
   report.certificates.forEach((c, i) => parts.push(certificateBlock(c, `Certificate ${i + 1} of ${report.certificates.length}${sources[i] ? ` (${sources[i]})` : ''}`)));
-  if (report.chain !== null) parts.push(chainBlock(report.chain));
+  if (report.chain !== null) parts.push(chainBlock(report.chain, options));
   for (const key of report.keys) {
     const at = key.line !== undefined ? `line ${key.line}` : 'binary';
     const what = key.keyType !== undefined ? `${key.keyType}, public key SHA-256 ${key.publicKeySha256}` : 'type unknown until decrypted (give --pass-env VAR)';
@@ -74,11 +97,20 @@ export function formatFileInspection(report: FileInspection, sources: string[]):
   return parts.join('');
 }
 
+function pairLines(pair: IdentityPair, flags: string[]): string[] {
+  const shown = flags.filter(Boolean);
+  const lines = [`  ${pair.cert} + ${pair.key}`, `      ${pair.subject}, valid until ${pair.notAfter}${shown.length > 0 ? ` [${shown.join(', ')}]` : ''}`];
+  if (pair.certFiles.length > 1) lines.push(`      certificate also in: ${pair.certFiles.slice(1).join(', ')}`);
+  if (pair.keyFiles.length > 1) lines.push(`      key also in: ${pair.keyFiles.slice(1).join(', ')}`);
+  return lines;
+}
+
 export function formatIdentityPairs(dir: string, search: IdentityPairSearch): string {
   const lines: string[] = [`Identity pairs under ${dir}: ${search.pairs.length}`];
-  for (const pair of search.pairs) {
-    const flags = [pair.expired ? 'EXPIRED' : '', pair.clientAuth ? '' : 'NO clientAuth', pair.keyEncrypted ? 'key encrypted' : ''].filter(Boolean);
-    lines.push(`  ${pair.cert} + ${pair.key}`, `      ${pair.subject}, valid until ${pair.notAfter}${flags.length > 0 ? ` [${flags.join(', ')}]` : ''}`);
+  for (const pair of search.pairs) lines.push(...pairLines(pair, [pair.expired ? 'EXPIRED' : '', pair.clientAuth ? '' : 'NO clientAuth', pair.keyEncrypted ? 'key encrypted' : '']));
+  if (search.caPairs.length > 0) {
+    lines.push(`CA certificates with their signing keys (a CA, not a client identity): ${search.caPairs.length}`);
+    for (const pair of search.caPairs) lines.push(...pairLines(pair, [pair.expired ? 'EXPIRED' : '', pair.keyEncrypted ? 'key encrypted' : '']));
   }
   const section = (title: string, items: string[]): void => {
     if (items.length === 0) return;

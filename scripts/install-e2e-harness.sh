@@ -11,9 +11,14 @@ harness_root="${MTLS_PROBE_HARNESS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mtls-pro
 harness="$harness_root/code-server-$CODE_SERVER_VERSION-node-$NODE24_VERSION"
 
 if ! [ -x /usr/bin/chromium ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core libkrb5-dev >/dev/null
+  # Debian packages need root: directly as root (CI), otherwise through sudo when the machine has it.
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "installing chromium needs root: run as root, or first: apt-get install chromium fonts-dejavu-core libkrb5-dev" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core libkrb5-dev >/dev/null
 fi
 
 if [ -f "$harness/.complete" ]; then

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { noIdentityName } from '../core/config/types';
 import { loadCertificateTools, loadProbeEngine } from './lazy-modules';
 import { identityErrorCode } from './probe-runner';
+import { beginMarkerRange } from './text-positions';
 import type { FolderConfig } from './workspace-configs';
 
 const severities = {
@@ -69,7 +70,9 @@ export class CertificateDiagnostics implements vscode.Disposable {
     this.#documents.set(
       document.uri,
       findings.map((finding) => {
-        const range = new vscode.Range(document.positionAt(finding.start), document.positionAt(finding.end));
+        // The BEGIN line only: a whole block underlined in a YAML or JSON file would hide the file around it.
+        const marker = beginMarkerRange(text, finding.start, finding.end);
+        const range = new vscode.Range(document.positionAt(marker.start), document.positionAt(marker.end));
         const diagnostic = new vscode.Diagnostic(range, finding.message, severities[finding.severity]);
         diagnostic.source = 'mTLS Probe';
         diagnostic.code = finding.code;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Lab } from '../core/lab/lab';
+import { labDescription } from './lab-words';
 import { loadLabTools } from './lazy-modules';
 
 // The local lab inside VS Code: one at a time, in the workspace folder's `mtls-probe-lab` (its PKI is made once and
@@ -49,7 +50,7 @@ export class LocalLab implements vscode.Disposable {
       throw error;
     }
     this.#lab = lab;
-    this.output.info(`Local lab started:\n${tools.describeLab(lab)}`);
+    this.output.info(`Local lab started:\n${labDescription(lab)}`);
     const status = vscode.window.createStatusBarItem('mtlsProbe.lab', vscode.StatusBarAlignment.Left, 10);
     status.name = 'mTLS Probe local lab';
     status.text = `$(beaker) mTLS lab :${new URL(lab.url).port}`;

@@ -39,7 +39,7 @@ export class MtlsProbeExtension implements vscode.Disposable {
     const evidence = own(new ProbeEvidenceFetcher(this.output, history));
     const linter = own(new TrustStoreLinter());
     const reports = own(new ReportDocuments());
-    const tests = own(new ExpectationTests(configs, runner));
+    const tests = own(new ExpectationTests(configs, runner, evidence));
     const diagnostics = own(new CertificateDiagnostics());
     const certificates = own(new WorkspaceCertificates());
 

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { noIdentityName, type IdentityConfig, type WorkspaceConfig } from '../core/config/types';
 import type { ClientIdentity } from '../core/identity/client-identity';
@@ -5,7 +6,7 @@ import { identityWords, runLine, type CheckRun } from '../core/runs/check-run';
 import type { PassphraseSource } from '../core/runs/identity-loading';
 import { loadProbeEngine } from './lazy-modules';
 import type { PassphraseStore } from './passphrases';
-import { endpointIdentityKey, type ProbeRun, type RunHistory } from './run-history';
+import { endpointIdentityKey, type AdHocProbe, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
 
 /** The person cancelled (a passphrase prompt, a picker): not an error to report. */
@@ -14,6 +15,14 @@ export class CancelledError extends Error {
     super('Cancelled.');
     this.name = 'CancelledError';
   }
+}
+
+/**
+ * A cancel the person asked for: a picker they closed, or a probe they stopped (the probe engine's AbortError,
+ * told by name: it is another bundle's class).
+ */
+export function isCancellation(error: unknown): boolean {
+  return error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError');
 }
 
 /** Restricted Mode: the workspace is not trusted, so nothing from its config runs. */
@@ -101,14 +110,20 @@ export class ProbeRunner {
     }
   }
 
-  /** An ad-hoc probe of a URL (no config), with an identity the person picked or none. */
-  async probeUrl(url: string, identity: ClientIdentity | null, signal?: AbortSignal): Promise<ProbeRun> {
+  /**
+   * An ad-hoc probe of a URL (no config), with an identity the person picked or none, trusting the server as they
+   * chose: the system store, a CA file, or nothing (like curl -k).
+   */
+  async probeUrl(adHoc: AdHocProbe, identity: ClientIdentity | null, signal?: AbortSignal): Promise<ProbeRun> {
     const engine = await loadProbeEngine();
-    const run = await engine.probeCheck({ kind: 'url', name: url, options: { url } }, identity, signal !== undefined ? { signal } : {});
-    return this.#record(run, engine.formatProbeReport(run.result), {});
+    const { url, trust } = adHoc;
+    const ca = trust.kind === 'ca' ? await readFile(trust.file, 'utf8') : undefined;
+    const options = { url, ...(ca !== undefined ? { ca } : {}), ...(trust.kind === 'insecure' ? { insecure: true } : {}) };
+    const run = await engine.probeCheck({ kind: 'url', name: url, options }, identity, signal !== undefined ? { signal } : {});
+    return this.#record(run, engine.formatProbeReport(run.result), { adHoc });
   }
 
-  #record(checkRun: CheckRun, report: string, origin: Pick<ProbeRun, 'key' | 'endpoint'>): ProbeRun {
+  #record(checkRun: CheckRun, report: string, origin: Pick<ProbeRun, 'key' | 'endpoint' | 'adHoc'>): ProbeRun {
     const run: ProbeRun = Object.freeze({ ...checkRun, report, ...origin });
     const expectation = run.expectation ? `\nExpectation (${run.expectation.expected}): ${run.expectation.passed ? 'passed' : `FAILED — ${run.expectation.message}`}` : '';
     this.output.info(`Probe ${run.endpointName} with ${identityWords(run)}\n${run.report}${expectation}`);

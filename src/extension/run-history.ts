@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { EndpointConfig } from '../core/config/types';
 import type { CheckRun } from '../core/runs/check-run';
+import type { ServerTrust } from './endpoint-draft';
 
 /** One run as the views, the Test Explorer, the timeline and the export command see it: the core's run plus where it came from. */
 export interface ProbeRun extends CheckRun {
@@ -10,6 +11,15 @@ export interface ProbeRun extends CheckRun {
   readonly endpoint?: EndpointConfig;
   /** The curl-like report of the probe (no key material: the probe never puts any in its result). */
   readonly report: string;
+  /** For an ad-hoc probe (Probe URL…): what it was probed with, so Save to Config can write the same. */
+  readonly adHoc?: AdHocProbe;
+}
+
+/** An ad-hoc probe's choices: the URL, the server trust and the client identity (configured or picked files). */
+export interface AdHocProbe {
+  url: string;
+  trust: ServerTrust;
+  identity?: { configName: string } | { certFile: string; keyFile?: string } | { pfxFile: string };
 }
 
 /** Whether the run's endpoint names server-side evidence (a logs folder or AWS settings). */
@@ -17,11 +27,20 @@ export function hasEvidenceSettings(run: ProbeRun): boolean {
   return run.endpoint?.logs !== undefined || run.endpoint?.aws !== undefined;
 }
 
+/** The same icons and colours as the Endpoints view: passed and failed expectations in the testing colours. */
+export function runIcon(run: ProbeRun): vscode.ThemeIcon {
+  if (run.expectation) {
+    return run.expectation.passed ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  }
+  return new vscode.ThemeIcon(run.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
+}
+
 export function endpointIdentityKey(configFile: string, endpointName: string, identityName: string): string {
   return `${configFile}\u0000${endpointName}\u0000${identityName}`;
 }
 
-const keptRuns = 50;
+/** Recent Runs keeps this many (runs hold whole traces); the README and the view's welcome text say so. */
+export const keptRuns = 50;
 
 /**
  * Recent runs, newest first, and the latest run per endpoint × identity. In memory: runs hold traces. Runs are
@@ -41,6 +60,22 @@ export class RunHistory implements vscode.Disposable {
     this.#runs.unshift(run);
     if (this.#runs.length > keptRuns) this.#runs.length = keptRuns;
     if (run.key !== undefined) this.#latest.set(run.key, run);
+    this.#countChanged();
+  }
+
+  /** Forgets every run, and with them the endpoints' last verdicts (their rows show the expectation again). */
+  clear(): number {
+    const count = this.#runs.length;
+    this.#runs.length = 0;
+    this.#latest.clear();
+    this.#countChanged();
+    return count;
+  }
+
+  #countChanged(): void {
+    // The views' title buttons show only when they can act: Clear needs a run, Compare two.
+    void vscode.commands.executeCommand('setContext', 'mtlsProbe.hasRuns', this.#runs.length > 0);
+    void vscode.commands.executeCommand('setContext', 'mtlsProbe.canCompareRuns', this.#runs.length > 1);
     this.#changed.fire();
   }
 
@@ -49,7 +84,13 @@ export class RunHistory implements vscode.Disposable {
     const index = this.#runs.findIndex((r) => r.id === next.id);
     if (index < 0) return undefined;
     const old = this.#runs[index]!;
-    const run: ProbeRun = Object.freeze({ ...next, report: old.report, ...(old.key !== undefined ? { key: old.key } : {}), ...(old.endpoint !== undefined ? { endpoint: old.endpoint } : {}) });
+    const run: ProbeRun = Object.freeze({
+      ...next,
+      report: old.report,
+      ...(old.key !== undefined ? { key: old.key } : {}),
+      ...(old.endpoint !== undefined ? { endpoint: old.endpoint } : {}),
+      ...(old.adHoc !== undefined ? { adHoc: old.adHoc } : {}),
+    });
     this.#runs[index] = run;
     if (run.key !== undefined && this.#latest.get(run.key)?.id === run.id) this.#latest.set(run.key, run);
     this.#runChanged.fire(run);

@@ -61,6 +61,9 @@ export class WorkspaceConfigs implements vscode.Disposable {
     for (const { config } of loaded) await this.#publishProblems(config.file, config.problems);
     const hasEndpoints = loaded.some(({ config }) => config.endpoints.length > 0);
     void vscode.commands.executeCommand('setContext', 'mtlsProbe.hasEndpoints', hasEndpoints);
+    // Run All Expectations shows in the Endpoints view's title bar only when there is one to run.
+    const hasExpectations = loaded.some(({ config }) => config.endpoints.some((e) => e.expectations.length > 0));
+    void vscode.commands.executeCommand('setContext', 'mtlsProbe.hasExpectations', hasExpectations);
     this.#loadedEvent.fire(loaded);
     return loaded;
   }

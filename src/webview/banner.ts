@@ -21,8 +21,22 @@ const noteWords: Record<TimelineRun['notes'][number]['kind'], string> = {
   'late-evidence': 'Late evidence',
 };
 
+/**
+ * The frame says whether the run went as the config expected: a stop that was expected (no certificate → mTLS)
+ * is the proof asked for, not a failure, and an answer that was not expected is one. The layer keeps its class.
+ */
 function verdictClass(run: TimelineRun): string {
-  return run.verdict.stoppedAt === null ? 'verdict-passed' : `verdict-stopped stopped-${run.verdict.stoppedAt}`;
+  const layer = run.verdict.stoppedAt === null ? 'verdict-passed' : `verdict-stopped stopped-${run.verdict.stoppedAt}`;
+  const expectation = run.verdict.expectation;
+  if (expectation === undefined) return layer;
+  return `${layer} ${expectation.passed ? 'verdict-as-expected' : 'verdict-not-as-expected'}`;
+}
+
+/** The mark beside the headline: a tick for what went as expected (or answered, with no expectation), a cross else. */
+function verdictMark(run: TimelineRun): string {
+  const expectation = run.verdict.expectation;
+  if (expectation !== undefined) return expectation.passed ? 'check' : 'cross';
+  return run.verdict.stoppedAt === null ? 'check' : 'cross';
 }
 
 /** "12:15:42 UTC" out of an ISO time: when a kind of evidence should be there. */
@@ -39,7 +53,17 @@ function confidenceChip(run: TimelineRun, compact: boolean): HTMLElement {
 function expectationChip(run: TimelineRun): HTMLElement | null {
   const expectation = run.verdict.expectation;
   if (expectation === undefined) return null;
-  return h('span', { class: `expectation ${expectation.passed ? 'is-passed' : 'is-failed'}` }, icon(expectation.passed ? 'check' : 'cross', 'inline-icon'), `Expected ${expectation.expected}: ${expectation.passed ? 'passed' : 'FAILED'}`, expectation.passed ? null : h('span', { class: 'expectation-message' }, ` — ${expectation.message}`));
+  if (expectation.passed) return h('span', { class: 'expectation is-passed' }, icon('check', 'inline-icon'), `Expected ${expectation.expected}: passed`);
+  // What was got, not the verdict's sentence again: the summary right below already says it.
+  const got = `${run.verdict.stoppedAt ?? 'target'} (${run.verdict.reason})`;
+  return h('span', { class: 'expectation is-failed', title: expectation.message }, icon('cross', 'inline-icon'), `Expected ${expectation.expected}: FAILED`, h('span', { class: 'expectation-message' }, ` — got ${got}`));
+}
+
+/** "as expected" / "not as expected" beside the run's name: how to read the frame's colour, in words. */
+function expectationTag(run: TimelineRun): HTMLElement | null {
+  const expectation = run.verdict.expectation;
+  if (expectation === undefined) return null;
+  return h('span', { class: `expectation-tag ${expectation.passed ? 'is-passed' : 'is-failed'}` }, icon(expectation.passed ? 'check' : 'cross', 'inline-icon'), expectation.passed ? 'as expected' : 'not as expected');
 }
 
 function collectingIndicator(run: TimelineRun): HTMLElement | null {
@@ -89,11 +113,11 @@ export function fullBanner(run: TimelineRun): HTMLElement {
     h(
       'div',
       { class: 'banner-main' },
-      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, icon(v.stoppedAt === null ? 'check' : 'cross')),
+      h('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, icon(verdictMark(run))),
       h(
         'div',
         { class: 'banner-text' },
-        h('p', { class: 'banner-run' }, `${run.title} — ${run.identity}`),
+        h('p', { class: 'banner-run' }, `${run.title} — ${run.identity}`, expectationTag(run)),
         h('h2', { class: 'headline', id: `headline-${run.id}` }, v.headline),
         h('p', { class: 'banner-line' }, reasonCode(run), confidenceChip(run, false), expectationChip(run), collectingIndicator(run)),
         h('p', { class: 'summary' }, v.summary),
@@ -114,6 +138,7 @@ export function compactBanner(run: TimelineRun): HTMLElement {
     h('strong', { class: 'headline' }, run.verdict.headline),
     reasonCode(run),
     confidenceChip(run, true),
+    expectationTag(run),
     collectingIndicator(run),
   );
 }
@@ -124,7 +149,7 @@ export function runCard(run: TimelineRun, index: number): HTMLElement {
   return h(
     'article',
     { class: `run-card ${verdictClass(run)}`, 'aria-labelledby': `headline-${run.id}` },
-    h('p', { class: 'banner-run' }, h('span', { class: 'run-index' }, String(index + 1)), run.title),
+    h('p', { class: 'banner-run' }, h('span', { class: 'run-index' }, String(index + 1)), run.title, expectationTag(run)),
     h('h2', { class: 'headline', id: `headline-${run.id}` }, run.verdict.headline),
     h('p', { class: 'banner-line' }, reasonCode(run), confidenceChip(run, true), expectationChip(run), collectingIndicator(run)),
     h('p', { class: 'summary' }, run.verdict.summary),

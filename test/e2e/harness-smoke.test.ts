@@ -43,6 +43,9 @@ test('the packaged extension probes an mTLS endpoint from the command palette an
     // Builds with client identities ask which one to use next: probe without one, as the direct probe above did.
     const noIdentity = vscode.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'No client certificate' });
     if (await noIdentity.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await vscode.quickPick('No client certificate');
+    // Builds that ask how to trust the server next: the system store, as the direct probe above (no CA given).
+    const systemStore = vscode.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'The system trust store' });
+    if (await systemStore.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) await vscode.quickPick('The system trust store');
     // The progress notification also starts with "mTLS Probe:"; the verdict's is the one carrying the summary.
     const message = await vscode.waitForNotification(expected, 30_000);
     assert.ok(message.startsWith('mTLS Probe:'), message);

@@ -3,7 +3,7 @@
 // PKI it probes a local server with the PKI's identities; otherwise it is a placeholder to edit. The JSON Schema comes from the extension, so no "$schema" line is needed.
 
 export interface StarterConfigOptions {
-  /** Workspace-relative folder of a test PKI made by `mtls-probe pki generate`, e.g. "pki". */
+  /** Workspace-relative folder of a generated test PKI (`mtls-probe pki generate`, or the extension's Generate Test PKI…), e.g. "pki". */
   pkiDir?: string;
   /** The local lab: its workspace-relative folder (PKI in pki/, logs in logs/) and the port it listens on. */
   lab?: { dir: string; port: number };
@@ -72,6 +72,8 @@ function labStarter(labDir: string, port: number): string {
   return `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
 // This config points at the local lab (mTLS Probe: Start Local Lab): a listener shaped like an AWS ALB with mTLS in
 // verify mode, an AWS-WAF-like rule set and a target, logging in AWS's formats under ${dir === '' ? 'logs' : `${dir}/logs`}.
+// The lab runs while VS Code is open; a probe that finds nothing listening offers to start it again.
+// Its test PKI (${dir === '' ? 'pki' : `${dir}/pki`}) also holds server.pem and server.key, for a test server of your own.
 // Paths are relative to the workspace folder. Comments and trailing commas are allowed.
 {
   // The lab's client identities: the .chain.pem files hold the certificate and its intermediate CA.

@@ -2,7 +2,7 @@
 // and X.509 libraries stay out of activation.
 export { inspectCertificate, inspectFile } from '../../core/certs/inspect';
 export { parseCryptoText, readCryptoFile } from '../../core/certs/crypto-file';
-export { certificateHoverMarkdown, certificateProblemSummary } from '../../core/certs/certificate-hover';
+export { certificateHoverMarkdown, certificateProblemSummary, escapeMarkdown } from '../../core/certs/certificate-hover';
 export { certificateFindings } from '../../core/certs/certificate-diagnostics';
 export { WorkspaceCertificateIndex } from '../../core/certs/workspace-certificates';
 export { findIdentityPairs } from '../../core/certs/pairs';

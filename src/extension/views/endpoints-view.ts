@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { describeExpectedOutcome } from '../../core/config/workspace-config';
 import { noIdentityName, type EndpointConfig, type WorkspaceConfig } from '../../core/config/types';
 import { runLine } from '../../core/runs/check-run';
-import { endpointIdentityKey, type RunHistory } from '../run-history';
+import { endpointIdentityKey, runIcon, type RunHistory } from '../run-history';
 import type { WorkspaceConfigs } from '../workspace-configs';
 
 export type EndpointsNode =
@@ -78,13 +78,7 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vs
       item.description = expected ? `expect ${expected}` : 'not probed yet';
     } else {
       item.description = runLine(run);
-      if (run.expectation) {
-        item.iconPath = run.expectation.passed
-          ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
-          : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-      } else {
-        item.iconPath = new vscode.ThemeIcon(run.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
-      }
+      item.iconPath = runIcon(run);
       item.command = { command: 'mtlsProbe.showRun', title: 'Show trace', arguments: [run.id] };
     }
     const tooltip = new vscode.MarkdownString();

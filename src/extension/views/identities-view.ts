@@ -45,13 +45,18 @@ export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, 
       // Reading key files to pair them by public key is what Restricted Mode forbids.
       if (!vscode.workspace.isTrusted) return [{ kind: 'message', text: 'Trust the workspace to search it for certificate + key pairs', icon: 'shield' }];
       const tools = await loadCertificateTools();
-      const pairs: IdentityPair[] = [];
+      // End-entity certificates only (a CA with its key is no client identity), one row per certificate however
+      // many files hold it; folders of a multi-root workspace may share files too.
+      const bySha256 = new Map<string, IdentityPair>();
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
         if (folder.uri.scheme !== 'file') continue;
-        pairs.push(...(await tools.findIdentityPairs(folder.uri.fsPath)).pairs);
+        for (const pair of (await tools.findIdentityPairs(folder.uri.fsPath)).pairs) {
+          const seen = bySha256.get(pair.sha256);
+          bySha256.set(pair.sha256, seen === undefined ? pair : { ...seen, certFiles: [...new Set([...seen.certFiles, ...pair.certFiles])], keyFiles: [...new Set([...seen.keyFiles, ...pair.keyFiles])] });
+        }
       }
-      if (pairs.length === 0) return [{ kind: 'message', text: 'No certificate + private key pairs found', icon: 'info' }];
-      return pairs.map((pair) => ({ kind: 'discovered', pair }) as const);
+      if (bySha256.size === 0) return [{ kind: 'message', text: 'No certificate + private key pairs found', icon: 'info' }];
+      return [...bySha256.values()].map((pair) => ({ kind: 'discovered', pair }) as const);
     }
     return [];
   }
@@ -79,17 +84,25 @@ export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, 
       case 'discoveredGroup': {
         const item = new vscode.TreeItem('Discovered in workspace', vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('search');
-        item.tooltip = 'Certificates paired with private keys by public key (never by file name)';
+        item.tooltip = 'Client certificates paired with their private keys by public key (never by file name); CA certificates are left out';
         return item;
       }
       case 'discovered': {
         const { pair } = node;
-        const item = new vscode.TreeItem(vscode.workspace.asRelativePath(pair.cert));
+        const relative = (file: string): string => vscode.workspace.asRelativePath(file);
+        const item = new vscode.TreeItem(relative(pair.cert));
         item.resourceUri = vscode.Uri.file(pair.cert);
-        item.description = `${pair.subject} · key ${vscode.workspace.asRelativePath(pair.key)}`;
+        const others = pair.certFiles.length - 1;
+        item.description = `${pair.subject} · key ${relative(pair.key)}${others > 0 ? ` · also in ${others} other file${others === 1 ? '' : 's'}` : ''}`;
         item.contextValue = 'identityDiscovered';
         item.iconPath = pair.expired ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : new vscode.ThemeIcon('key');
-        item.tooltip = `${pair.subject}\nvalid until ${pair.notAfter}${pair.expired ? ' (EXPIRED)' : ''}${pair.clientAuth ? '' : '\nno clientAuth extended key usage'}`;
+        item.tooltip = [
+          pair.subject,
+          `valid until ${pair.notAfter}${pair.expired ? ' (EXPIRED)' : ''}`,
+          ...(pair.clientAuth ? [] : ['no clientAuth extended key usage']),
+          `certificate in: ${pair.certFiles.map(relative).join(', ')}`,
+          `key in: ${pair.keyFiles.map(relative).join(', ')}`,
+        ].join('\n');
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(pair.cert)] };
         return item;
       }

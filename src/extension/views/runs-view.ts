@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { runLine } from '../../core/runs/check-run';
-import { hasEvidenceSettings, type ProbeRun, type RunHistory } from '../run-history';
+import { hasEvidenceSettings, runIcon, type ProbeRun, type RunHistory } from '../run-history';
 import { identityLabel } from './endpoints-view';
 
 /** Recent runs, newest first; a click opens the timeline, the context menu the trace, export and evidence. */
@@ -22,10 +22,8 @@ export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Dispo
     item.id = `run:${run.id}`;
     item.description = `${runLine(run)} · ${new Date(run.startedAt).toLocaleTimeString()}`;
     item.tooltip = run.verdict.summary;
-    item.contextValue = hasEvidenceSettings(run) ? 'run-with-evidence' : 'run';
-    item.iconPath = run.expectation
-      ? new vscode.ThemeIcon(run.expectation.passed ? 'pass' : 'error')
-      : new vscode.ThemeIcon(run.verdict.stoppedAt === null ? 'pass' : 'circle-filled');
+    item.contextValue = hasEvidenceSettings(run) ? 'run-with-evidence' : run.adHoc !== undefined ? 'run-adhoc' : 'run';
+    item.iconPath = runIcon(run);
     item.command = { command: 'mtlsProbe.showTimeline', title: 'Show Timeline', arguments: [run] };
     return item;
   }

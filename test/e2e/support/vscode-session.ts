@@ -561,8 +561,102 @@ export class VsCodeSession {
     });
   }
 
+  /**
+   * Clicks a button of the notification whose message matches: in its toast, or, once the toast has hidden, in the
+   * notification center. A cancellable progress notification's Cancel is such a button too.
+   */
+  async clickNotificationButton(textOrRegex: string | RegExp, button: string, timeoutMs = uiTimeoutMs): Promise<void> {
+    const matches = (message: string) => (typeof textOrRegex === 'string' ? message.includes(textOrRegex) : textOrRegex.test(message));
+    const exactButton = new RegExp(`^\\s*${escapeRegExp(button)}\\s*$`);
+    let centreOpenedAt = Date.now();
+    await waitUntil(`a notification matching ${String(textOrRegex)} with a "${button}" button`, async () => {
+      const items = this.page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item');
+      for (let i = 0; i < (await items.count()); i++) {
+        const item = items.nth(i);
+        if (!(await item.isVisible())) continue;
+        if (!matches(((await item.locator('.notification-list-item-message').textContent()) ?? '').trim())) continue;
+        const target = item.locator('.notification-list-item-buttons-container .monaco-button', { hasText: exactButton });
+        if ((await target.count()) === 0) continue;
+        await target.first().click();
+        return true;
+      }
+      if (Date.now() - centreOpenedAt > 3000) {
+        await this.runCommand('Notifications: Show Notifications');
+        centreOpenedAt = Date.now();
+      }
+      return undefined;
+    }, { timeoutMs, lastSeen: async () => JSON.stringify(await this.notifications()) });
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // Editors, hovers, views, status bar.
+
+  /** The open input box or quick pick: its title, value, validation message and rows (for a prefilled value). */
+  async quickInputText(): Promise<{ title: string; value: string; message: string; rows: string[] }> {
+    await this.quickInputBox.waitFor({ state: 'visible', timeout: uiTimeoutMs });
+    const title = (await this.quickInput.locator('.quick-input-title').innerText().catch(() => '')).trim();
+    const message = (await this.quickInput.locator('.quick-input-message').innerText().catch(() => '')).trim();
+    return { title, value: await this.quickInputBox.inputValue(), message, rows: await this.quickInputRows() };
+  }
+
+  /** The first row of a view whose text matches (and, when given, does not match `hasNotText`). */
+  private async treeRow(viewTitle: string, row: { hasText: string | RegExp; hasNotText?: string | RegExp }): Promise<Locator> {
+    await this.treeItems(viewTitle);
+    const view = await this.findView(viewTitle);
+    if (view === undefined) throw new Error(`The view "${viewTitle}" is not open`);
+    const target = view.rows.filter(row).first();
+    if ((await target.count()) === 0) throw new Error(`No row of "${viewTitle}" matches ${String(row.hasText)}: ${JSON.stringify(await rowTexts(view.rows))}`);
+    return target;
+  }
+
+  /** Clicks a tree row (its command runs: a run's timeline, an identity's trace…). */
+  async clickTreeItem(viewTitle: string, row: { hasText: string | RegExp; hasNotText?: string | RegExp }): Promise<void> {
+    await (await this.treeRow(viewTitle, row)).click();
+  }
+
+  /** Clicks an inline action button (e.g. "Probe") of a tree row, shown when the mouse is over the row. */
+  async clickTreeItemAction(viewTitle: string, row: { hasText: string | RegExp; hasNotText?: string | RegExp }, actionLabel: string): Promise<void> {
+    const target = await this.treeRow(viewTitle, row);
+    await target.hover();
+    const action = target.locator('.actions .action-label').and(this.page.locator(`[aria-label=${JSON.stringify(actionLabel)}], [aria-label^=${JSON.stringify(`${actionLabel} (`)}]`));
+    await action.first().click();
+  }
+
+  /** Collapses a view to its header, giving its room to the others (a list shows only the rows that fit). */
+  async collapseView(viewTitle: string): Promise<void> {
+    const view = await this.findView(viewTitle);
+    if (view?.header !== undefined && (await view.header.getAttribute('aria-expanded')) === 'true') await view.header.click();
+  }
+
+  /** Clicks a button of a view's title bar (e.g. "Clear Recent Runs"). */
+  async clickViewTitleAction(viewTitle: string, actionLabel: string): Promise<void> {
+    await this.treeItems(viewTitle);
+    const view = await this.findView(viewTitle);
+    if (view?.pane === undefined) throw new Error(`The view "${viewTitle}" has no pane of its own`);
+    await view.pane.locator('> .pane-header').hover();
+    await view.pane.locator(`> .pane-header .actions .action-label[aria-label=${JSON.stringify(actionLabel)}]`).click();
+  }
+
+  /** The labels of a view's title-bar actions (the ones its when clauses show now), and its welcome text when it is empty. */
+  async viewChrome(viewTitle: string): Promise<{ actions: string[]; welcome: string }> {
+    await this.treeItems(viewTitle);
+    const view = await this.findView(viewTitle);
+    if (view?.pane === undefined) throw new Error(`The view "${viewTitle}" has no pane of its own`);
+    const actions = await view.pane.locator('> .pane-header .actions .action-label').evaluateAll((elements: PageAttributes[]) => elements.map((e) => e.getAttribute('aria-label') ?? ''));
+    const welcome = view.pane.locator('.welcome-view-content');
+    const text = (await welcome.count()) > 0 && (await welcome.first().isVisible()) ? (await welcome.first().innerText()).replace(/\s+/g, ' ').trim() : '';
+    return { actions, welcome: text };
+  }
+
+  /** Clicks the Test Explorer row whose accessible label matches (it opens the test's location, or its failure's). */
+  async clickTestExplorerRow(label: string | RegExp): Promise<void> {
+    await this.testExplorerRows();
+    const rows = this.page.locator('.part.sidebar .pane-body .monaco-list-row');
+    const labels = await rows.evaluateAll((elements: PageAttributes[]) => elements.map((row) => row.getAttribute('aria-label') ?? ''));
+    const index = labels.findIndex((l) => (typeof label === 'string' ? l.includes(label) : label.test(l)));
+    if (index < 0) throw new Error(`No Test Explorer row matching ${String(label)} in: ${labels.join(' | ')}`);
+    await rows.nth(index).click();
+  }
 
   /** The status bar's entries as shown (e.g. "Restricted Mode" in an untrusted workspace). */
   async statusBarItems(): Promise<string[]> {
@@ -763,7 +857,7 @@ export class VsCodeSession {
     });
   }
 
-  private async findView(viewTitle: string): Promise<{ rows: Locator; header?: Locator } | undefined> {
+  private async findView(viewTitle: string): Promise<{ rows: Locator; header?: Locator; pane?: Locator } | undefined> {
     const wanted = viewTitle.toLowerCase();
     const panes = this.page.locator('.pane');
     const count = await panes.count();
@@ -771,7 +865,7 @@ export class VsCodeSession {
       const pane = panes.nth(i);
       const header = pane.locator('> .pane-header');
       const title = (await header.locator('h3.title').first().textContent().catch(() => null))?.trim().toLowerCase();
-      if (title === wanted && (await pane.isVisible())) return { rows: pane.locator('.pane-body .monaco-list-row'), header };
+      if (title === wanted && (await pane.isVisible())) return { rows: pane.locator('.pane-body .monaco-list-row'), header, pane };
     }
     // A container with a single view shows that view's title in the container's title bar instead of a pane header.
     for (const part of ['.part.sidebar', '.part.auxiliarybar', '.part.panel']) {

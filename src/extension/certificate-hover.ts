@@ -80,13 +80,12 @@ export class CertificateHoverProvider implements vscode.HoverProvider {
       const index = await this.certificates.current(250);
       if (token.isCancellationRequested) return undefined;
       const markdown = tools.certificateHoverMarkdown(details, {
-        ...(index !== undefined ? { matchingKey: index.hasMatchingKey(block.der) } : {}),
+        ...(index !== undefined ? { matchingKey: index.hasMatchingKey(block.der), issuer: index.findIssuer(block.der) } : {}),
         workspaceRelative: (file) => vscode.workspace.asRelativePath(file),
       });
-      const issuer = index !== undefined && !details.selfSigned ? issuerLine(index.findIssuer(block.der), tools.escapeMarkdown) : '';
       const location: CertificateBlockLocation = { uri: document.uri.toString(), start: block.start, end: block.end };
       const inspect = `command:mtlsProbe.inspectCertificate?${encodeURIComponent(JSON.stringify([location]))}`;
-      const content = new vscode.MarkdownString(`${markdown}${issuer}\n\n[Inspect fully](${inspect})`);
+      const content = new vscode.MarkdownString(`${markdown}\n\n[Inspect fully](${inspect})`);
       // Only our own inspect command may run from the hover; the certificate's text is escaped by the core.
       content.isTrusted = { enabledCommands: ['mtlsProbe.inspectCertificate'] };
       return new vscode.Hover(content, range);
@@ -96,13 +95,4 @@ export class CertificateHoverProvider implements vscode.HoverProvider {
       return undefined;
     }
   }
-}
-
-/**
- * Only what the index knows: the issuer's certificate is in a workspace file. Whether the chain reaches a root is
- * Inspect Certificate's to say (a chain may end at an intermediate, as a client sends it).
- */
-function issuerLine(issuer: { file: string; subject: string } | null, escape: (text: string) => string): string {
-  if (issuer === null) return '  \n**Issuer certificate** not found in the workspace';
-  return `  \n**Issuer certificate** ${escape(issuer.subject)} found in the workspace (${escape(vscode.workspace.asRelativePath(issuer.file))})`;
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { noIdentityName, type IdentityConfig, type WorkspaceConfig } from '../core/config/types';
 import type { ClientIdentity } from '../core/identity/client-identity';
+import type { ProbePhase } from '../core/probe/types';
 import { identityWords, runLine, type CheckRun } from '../core/runs/check-run';
 import type { PassphraseSource } from '../core/runs/identity-loading';
 import { loadProbeEngine } from './lazy-modules';
@@ -90,7 +91,7 @@ export class ProbeRunner {
   }
 
   /** Probes one endpoint with one identity (`none` for no certificate) from a workspace config. */
-  async probeEndpoint(ref: EndpointRef, identityName: string, signal?: AbortSignal): Promise<ProbeRun> {
+  async probeEndpoint(ref: EndpointRef, identityName: string, signal?: AbortSignal, onPhase?: (phase: ProbePhase) => void): Promise<ProbeRun> {
     requireTrust('Probing from the workspace config');
     const { config, endpoint } = ref;
     const key = endpointIdentityKey(config.file, endpoint.name, identityName);
@@ -103,6 +104,7 @@ export class ProbeRunner {
         passphrases: this.#passphrases,
         ...(expected !== undefined ? { expected } : {}),
         ...(signal !== undefined ? { signal } : {}),
+        ...(onPhase !== undefined ? { onPhase } : {}),
       });
       return this.#record(run, engine.formatProbeReport(run.result), { key, endpoint });
     } finally {
@@ -114,12 +116,12 @@ export class ProbeRunner {
    * An ad-hoc probe of a URL (no config), with an identity the person picked or none, trusting the server as they
    * chose: the system store, a CA file, or nothing (like curl -k).
    */
-  async probeUrl(adHoc: AdHocProbe, identity: ClientIdentity | null, signal?: AbortSignal): Promise<ProbeRun> {
+  async probeUrl(adHoc: AdHocProbe, identity: ClientIdentity | null, signal?: AbortSignal, onPhase?: (phase: ProbePhase) => void): Promise<ProbeRun> {
     const engine = await loadProbeEngine();
     const { url, trust } = adHoc;
     const ca = trust.kind === 'ca' ? await readFile(trust.file, 'utf8') : undefined;
     const options = { url, ...(ca !== undefined ? { ca } : {}), ...(trust.kind === 'insecure' ? { insecure: true } : {}) };
-    const run = await engine.probeCheck({ kind: 'url', name: url, options }, identity, signal !== undefined ? { signal } : {});
+    const run = await engine.probeCheck({ kind: 'url', name: url, options }, identity, { ...(signal !== undefined ? { signal } : {}), ...(onPhase !== undefined ? { onPhase } : {}) });
     return this.#record(run, engine.formatProbeReport(run.result), { adHoc });
   }
 

@@ -1,6 +1,7 @@
 // What the extension says about runs: one notification per action (a probe, a batch, Run All), the progress line,
 // and the trace document with the verdict on top. No vscode import: the wording is unit-tested as is.
 
+import type { ProbePhase } from '../core/probe/types';
 import { runLine, runTitle, verdictLine, type CheckRun } from '../core/runs/check-run';
 
 export type Severity = 'info' | 'warning' | 'error';
@@ -75,10 +76,12 @@ export function runAllNotification(counts: TestCounts): { text: string; severity
   return { text: `mTLS Probe: ${plural(total, 'expectation')}: ${parts.join(', ')}.`, severity: counts.errored > 0 ? 'error' : counts.failed > 0 ? 'warning' : 'info' };
 }
 
-/** The progress line: "alb-like with valid — 1 of 4 · 0.4 s" (no count for a single probe). */
-export function progressText(endpointName: string, identityName: string, index: number, total: number, elapsedMs: number): string {
+const phaseWords: Record<ProbePhase, string> = { dns: 'DNS lookup', tcp: 'TCP connect', tls: 'TLS handshake', http: 'HTTP request' };
+
+/** The progress line: "alb-like with valid — 1 of 4 · TLS handshake · 0.4 s" (no count for a single probe). */
+export function progressText(endpointName: string, identityName: string, index: number, total: number, elapsedMs: number, phase?: ProbePhase): string {
   const count = total > 1 ? ` — ${index + 1} of ${total}` : '';
-  return `${endpointName} with ${who(identityName)}${count} · ${(elapsedMs / 1000).toFixed(1)} s`;
+  return `${endpointName} with ${who(identityName)}${count}${phase !== undefined ? ` · ${phaseWords[phase]}` : ''} · ${(elapsedMs / 1000).toFixed(1)} s`;
 }
 
 /** Words wrapped to `width` columns (a word longer than that keeps its own line), each line after `indent`. */

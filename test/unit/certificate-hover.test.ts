@@ -71,7 +71,7 @@ describe('certificateHoverMarkdown', () => {
     assert.match(details.serialNumber, /^[0-9A-F]+$/);
     assert.equal(field(markdown, 'SHA-256'), `\`${new X509Certificate(der).fingerprint256}\``);
     assert.equal(field(markdown, 'Private key'), '`certs/client.key`');
-    assert.equal(rendered(field(markdown, 'Issuing CA')!), '`certs/ca.pem` (CN=Hover Test Root CA,O=Hover Test)');
+    assert.equal(rendered(field(markdown, 'Issuer certificate')!), 'CN=Hover Test Root CA,O=Hover Test found in the workspace (`certs/ca.pem`)');
     assert.ok(!/\]\(/.test(markdown), 'no links: the editor adds its own');
   });
 
@@ -87,10 +87,10 @@ describe('certificateHoverMarkdown', () => {
     assert.equal(field(root, 'Extended key usage'), undefined);
     assert.equal(field(root, 'Key usage'), 'keyCertSign, cRLSign');
     assert.equal(field(root, 'Private key'), 'not in the workspace');
-    assert.equal(field(root, 'Issuing CA'), undefined, 'a self-signed root has no other issuer to find');
+    assert.equal(field(root, 'Issuer certificate'), undefined, 'a self-signed root has no other issuer to find');
 
     const leaf = certificateHoverMarkdown(inspectCertificate(derOf(pki.clients.untrusted.certPem)), { issuer: null });
-    assert.equal(field(leaf, 'Issuing CA'), 'not in the workspace');
+    assert.equal(field(leaf, 'Issuer certificate'), 'not found in the workspace');
   });
 
   test('validity wording: expires in, expired ago, not valid for another', () => {
@@ -116,7 +116,7 @@ describe('certificateHoverMarkdown', () => {
     assert.ok(rendered(field(markdown, 'Certificate')!).includes('\\u202e'), 'a bidi override is shown, not applied');
     assert.equal(field(markdown, 'Issuer'), 'itself (self-signed)');
     assert.equal(rendered(field(markdown, 'Names')!), 'DNS:*.evil_[x].example, email:a@b.example');
-    assert.ok(field(markdown, 'Issuing CA')!.startsWith('``ca `with` backticks_*.pem`` ('), 'a file name is a code span fenced past its backticks');
+    assert.ok(field(markdown, 'Issuer certificate')!.endsWith('found in the workspace (``ca `with` backticks_*.pem``)'), 'a file name is a code span fenced past its backticks');
     // One paragraph of hard-broken lines, then the workspace paragraph: a value cannot start a new block.
     assert.equal(markdown.split('\n\n').length, 2);
 

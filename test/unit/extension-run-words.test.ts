@@ -69,6 +69,7 @@ describe('one notification per action', () => {
   test('progress names the probe, its place in the batch and the time it has taken', () => {
     assert.equal(progressText('alb-like', 'valid', 0, 4, 412), 'alb-like with valid — 1 of 4 · 0.4 s');
     assert.equal(progressText('alb-like', 'none', 0, 1, 3120), 'alb-like with no certificate · 3.1 s');
+    assert.equal(progressText('alb-like', 'valid', 1, 4, 250, 'tls'), 'alb-like with valid — 2 of 4 · TLS handshake · 0.3 s');
   });
 });
 

@@ -207,3 +207,14 @@ describe('runs as JSON', () => {
     assert.throws(() => runsFromJson([], 'empty.json'), /empty\.json holds no probe result/);
   });
 });
+
+describe('the probe\'s phases as they begin', () => {
+  test('onPhase names each phase in order, and only the ones reached', async () => {
+    const passed: string[] = [];
+    await runCheck(albTarget(), valid(), { onPhase: (phase) => passed.push(phase) });
+    assert.deepEqual(passed, ['dns', 'tcp', 'tls', 'http']);
+    const refused: string[] = [];
+    await runCheck(albTarget(), null, { onPhase: (phase) => refused.push(phase) });
+    assert.deepEqual(refused, ['dns', 'tcp', 'tls'], 'the reset during the handshake leaves no HTTP phase');
+  });
+});

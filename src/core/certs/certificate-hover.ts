@@ -113,7 +113,13 @@ export function certificateHoverMarkdown(details: CertificateDetails, context: C
     workspace.push(context.matchingKey === null ? '**Private key** not in the workspace' : `**Private key** ${show(context.matchingKey.file)}`);
   }
   if (context.issuer !== undefined && !(context.issuer === null && selfSigned)) {
-    workspace.push(context.issuer === null ? '**Issuing CA** not in the workspace' : `**Issuing CA** ${show(context.issuer.file)} (${escapeMarkdown(context.issuer.subject)})`);
+    // Only what the index knows: the issuer's certificate is in a workspace file. Whether the chain reaches a root of
+    // trust is Inspect Certificate's to say (a chain a client sends ends below the root).
+    workspace.push(
+      context.issuer === null
+        ? '**Issuer certificate** not found in the workspace'
+        : `**Issuer certificate** ${escapeMarkdown(context.issuer.subject)} found in the workspace (${show(context.issuer.file)})`,
+    );
   }
   // Two trailing spaces: a hard line break, so the summary stays one compact paragraph.
   const summary = lines.join('  \n');

@@ -8,7 +8,11 @@ import type { ProbeResult } from '../probe/types';
 /** What the probe ended with, in the words of describeExpectedOutcome: `mtls (reset_after_client_certificate)`, `target with HTTP 200`. */
 export function describeOutcome(result: ProbeResult): string {
   const { stoppedAt, reason } = result.verdict;
-  if (stoppedAt === null) return result.http !== null ? `target with HTTP ${result.http.status}` : `target (${reason})`;
+  if (stoppedAt === null) {
+    if (result.http !== null) return `target with HTTP ${result.http.status}`;
+    // --handshake-only: the handshake passed and no request was sent, so nothing is known of the application.
+    return reason === 'handshake_completed' ? 'the TLS handshake only (no request was sent)' : `target (${reason})`;
+  }
   return `${stoppedAt} (${reason})`;
 }
 

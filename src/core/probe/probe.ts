@@ -12,7 +12,7 @@ import { roundMs, type TraceEvent } from '../trace';
 import { decodeMtlsHeaders } from './mtls-headers';
 import { describeHandshakePhase } from './phase';
 import { TappedSocket } from './tapped-socket';
-import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget } from './types';
+import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbePhase, ProbeResult, ProbeTarget } from './types';
 import { classifyAttempt, identityFacts, isServerCertificateError, type AttemptFacts } from './verdict';
 import { BoundedCache } from '../bounded-cache';
 
@@ -216,7 +216,12 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     http: null,
     handshakeOnly: options.handshakeOnly === true,
   };
-  let currentPhase: 'dns' | 'tcp' | 'tls' | 'http' = 'dns';
+  let currentPhase: ProbePhase = 'dns';
+  const enter = (phase: ProbePhase): void => {
+    currentPhase = phase;
+    options.onPhase?.(phase);
+  };
+  options.onPhase?.('dns');
   let rawSocket: Socket | null = null;
   let tap: TappedSocket | null = null;
   let tlsSocket: TLSSocket | null = null;
@@ -251,7 +256,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     target.address = address;
 
     // TCP
-    currentPhase = 'tcp';
+    enter('tcp');
     const t1 = clock();
     local('tcp', 'connecting', { address, port: connectPort }, 'out');
     rawSocket = netConnect({ host: address, port: connectPort, noDelay: true });
@@ -262,7 +267,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     local('tcp', 'connected', { address, port: connectPort, localAddress: clientAddress.address, localPort: clientAddress.port }, 'in');
 
     // TLS
-    currentPhase = 'tls';
+    enter('tls');
     const t2 = clock();
     tap = new TappedSocket(rawSocket, clock);
     tlsSocket = tlsConnect({
@@ -294,7 +299,7 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     } else {
       // HTTP, through undici over the traced TLS socket.
-      currentPhase = 'http';
+      enter('http');
       const secured = tlsSocket;
       let handedOver = false;
       const h2 = negotiated.alpn === 'h2';

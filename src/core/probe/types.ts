@@ -59,7 +59,11 @@ export interface ProbeOptions {
   bodyPreviewBytes?: number;
   /** Use this correlation id instead of a fresh one. */
   correlationId?: string;
+  /** Each phase as it begins (a progress line can name what the probe is waiting for). */
+  onPhase?(phase: ProbePhase): void;
 }
+
+export type ProbePhase = 'dns' | 'tcp' | 'tls' | 'http';
 
 /**
  * Milliseconds, each phase's own duration (not the time since the start); null for a phase that did not run or

@@ -9,7 +9,7 @@ import type { EndpointConfig, ExpectedOutcome, IdentityConfig } from '../config/
 import type { EvidenceRequest, ProbeEvidence } from '../evidence/collect';
 import type { ClientIdentity } from '../identity/client-identity';
 import { ProbeAbortedError, probe } from '../probe/probe';
-import type { ProbeOptions, ProbeResult, Verdict } from '../probe/types';
+import type { ProbeOptions, ProbePhase, ProbeResult, Verdict } from '../probe/types';
 import { currentResult, newRunId, noCertificate, type CheckRun, type RunExpectation, type RunUpdate } from './check-run';
 import { loadIdentityWith, noPassphrases, type PassphraseSource } from './identity-loading';
 
@@ -45,6 +45,8 @@ export interface RunCheckOptions {
   onUpdate?(update: RunUpdate): void;
   /** The session's TLS secrets, for --keylog (never part of the run). */
   onKeyLog?(keyLog: string): void;
+  /** Each probe phase as it begins (DNS, TCP connect, TLS handshake, HTTP). */
+  onPhase?(phase: ProbePhase): void;
 }
 
 /** The evidence an endpoint's settings name, or null when it names none. */
@@ -100,7 +102,8 @@ export function runFromResult(result: ProbeResult, meta: { id?: string; endpoint
 export async function probeCheck(target: CheckTarget, identity: CheckIdentity, options: Omit<RunCheckOptions, 'evidence'> = {}): Promise<CheckRun> {
   const loaded = identity === null || !isConfigured(identity) ? identity : await untilAborted(loadIdentityWith(identity, options.passphrases ?? noPassphrases), options.signal);
   const extras = { ...(options.signal !== undefined ? { signal: options.signal } : {}), ...(options.correlationId !== undefined ? { correlationId: options.correlationId } : {}) };
-  const probeOptions = target.kind === 'endpoint' ? await probeOptionsFor(target.endpoint, loaded, extras) : { ...target.options, identity: loaded, ...extras };
+  const base = target.kind === 'endpoint' ? await probeOptionsFor(target.endpoint, loaded, extras) : { ...target.options, identity: loaded, ...extras };
+  const probeOptions = options.onPhase !== undefined ? { ...base, onPhase: options.onPhase } : base;
   const { result, keyLog } = await probe(probeOptions);
   if (keyLog.length > 0) options.onKeyLog?.(keyLog);
   const run = runFromResult(result, {

@@ -3,6 +3,7 @@ import { noIdentityName, workspaceConfigRelativePath } from '../../core/config/t
 import type { CommandServices } from '../commands';
 import { CancelledError, isCancellation, requireTrust } from '../probe-runner';
 import type { ProbeRun } from '../run-history';
+import type { ProbePhase } from '../../core/probe/types';
 import { batchNotification, progressText, runAllNotification, runNotification, type BatchOutcome } from '../run-words';
 import { identityLabel, type EndpointsNode } from '../views/endpoints-view';
 import type { EndpointRef } from '../workspace-configs';
@@ -97,9 +98,10 @@ export async function probeEndpointCommand(s: CommandServices, node: EndpointsNo
     try {
       for (const [index, identityName] of identities.entries()) {
         if (signal.aborted) break;
-        ticker.step((ms) => progressText(ref.endpoint.name, identityName, index, identities.length, ms));
+        let phase: ProbePhase | undefined;
+        ticker.step((ms) => progressText(ref.endpoint.name, identityName, index, identities.length, ms, phase));
         try {
-          const run = await s.runner.probeEndpoint(ref, identityName, signal);
+          const run = await s.runner.probeEndpoint(ref, identityName, signal, (p) => (phase = p));
           outcomes.push({ identityName, run });
           // A batch collects its evidence without a notification per run: the rows and the timeline show it.
           evidence.push(s.evidence.startFor(run, ref.endpoint, { quiet: batch }));

@@ -8,6 +8,7 @@ import { loadCertificateTools } from '../lazy-modules';
 import { labFolderName } from '../local-lab';
 import { CancelledError } from '../probe-runner';
 import type { AdHocProbe } from '../run-history';
+import type { ProbePhase } from '../../core/probe/types';
 import { progressText } from '../run-words';
 import { notifyRun } from './probe-commands';
 import { ProgressTicker, withProgress } from './ui';
@@ -35,9 +36,10 @@ export async function probeUrlCommand(s: CommandServices, initialUrl?: string): 
   const adHoc: AdHocProbe = { url, trust, ...(identity?.saved !== undefined ? { identity: identity.saved } : {}) };
   const run = await withProgress('', async (signal, _token, progress) => {
     const ticker = new ProgressTicker(progress);
-    ticker.step((ms) => progressText(url, identity?.loaded.label ?? 'none', 0, 1, ms));
+    let phase: ProbePhase | undefined;
+    ticker.step((ms) => progressText(url, identity?.loaded.label ?? 'none', 0, 1, ms, phase));
     try {
-      return await s.runner.probeUrl(adHoc, identity?.loaded ?? null, signal);
+      return await s.runner.probeUrl(adHoc, identity?.loaded ?? null, signal, (p) => (phase = p));
     } finally {
       ticker.dispose();
     }

@@ -1,4 +1,3 @@
-import type { ByteSpan } from '../timeline/model';
 import { ByteReader, TlsDecodeError, toHex } from './byte-reader';
 import type { HandshakeContext } from './handshake-messages';
 import { HandshakeType, extensionNames, nameOf } from './registry';
@@ -12,6 +11,15 @@ import { HandshakeType, extensionNames, nameOf } from './registry';
 //
 // The message comes from the wire and may be cut short or be garbage: the walk never throws, keeps what it could
 // lay out, and shows a field that runs past the end of the bytes up to that end.
+
+/** Where one field of a handshake message lies in its bytes; `end` is exclusive. (The timeline's ByteSpan has this shape.) */
+export interface FieldSpan {
+  /** The decoded field's name (`random`, `serverName`) or a dotted path (`extensions.ec_point_formats`). */
+  path: string;
+  label: string;
+  start: number;
+  end: number;
+}
 
 export interface LayoutContext {
   tls13: boolean;
@@ -45,7 +53,7 @@ function sized(label: string, n: number): string {
 /** A ByteReader that records the span of each field it reads, at offsets relative to the whole message. */
 class Walker {
   constructor(
-    readonly spans: ByteSpan[],
+    readonly spans: FieldSpan[],
     private readonly r: ByteReader,
     private readonly base: number,
   ) {}
@@ -195,9 +203,9 @@ const clientKeyExchanges: Record<'ecdhe' | 'dhe' | 'rsa', Layout> = {
 };
 
 /** The first layout that reads the whole body without error: for key exchanges whose kind is not known. */
-function byShape(body: Uint8Array, base: number, spans: ByteSpan[], candidates: Layout[], fallback: Layout): void {
+function byShape(body: Uint8Array, base: number, spans: FieldSpan[], candidates: Layout[], fallback: Layout): void {
   for (const layout of candidates) {
-    const trial: ByteSpan[] = [];
+    const trial: FieldSpan[] = [];
     const w = new Walker(trial, new ByteReader(body), base);
     try {
       layout(w);
@@ -223,7 +231,7 @@ function newSessionTicket(w: Walker, tls13: boolean): void {
   if (tls13) extensions(w, {});
 }
 
-function layoutBody(type: number, body: Uint8Array, context: LayoutContext, spans: ByteSpan[]): void {
+function layoutBody(type: number, body: Uint8Array, context: LayoutContext, spans: FieldSpan[]): void {
   const w = new Walker(spans, new ByteReader(body), 4);
   const kx = context.keyExchange;
   switch (type) {
@@ -270,8 +278,8 @@ function layoutBody(type: number, body: Uint8Array, context: LayoutContext, span
  * The byte span of each field of one handshake message (header included; offsets from the start of the header),
  * containers before what they contain. Never throws: malformed or cut-short input gives what could be laid out.
  */
-export function handshakeLayout(message: Uint8Array, context: LayoutContext): ByteSpan[] {
-  const spans: ByteSpan[] = [];
+export function handshakeLayout(message: Uint8Array, context: LayoutContext): FieldSpan[] {
+  const spans: FieldSpan[] = [];
   const top = new Walker(spans, new ByteReader(message), 0);
   try {
     const header = top.fixed('header', 'Handshake header (type, length)', 4);

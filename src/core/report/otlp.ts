@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EvidenceEvent, EvidenceReport } from '../evidence/types';
 import type { Layer, ProbeResult } from '../probe/types';
 import type { TraceEvent } from '../trace';
+import { version as productVersion } from '../version';
 
 // Probe runs as OpenTelemetry traces in the OTLP/JSON encoding (an ExportTraceServiceRequest, as POSTed to a
 // collector's /v1/traces or imported by a tracing backend). The trace id is the X-Amzn-Trace-Id root the probe
@@ -12,8 +13,6 @@ import type { TraceEvent } from '../trace';
 //
 // Nothing secret leaves: no key material, no certificate PEM, no header values (only header names) and no body.
 
-declare const MTLS_PROBE_VERSION: string | undefined;
-const productVersion = typeof MTLS_PROBE_VERSION === 'string' ? MTLS_PROBE_VERSION : '0.0.0-dev';
 
 export interface OtlpRunInput {
   result: ProbeResult;

@@ -1,0 +1,238 @@
+// One traced attempt, phase by phase: DNS, TCP connect, TLS handshake, then an HTTP exchange (or, handshake only,
+// the moments after the handshake when TLS 1.3 servers still speak). Each phase is a method; `within` is the one
+// place that applies a phase's time limit and the caller's cancel, and `teardown` the one place that closes it all.
+
+import { lookup } from 'node:dns/promises';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import Client from 'undici/lib/dispatcher/client.js';
+import undiciRequest from 'undici/lib/api/api-request.js';
+import { KeyLog } from '../tls/key-log';
+import { roundMs, type TraceEvent } from '../trace';
+import { version } from '../version';
+import { flattenHeaders, phase, readBodyPreview, secureContextFor, waitForConnect, waitForHandshake } from './connection';
+import { decodeMtlsHeaders } from './mtls-headers';
+import { PhaseTimeout, ProbeAbortedError, errorCode, errorMessage } from './probe-errors';
+import { TappedSocket } from './tapped-socket';
+import type { AttemptFacts } from './verdict';
+import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbePhase, ProbeResult, ProbeTarget } from './types';
+
+/**
+ * After a handshake-only probe, how long to listen for what TLS 1.3 servers send once the handshake is done (session
+ * tickets, or their refusal of the client certificate): until the first of them arrives, at most this long, for a
+ * server that sends nothing at all.
+ */
+const postHandshakeListenMs = 250;
+
+export type AttemptFailureFacts = Omit<AttemptFacts, 'tls' | 'peerClose' | 'bytesIn' | 'identity' | 'target' | 'at' | 'trust'>;
+
+export class ProbeAttempt {
+  readonly startedAt = new Date();
+  readonly events: TraceEvent[] = [];
+  readonly keyLog = new KeyLog();
+  readonly timings: ProbeResult['timings'] = { dns: null, tcp: null, tls: null, firstByte: null, total: 0 };
+  readonly facts: AttemptFailureFacts;
+  client: ProbeResult['client'] = { address: null, port: null };
+  tap: TappedSocket | null = null;
+  tlsSocket: TLSSocket | null = null;
+  serverCertificateVerified: boolean | null = null;
+  serverCertificateError: string | undefined;
+  negotiated: { version: string | null; cipher: string | null; alpn: string | null } = { version: null, cipher: null, alpn: null };
+  private readonly start = performance.now();
+  private readonly timeouts: PhaseTimeouts;
+  private currentPhase: ProbePhase = 'dns';
+  private rawSocket: Socket | null = null;
+  private httpClient: Client | null = null;
+
+  constructor(
+    private readonly options: ProbeOptions,
+    readonly target: ProbeTarget,
+    private readonly url: URL,
+    readonly correlationId: string,
+    defaults: PhaseTimeouts,
+  ) {
+    this.timeouts = { ...defaults, ...options.timeouts };
+    this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true };
+    options.onPhase?.('dns');
+  }
+
+  clock = (): number => performance.now() - this.start;
+
+  private note(layer: TraceEvent['layer'], event: string, detail?: Record<string, unknown>, dir: TraceEvent['dir'] = 'local'): void {
+    this.events.push({ t: roundMs(this.clock()), dir, layer, event, ...(detail ? { detail } : {}) });
+  }
+
+  private enter(next: ProbePhase): void {
+    this.currentPhase = next;
+    this.options.onPhase?.(next);
+  }
+
+  /** The phase's time limit and the caller's cancel, for one awaited step; either one closes the connection. */
+  private within<T>(name: string, ms: number, work: Promise<T>): Promise<T> {
+    return phase(name, ms, this.options.signal, work, () => this.destroySockets());
+  }
+
+  private destroySockets(): void {
+    this.tlsSocket?.destroy();
+    this.tap?.destroy();
+    this.rawSocket?.destroy();
+  }
+
+  /** The address to connect to: the connect-to host, or the URL's host resolved (an IP literal as is). */
+  async resolve(): Promise<string> {
+    const host = this.options.connectTo?.host ?? this.target.host;
+    if (isIP(host) !== 0) {
+      this.target.addresses = [host];
+    } else {
+      this.note('tcp', 'dns_lookup', { host });
+      const t0 = this.clock();
+      const addresses = await this.within('DNS resolution', this.timeouts.dns, lookup(host, { all: true, verbatim: true }));
+      this.timings.dns = roundMs(this.clock() - t0);
+      this.target.addresses = addresses.map((a) => a.address);
+      this.note('tcp', 'dns_resolved', { host, addresses: this.target.addresses });
+    }
+    this.target.address = this.target.addresses[0]!;
+    return this.target.address;
+  }
+
+  async connect(address: string): Promise<void> {
+    this.enter('tcp');
+    const port = this.options.connectTo?.port ?? this.target.port;
+    const t0 = this.clock();
+    this.note('tcp', 'connecting', { address, port }, 'out');
+    const socket = netConnect({ host: address, port, noDelay: true });
+    this.rawSocket = socket;
+    socket.on('error', () => undefined); // reported through the tap or the phase's promise
+    await this.within('TCP connect', this.timeouts.connect, waitForConnect(socket));
+    this.timings.tcp = roundMs(this.clock() - t0);
+    this.client = { address: socket.localAddress ?? null, port: socket.localPort ?? null };
+    this.note('tcp', 'connected', { address, port, localAddress: this.client.address, localPort: this.client.port }, 'in');
+  }
+
+  async handshake(): Promise<void> {
+    this.enter('tls');
+    const t0 = this.clock();
+    const { options } = this;
+    const tap = new TappedSocket(this.rawSocket!, this.clock);
+    this.tap = tap;
+    const serverName = this.target.serverName;
+    const socket = tlsConnect({
+      socket: tap,
+      ...(serverName !== null ? { servername: serverName } : {}),
+      secureContext: secureContextFor(options),
+      rejectUnauthorized: options.insecure !== true,
+      ALPNProtocols: options.handshakeOnly ? options.alpn ?? [] : options.alpn ?? ['h2', 'http/1.1'],
+      // The name check uses the URL host (or the SNI override) even when connecting elsewhere,
+      // as curl --connect-to does; `host` is only used for that check since the socket is given.
+      host: serverName ?? this.target.host,
+    });
+    this.tlsSocket = socket;
+    socket.on('keylog', (line: Buffer) => this.keyLog.add(line));
+    socket.on('error', () => undefined);
+    await this.within('TLS handshake', this.timeouts.tls, waitForHandshake(socket));
+    this.timings.tls = roundMs(this.clock() - t0);
+    this.facts.secureConnected = true;
+    this.serverCertificateVerified = options.insecure === true ? socket.authorized : true;
+    if (!socket.authorized && socket.authorizationError) this.serverCertificateError = String(socket.authorizationError);
+    this.negotiated = {
+      version: socket.getProtocol() ?? null,
+      cipher: socket.getCipher()?.standardName ?? null,
+      alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
+    };
+    this.note('tls', 'established', { ...this.negotiated, serverCertificateVerified: this.serverCertificateVerified });
+  }
+
+  /**
+   * Handshake only: a TLS 1.3 server still speaks after the handshake — session tickets, or its refusal of the client
+   * certificate (an alert on the first read). Listen until the first of those, or the connection's end, within a
+   * short limit for a server that says nothing. TLS 1.2 servers have said everything by their Finished.
+   */
+  async listenAfterHandshake(): Promise<void> {
+    const socket = this.tlsSocket!;
+    if (this.negotiated.version !== 'TLSv1.3') return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const event of ['session', 'close', 'end', 'error'] as const) socket.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, postHandshakeListenMs);
+      for (const event of ['session', 'close', 'end', 'error'] as const) socket.once(event, done);
+      // A paused socket reads nothing: let the post-handshake records in (application data is not expected).
+      socket.resume();
+    });
+  }
+
+  /** The request through undici over the traced TLS socket, the response headers, and the first bytes of the body. */
+  async exchange(): Promise<void> {
+    this.enter('http');
+    const { options, url } = this;
+    const h2 = this.negotiated.alpn === 'h2';
+    this.httpClient = this.clientOver(this.tlsSocket!, h2);
+    const method = (options.method ?? 'GET').toUpperCase();
+    const path = `${url.pathname}${url.search}`;
+    const headers: Record<string, string> = {
+      'user-agent': `mtls-probe/${version}`,
+      accept: '*/*',
+      ...Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+      'x-amzn-trace-id': this.correlationId,
+    };
+    if (options.hostHeader) headers.host = options.hostHeader;
+    const httpVersion = h2 ? 'HTTP/2' : 'HTTP/1.1';
+    this.note('http', 'request', { method, path, httpVersion, headers }, 'out');
+    const t0 = this.clock();
+    const response = await this.within('HTTP response', this.timeouts.http, undiciRequest.call(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }));
+    this.timings.firstByte = roundMs(this.clock() - t0);
+    const responseHeaders = flattenHeaders(response.headers);
+    this.note('http', 'response', { status: response.statusCode, headers: responseHeaders }, 'in');
+    const { preview, bytes } = await this.within('HTTP body', this.timeouts.http, readBodyPreview(response.body, options.bodyPreviewBytes ?? 1024));
+    const http: HttpSummary = { status: response.statusCode, httpVersion, headers: responseHeaders, bodyPreview: preview.toString('utf8'), bodyBytes: bytes };
+    const mtlsHeaders = decodeMtlsHeaders(responseHeaders);
+    if (mtlsHeaders) http.mtlsHeaders = mtlsHeaders;
+    this.facts.http = http;
+    this.note('http', 'body', { bytes, preview: http.bodyPreview.slice(0, 200) }, 'in');
+  }
+
+  /** An undici client whose one connection is the traced socket: undici speaks HTTP, the tap sees every byte. */
+  private clientOver(secured: TLSSocket, h2: boolean): Client {
+    let handedOver = false;
+    return new Client(`https://${this.url.host}`, {
+      connect: (_opts, callback) => {
+        if (handedOver) {
+          // undici asks again only when the traced connection closed before the request was answered.
+          callback(Object.assign(new Error('The server closed the connection before the request was answered'), { code: 'ERR_PROBE_CONNECTION_CLOSED' }), null);
+          return;
+        }
+        handedOver = true;
+        // Asynchronously, as a real connector would: undici ignores a resume from inside its own loop.
+        process.nextTick(() => callback(null, secured));
+      },
+      allowH2: h2,
+      pipelining: 1,
+      headersTimeout: this.timeouts.http,
+      bodyTimeout: this.timeouts.http,
+    });
+  }
+
+  /** A network outcome ends the attempt as facts for the verdict; a cancel is the caller's and goes on up. */
+  fail(e: unknown): void {
+    if (e instanceof ProbeAbortedError) {
+      this.destroySockets();
+      throw e;
+    }
+    const current = this.currentPhase;
+    this.facts.failedPhase = current;
+    this.facts.errorCode = errorCode(e);
+    this.facts.errorMessage = errorMessage(e);
+    this.facts.timedOut = e instanceof PhaseTimeout;
+    if (this.facts.timedOut) this.note('tcp', 'timeout', { phase: current, message: this.facts.errorMessage });
+    else this.note(current === 'dns' ? 'tcp' : current, 'error', { code: this.facts.errorCode, message: this.facts.errorMessage });
+  }
+
+  async teardown(): Promise<void> {
+    // undici must finish with the socket before it is destroyed under it (its error handler assumes a parser).
+    if (this.httpClient !== null) await this.httpClient.destroy().catch(() => undefined);
+    this.destroySockets();
+  }
+}

@@ -1,24 +1,26 @@
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { stat, readFile } from 'node:fs/promises';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList } from '@peculiar/asn1-x509';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ContentInfo, id_signedData } from '@peculiar/asn1-cms';
-import { IdentityError } from '../identity/identity-error';
-import type { decodePkcs12 } from '../identity/pkcs12';
-import { derChildren, readDerElement, type DerElement } from './der';
+import { derChildren, readDerElement } from '../formats/der';
+import { derKind } from '../formats/der-kind';
+import { FileError, fileReadProblem } from '../formats/file-error';
+import { base64Problem, isClosed, pemBlockDer, pemFileText, pemText, readPemLines, type PemBlock } from '../formats/pem';
+import type { decodePkcs12 } from '../formats/pkcs12';
 import { BoundedCache } from '../bounded-cache';
+import { describeKey, passphraseFailure, publicKeySha256 } from './key-facts';
 
 // Reads whatever people keep certificates and keys in — PEM bundles with text around the blocks, DER,
-// PKCS#7 bundles, PKCS#12 — into one list of DER items with the line each came from. Only public facts
-// about private keys leave this module (type, size, SHA-256 of the public key): never key bytes or passphrases.
+// PKCS#7 bundles, PKCS#12 — into one list of DER items with the line each came from. The bytes are read by
+// the formats layer (lenient PEM, DER shapes, PKCS#12); what each item is, and what is wrong with it in the
+// owner's words, is decided here. Only public facts about private keys leave this module (type, size, SHA-256
+// of the public key): never key bytes or passphrases.
 
 /** A problem with a certificate/key file, worded for the person who owns it. Never contains key material. */
-export class CryptoFileError extends Error {
-  constructor(readonly code: string, readonly file: string, message: string) {
-    super(message);
-    this.name = 'CryptoFileError';
-  }
+export class CryptoFileError extends FileError {
+  override name = 'CryptoFileError';
 }
 
 export interface CryptoFileContents {
@@ -38,13 +40,6 @@ export interface CryptoFileOptions {
 /** Files larger than this are refused before they are read: no certificate bundle is anywhere near it. */
 export const maxCryptoFileBytes = 50 * 1024 * 1024;
 
-// ---- DER structure -------------------------------------------------------------------------------
-
-function smallInteger(der: Uint8Array, element: DerElement): number | null {
-  if (element.tag !== 0x02 || element.end - element.valueStart !== 1) return null;
-  return der[element.valueStart]!;
-}
-
 // ---- shared helpers --------------------------------------------------------------------------------
 
 // The same bundles are read again and again (the hover re-reads a file on every move): a certificate
@@ -56,40 +51,8 @@ export function parsedCertificate(der: Uint8Array, sha256: string = createHash('
   return certificateCache.getOrCreate(sha256, () => new X509Certificate(der));
 }
 
-const nistCurveNames: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
-
-/** Key type, size and curve as people say them: "RSA 2048", "EC P-256", "Ed25519". */
-export function describeKey(key: KeyObject): { label: string; type: string; size?: number; curve?: string } {
-  const raw = key.asymmetricKeyType ?? 'unknown';
-  const details = key.asymmetricKeyDetails ?? {};
-  const type = raw === 'ec' ? 'EC' : raw === 'rsa' ? 'RSA' : raw === 'rsa-pss' ? 'RSA-PSS' : raw === 'dsa' ? 'DSA' : raw === 'ed25519' ? 'Ed25519' : raw === 'ed448' ? 'Ed448' : raw.toUpperCase();
-  if (details.modulusLength !== undefined) return { label: `${type} ${details.modulusLength}`, type, size: details.modulusLength };
-  if (details.namedCurve !== undefined) {
-    const curve = nistCurveNames[details.namedCurve] ?? details.namedCurve;
-    const bits = /(\d{3})/.exec(curve)?.[1];
-    return { label: `${type} ${curve}`, type, curve, ...(bits ? { size: Number(bits) } : {}) };
-  }
-  return { label: type, type };
-}
-
-/** SHA-256 (hex) of a key's SubjectPublicKeyInfo DER: how certificates and keys are matched. */
-export function publicKeySha256(key: KeyObject): string {
-  const publicKey = key.type === 'public' ? key : createPublicKey(key);
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-}
-
 function emptyContents(file: string): CryptoFileContents {
   return { file, certificates: [], privateKeys: [], csrs: [], crls: [], problems: [] };
-}
-
-function isDecryptFailure(e: unknown): boolean {
-  const text = `${(e as NodeJS.ErrnoException).code ?? ''} ${(e as Error).message ?? ''}`;
-  return /bad decrypt|BAD_DECRYPT|wrong password|decrypt/i.test(text);
-}
-
-function isMissingPassphrase(e: unknown): boolean {
-  const text = `${(e as NodeJS.ErrnoException).code ?? ''} ${(e as Error).message ?? ''}`;
-  return /MISSING_PASSPHRASE|passphrase required|interrupted or cancelled/i.test(text);
 }
 
 function where(file: string, line: number | undefined): string {
@@ -159,7 +122,7 @@ function addPrivateKey(out: CryptoFileContents, input: KeyInput, line: number | 
         ? createPrivateKey({ key: input.pem, format: 'pem', passphrase: passphrase ?? '' })
         : createPrivateKey({ key: input.der, format: 'der', type: input.type, ...(input.encryptedPkcs8 ? { passphrase } : {}) });
   } catch (e) {
-    if (encrypted && (isDecryptFailure(e) || isMissingPassphrase(e))) {
+    if (encrypted && passphraseFailure(e) !== undefined) {
       throw new CryptoFileError('wrong_passphrase', out.file, `The passphrase does not decrypt the private key at ${where(out.file, line)}: check the passphrase.`);
     }
     out.problems.push({ line, message: `The private key at ${where(out.file, line)} is not readable (corrupt, truncated, or an unsupported algorithm): export it again as PKCS#8.` });
@@ -220,21 +183,16 @@ let pkcs12Decoder: typeof decodePkcs12 | undefined;
 
 /** Loads the PKCS#12 reader; parseCryptoText needs it before it is given PKCS#12 bytes. */
 export async function loadPkcs12Support(): Promise<void> {
-  pkcs12Decoder ??= (await import('../identity/pkcs12')).decodePkcs12;
+  pkcs12Decoder ??= (await import('../formats/pkcs12')).decodePkcs12;
 }
 
 function addPkcs12(out: CryptoFileContents, data: Buffer, passphrase: string | undefined): void {
   if (pkcs12Decoder === undefined) throw new Error('PKCS#12 support not loaded: await loadPkcs12Support() first.');
   let decoded: ReturnType<typeof decodePkcs12>;
   try {
-    decoded = pkcs12Decoder(data, out.file, passphrase ?? '');
+    decoded = pkcs12Decoder(data, out.file, passphrase);
   } catch (e) {
-    if (e instanceof IdentityError && e.code === 'wrong_passphrase') {
-      if (passphrase === undefined) {
-        throw new CryptoFileError('passphrase_required', out.file, `${out.file} is a PKCS#12 file protected by a passphrase: give it (CLI: --pass-env VAR, with the passphrase in that environment variable).`);
-      }
-      throw new CryptoFileError('wrong_passphrase', out.file, `The passphrase does not open ${out.file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
-    }
+    if (e instanceof FileError && (e.code === 'passphrase_required' || e.code === 'wrong_passphrase')) throw new CryptoFileError(e.code, e.file, e.message);
     throw new CryptoFileError('bad_pkcs12', out.file, `${out.file} looks like PKCS#12 but could not be read (corrupt or an unsupported encryption): export it again.`);
   }
   for (const der of decoded.certificates) addCertificate(out, der, 'pkcs12', undefined);
@@ -243,167 +201,97 @@ function addPkcs12(out: CryptoFileContents, data: Buffer, passphrase: string | u
 
 // ---- DER files ---------------------------------------------------------------------------------
 
-const oidData = Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01]);
-const oidSignedData = Buffer.from([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02]);
-
-/** Tells DER structures apart by their shape, then hands each to the parser for that kind. False when the shape is unknown. */
+/** Hands a DER structure to the parser for its kind. False when the kind is not one a certificate or key file holds. */
 function parseDer(out: CryptoFileContents, data: Buffer, passphrase: string | undefined): boolean {
   const top = readDerElement(data, 0);
-  if (top === null || top.tag !== 0x30) return false;
-  const children = derChildren(data, top);
-  if (children === null || children.length < 2) return false;
-  const [first, second] = children as [DerElement, DerElement];
+  const kind = top === null ? 'unknown' : derKind(data, top);
+  if (top === null || kind === 'unknown' || kind === 'public-key') return false;
   const der = data.subarray(0, top.end);
   if (top.end < data.length && data.subarray(top.end).some((b) => b !== 0 && b !== 0x0a && b !== 0x0d && b !== 0x20)) {
     out.problems.push({ message: `${out.file} has ${data.length - top.end} bytes after its DER structure; they were ignored.` });
   }
-  const version = smallInteger(data, first);
-  if (first.tag === 0x06) {
-    // ContentInfo: PKCS#7 / CMS
-    const oid = data.subarray(first.start, first.end);
-    if (!oid.equals(oidSignedData)) {
+  switch (kind) {
+    case 'pkcs7-other':
       out.problems.push({ message: `${out.file} is a PKCS#7/CMS file without certificates (not SignedData).` });
       return true;
-    }
-    addPkcs7(out, der, undefined);
-    return true;
-  }
-  if (version === 3 && second.tag === 0x30) {
-    const contentType = readDerElement(data, second.valueStart, second.end);
-    if (contentType !== null && (data.subarray(contentType.start, contentType.end).equals(oidData) || data.subarray(contentType.start, contentType.end).equals(oidSignedData))) {
+    case 'pkcs7-signed-data':
+      addPkcs7(out, der, undefined);
+      return true;
+    case 'pkcs12':
       addPkcs12(out, der, passphrase);
       return true;
-    }
-  }
-  if ((version === 0 || version === 1) && second.tag === 0x30) {
-    addPrivateKey(out, { der, type: 'pkcs8' }, undefined, passphrase);
-    return true;
-  }
-  if (version === 0 && second.tag === 0x02) {
-    addPrivateKey(out, { der, type: 'pkcs1' }, undefined, passphrase);
-    return true;
-  }
-  if (version === 1 && second.tag === 0x04) {
-    addPrivateKey(out, { der, type: 'sec1' }, undefined, passphrase);
-    return true;
-  }
-  if (first.tag === 0x30 && second.tag === 0x04 && children.length === 2) {
-    addPrivateKey(out, { der, type: 'pkcs8', encryptedPkcs8: true }, undefined, passphrase);
-    return true;
-  }
-  if (first.tag === 0x30 && children.length === 3 && children[2]!.tag === 0x03) {
-    // Certificate, CRL and CSR share this outer shape: the certificate parser is the fastest to try.
-    if (isUsableCertificate(der)) {
-      out.certificates.push({ der, source: 'der' });
+    case 'pkcs8-key':
+    case 'pkcs1-key':
+    case 'sec1-key':
+      addPrivateKey(out, { der, type: kind === 'pkcs8-key' ? 'pkcs8' : kind === 'pkcs1-key' ? 'pkcs1' : 'sec1' }, undefined, passphrase);
       return true;
-    }
-    const probe = emptyContents(out.file);
-    if (addCsr(probe, der, undefined)) {
-      out.csrs.push(...probe.csrs);
+    case 'encrypted-pkcs8-key':
+      addPrivateKey(out, { der, type: 'pkcs8', encryptedPkcs8: true }, undefined, passphrase);
       return true;
-    }
-    if (addCrl(probe, der, undefined)) {
-      out.crls.push(...probe.crls);
+    default:
+      parseSignedDer(out, der);
       return true;
-    }
-    throw new CryptoFileError('bad_der', out.file, `${out.file} is DER shaped like a certificate, CRL or certificate request, but is none of them (corrupt or truncated): export it again.`);
   }
-  return false;
+}
+
+/** Certificate, CRL and CSR share one outer shape: each parser is tried, the certificate's (the fastest) first. */
+function parseSignedDer(out: CryptoFileContents, der: Buffer): void {
+  if (isUsableCertificate(der)) {
+    out.certificates.push({ der, source: 'der' });
+    return;
+  }
+  const probe = emptyContents(out.file);
+  if (addCsr(probe, der, undefined)) {
+    out.csrs.push(...probe.csrs);
+    return;
+  }
+  if (addCrl(probe, der, undefined)) {
+    out.crls.push(...probe.crls);
+    return;
+  }
+  throw new CryptoFileError('bad_der', out.file, `${out.file} is DER shaped like a certificate, CRL or certificate request, but is none of them (corrupt or truncated): export it again.`);
 }
 
 // ---- PEM files ---------------------------------------------------------------------------------
 
-const beginLine = /-----BEGIN ([A-Z0-9 #]+)-----/;
-const endLine = /-----END ([A-Z0-9 #]+)-----/;
-const base64Line = /^[A-Za-z0-9+/]*={0,2}$/;
-
-interface PemBlock {
-  label: string;
-  line: number;
-  headers: string[];
-  base64: string;
-}
-
-function parsePemBlocks(text: string, out: CryptoFileContents): PemBlock[] {
-  const lines = text.split(/\r\n|\n|\r/);
-  const blocks: PemBlock[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const begin = beginLine.exec(lines[i]!);
-    if (begin === null) {
-      i++;
-      continue;
-    }
-    const label = begin[1]!;
-    const line = i + 1;
-    const headers: string[] = [];
-    const body: string[] = [];
-    let badLine: number | undefined;
-    let closed = false;
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const content = lines[j]!.trim();
-      const end = endLine.exec(content);
-      if (end !== null) {
-        if (end[1] !== label) out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} ends with END ${end[1]} at line ${j + 1}; the block was skipped.` });
-        else closed = true;
-        j++;
-        break;
-      }
-      if (beginLine.test(content)) {
-        out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} has no END line before the next BEGIN at line ${j + 1} (truncated copy?); the block was skipped.` });
-        break;
-      }
-      if (content.length === 0) continue;
-      // RFC 1421 headers (Proc-Type, DEK-Info) of legacy encrypted keys come before the base64.
-      if (body.length === 0 && content.includes(':')) {
-        headers.push(content);
-        continue;
-      }
-      if (!base64Line.test(content) && badLine === undefined) badLine = j + 1;
-      body.push(content);
-    }
-    i = j;
-    if (!closed) {
-      if (j >= lines.length) out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} has no END line (the file is truncated?); the block was skipped.` });
-      continue;
-    }
-    const base64 = body.join('');
-    if (base64.length === 0) {
-      out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} is empty (nothing between BEGIN and END).` });
-      continue;
-    }
-    if (badLine !== undefined || base64.length % 4 === 1 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
-      out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} is not valid base64${badLine !== undefined ? ` (line ${badLine})` : ''}: copy the block again, whole.` });
-      continue;
-    }
-    blocks.push({ label, line, headers, base64 });
+/** Why a block cannot be read, with its line; undefined for a whole block. `next` is the block after it, if any. */
+function blockProblem(file: string, block: PemBlock, next: PemBlock | undefined): string | undefined {
+  const what = `The ${block.label} block at ${where(file, block.begin.number)}`;
+  if (block.end === undefined) {
+    if (next === undefined) return `${what} has no END line (the file is truncated?); the block was skipped.`;
+    return `${what} has no END line before the next BEGIN at line ${next.begin.number} (truncated copy?); the block was skipped.`;
   }
-  return blocks;
+  if (!isClosed(block)) return `${what} ends with END ${block.endLabel} at line ${block.end.number}; the block was skipped.`;
+  if (block.base64.length === 0) return `${what} is empty (nothing between BEGIN and END).`;
+  if (block.badLine !== undefined || base64Problem(block.base64, 'lenient') !== undefined) {
+    return `${what} is not valid base64${block.badLine !== undefined ? ` (line ${block.badLine.number})` : ''}: copy the block again, whole.`;
+  }
+  return undefined;
 }
 
-/** The first complete DER element of a block, or null (truncated base64 decodes to a cut-off element). */
-function blockDer(block: PemBlock): Buffer | null {
-  const bytes = Buffer.from(block.base64, 'base64');
-  const top = readDerElement(bytes, 0);
-  if (top === null) return null;
-  return bytes.subarray(0, top.end);
+function parsePemBlocks(out: CryptoFileContents, text: string, passphrase: string | undefined): void {
+  const { blocks } = readPemLines(text, 'lenient');
+  blocks.forEach((block, i) => {
+    const problem = blockProblem(out.file, block, blocks[i + 1]);
+    if (problem === undefined) parsePemBlock(out, block, passphrase);
+    else out.problems.push({ line: block.begin.number, message: problem });
+  });
 }
 
 function parsePemBlock(out: CryptoFileContents, block: PemBlock, passphrase: string | undefined): void {
-  const { label, line } = block;
+  const { label } = block;
+  const line = block.begin.number;
   if (block.headers.some((h) => /^Proc-Type:.*ENCRYPTED/i.test(h)) && /^(RSA|EC|DSA) PRIVATE KEY$/.test(label)) {
     // Legacy encrypted PEM: the body is ciphertext, not DER, and OpenSSL wants the headers back.
-    const pem = `-----BEGIN ${label}-----\n${block.headers.join('\n')}\n\n${(block.base64.match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
-    addPrivateKey(out, { pem, legacyEncrypted: true }, line, passphrase);
+    addPrivateKey(out, { pem: pemText(block), legacyEncrypted: true }, line, passphrase);
     return;
   }
-  const der = blockDer(block);
+  const der = pemBlockDer(block);
   if (der === null) {
     out.problems.push({ line, message: `The ${label} block at ${where(out.file, line)} is truncated or corrupt (its DER is cut off): copy the block again, whole.` });
     return;
   }
-  // OpenSSL's TRUSTED CERTIFICATE is the certificate followed by its trust settings: blockDer keeps the certificate.
+  // OpenSSL's TRUSTED CERTIFICATE is the certificate followed by its trust settings: pemBlockDer keeps the certificate.
   switch (label) {
     case 'CERTIFICATE':
     case 'X509 CERTIFICATE':
@@ -448,21 +336,13 @@ function parsePemBlock(out: CryptoFileContents, block: PemBlock, passphrase: str
 
 // ---- entry points --------------------------------------------------------------------------------
 
-function textOf(data: Buffer): string | null {
-  if (data.length >= 2 && data[0] === 0xff && data[1] === 0xfe) return data.subarray(2).toString('utf16le');
-  if (data.length >= 2 && data[0] === 0xfe && data[1] === 0xff) return Buffer.from(data.subarray(2)).swap16().toString('utf16le');
-  return null;
-}
-
 function parseUnchecked(data: Buffer, file: string, options: CryptoFileOptions): CryptoFileContents {
   const out = emptyContents(file);
   if (data.length === 0) throw new CryptoFileError('empty_file', file, `${file} is empty: expected a certificate or key (PEM, DER, PKCS#7 or PKCS#12).`);
   if (data.length > maxCryptoFileBytes) throw new CryptoFileError('file_too_large', file, `${file} is larger than 50 MB, far more than any certificate or key file: pass the certificate file itself.`);
-  // Windows editors save "Unicode" text as UTF-16; the PEM inside is still ASCII.
-  const wide = textOf(data);
-  const text = wide ?? (data.includes('-----BEGIN') ? data.toString('latin1') : null);
-  if (text !== null && text.includes('-----BEGIN')) {
-    for (const block of parsePemBlocks(text, out)) parsePemBlock(out, block, options.passphrase);
+  const text = pemFileText(data);
+  if (text !== null) {
+    parsePemBlocks(out, text, options.passphrase);
     out.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     return out;
   }
@@ -501,12 +381,12 @@ export async function readCryptoFile(path: string, options: CryptoFileOptions & 
   let size: number;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new CryptoFileError('file_is_directory', path, `${path} is a directory: pass a certificate or key file.`);
+    if (info.isDirectory()) throw readError({ code: 'EISDIR' }, path);
     if (!info.isFile()) throw new CryptoFileError('not_a_file', path, `${path} is not a regular file: pass a certificate or key file.`);
     size = info.size;
   } catch (e) {
     if (e instanceof CryptoFileError) throw e;
-    throw fileError(e, path);
+    throw readError(e, path);
   }
   if (size > limit) {
     throw new CryptoFileError('file_too_large', path, `${path} is ${(size / 1048576).toFixed(1)} MB, more than the ${(limit / 1048576).toFixed(limit < 1048576 ? 1 : 0)} MB a certificate or key file can be: pass the certificate file itself.`);
@@ -515,17 +395,14 @@ export async function readCryptoFile(path: string, options: CryptoFileOptions & 
   try {
     data = await readFile(path);
   } catch (e) {
-    throw fileError(e, path);
+    throw readError(e, path);
   }
   // DER starts with a SEQUENCE; PKCS#12 is one.
   if (data[0] === 0x30) await loadPkcs12Support();
   return parseCryptoText(data, path, options);
 }
 
-function fileError(e: unknown, path: string): CryptoFileError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new CryptoFileError('file_not_found', path, `${path} does not exist: check the path.`);
-  if (code === 'EACCES' || code === 'EPERM') return new CryptoFileError('file_unreadable', path, `${path} is not readable by this user: check its permissions.`);
-  if (code === 'EISDIR') return new CryptoFileError('file_is_directory', path, `${path} is a directory: pass a certificate or key file.`);
-  return new CryptoFileError('file_unreadable', path, `${path} could not be read (${code ?? 'I/O error'}).`);
+function readError(e: unknown, path: string): CryptoFileError {
+  const { code, message } = fileReadProblem(e, path);
+  return new CryptoFileError(code, path, message);
 }

@@ -3,7 +3,7 @@
 // (SEQUENCE OF SET OF {OID, string}), it sits on the probe's hot path (every CertificateRequest lists CA
 // names), and loading a general ASN.1 schema library for it costs more start-up time than the whole probe.
 
-import { decodeOid, readDerElement, type DerElement } from './der';
+import { decodeOid, readDerElement, type DerElement } from '../formats/der';
 import { BoundedCache } from '../bounded-cache';
 
 // Short names as OpenSSL (and so ALB, nginx and curl) print them.

@@ -1,9 +1,11 @@
 import { createHash, createPublicKey, type X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, BasicConstraints, CRLDistributionPoints, CertificateList, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
+import { signatureAlgorithmNames } from './algorithm-names';
 import { summarizeX509, type CertificateSummary } from './certificate-summary';
-import { describeKey, parsedCertificate, type CryptoFileContents } from './crypto-file';
-import { decodeOid, derChildren, readDerElement, type DerElement } from './der';
+import { parsedCertificate, type CryptoFileContents } from './crypto-file';
+import { describeKey, publicKeySha256 } from './key-facts';
+import { decodeOid, derChildren, readDerElement, type DerElement } from '../formats/der';
 import { formatDistinguishedName } from './distinguished-name';
 import { BoundedCache } from '../bounded-cache';
 
@@ -64,25 +66,6 @@ export interface FileInspection {
   crls: Array<{ issuer: string; thisUpdate: string; nextUpdate?: string; revoked: number }>;
   problems: CryptoFileContents['problems'];
 }
-
-const signatureAlgorithmNames: Record<string, string> = {
-  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
-  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
-  '1.2.840.113549.1.1.10': 'rsassaPss',
-  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
-  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
-  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
-  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
-  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
-  '1.2.840.10045.4.3.1': 'ecdsa-with-SHA224',
-  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
-  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
-  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
-  '1.2.840.10040.4.3': 'dsa-with-SHA1',
-  '2.16.840.1.101.3.4.3.2': 'dsa_with_SHA256',
-  '1.3.101.112': 'ED25519',
-  '1.3.101.113': 'ED448',
-};
 
 const extendedKeyUsageNames: Record<string, string> = {
   '2.5.29.37.0': 'anyExtendedKeyUsage',
@@ -358,8 +341,7 @@ function chooseLeaf(entries: CachedCertificate[], keySha256s: Set<string>): Cach
   const issuesAnother = (c: CachedCertificate): boolean => entries.some((d) => d !== c && !d.details.selfIssued && d.details.issuer === c.details.subject);
   const leaves = entries.filter((c) => !issuesAnother(c));
   const pool = leaves.length > 0 ? leaves : entries;
-  const spkiSha = (c: CachedCertificate): string => createHash('sha256').update(c.x509.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-  return (keySha256s.size > 0 ? pool.find((c) => keySha256s.has(spkiSha(c))) : undefined) ?? pool.find((c) => !c.details.isCA) ?? pool[0]!;
+  return (keySha256s.size > 0 ? pool.find((c) => keySha256s.has(publicKeySha256(c.x509.publicKey))) : undefined) ?? pool.find((c) => !c.details.isCA) ?? pool[0]!;
 }
 
 function nameAt(der: Uint8Array, element: DerElement | undefined): string {

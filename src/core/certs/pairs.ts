@@ -1,5 +1,6 @@
 import { findCertificateFiles, mapLimited, maxCertificateFileBytes, readConcurrency } from './certificate-files';
-import { CryptoFileError, parsedCertificate, publicKeySha256, readCryptoFile, type CryptoFileContents } from './crypto-file';
+import { CryptoFileError, parsedCertificate, readCryptoFile, type CryptoFileContents } from './crypto-file';
+import { publicKeySha256 } from './key-facts';
 import { inspectCertificate, type CertificateDetails } from './inspect';
 
 // Finds which certificate goes with which private key in a folder (a repo's certs/, a Kubernetes secret

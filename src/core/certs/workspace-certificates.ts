@@ -1,6 +1,7 @@
 import { relative, resolve, sep } from 'node:path';
 import { certificateFileExtensions, findCertificateFiles, ignoredDirectories, isCertificateFileName, mapLimited, maxCertificateFileBytes, readConcurrency } from './certificate-files';
-import { parsedCertificate, publicKeySha256, readCryptoFile } from './crypto-file';
+import { parsedCertificate, readCryptoFile } from './crypto-file';
+import { publicKeySha256 } from './key-facts';
 import { inspectCertificate } from './inspect';
 import { BoundedCache } from '../bounded-cache';
 

@@ -1,7 +1,10 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { summarizeX509, type CertificateSummary } from '../certs/certificate-summary';
-import { IdentityError, passphraseHint } from './identity-error';
+import { passphraseFailure } from '../certs/key-facts';
+import { FileError, fileReadProblem, passphraseHint } from '../formats/file-error';
+import { certificatePemLabels, isClosed, pemBlockDer, pemFileText, pemText, readPemLines, type PemBlock } from '../formats/pem';
+import { IdentityError } from './identity-error';
 
 export { IdentityError };
 
@@ -86,40 +89,39 @@ async function readInput(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new IdentityError('file_not_found', file, `${what} ${file} does not exist.`);
-    if (code === 'EACCES') throw new IdentityError('file_unreadable', file, `${what} ${file} is not readable by this user (check its permissions).`);
-    if (code === 'EISDIR') throw new IdentityError('file_is_directory', file, `${what} ${file} is a directory; pass the file itself.`);
-    throw new IdentityError('file_unreadable', file, `${what} ${file} could not be read: ${(e as Error).message}`);
+    const { code, message } = fileReadProblem(e, file, `${what} `);
+    throw new IdentityError(code, file, message);
   }
 }
 
-const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
-
-function pemBlocks(text: string): Array<{ label: string; pem: string }> {
-  return [...text.matchAll(pemBlock)].map((m) => ({ label: m[1]!, pem: m[0] }));
+/** The whole PEM blocks of a file (BEGIN and END alike), or null when it holds no PEM. */
+function pemBlocks(data: Buffer): PemBlock[] | null {
+  const text = pemFileText(data);
+  return text === null ? null : readPemLines(text, 'lenient').blocks.filter(isClosed);
 }
 
-function looksLikeText(data: Buffer): boolean {
-  return data.includes('-----BEGIN');
+function privateKeyBlock(blocks: PemBlock[]): PemBlock | undefined {
+  return blocks.find((b) => b.label.includes('PRIVATE KEY'));
 }
 
 /** Reads certificates from PEM (any number of blocks, text around them) or from one DER certificate. */
 export function parseCertificates(data: Buffer, file: string): X509Certificate[] {
-  if (looksLikeText(data)) {
-    const blocks = pemBlocks(data.toString('latin1'));
-    const certBlocks = blocks.filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE' || b.label === 'X509 CERTIFICATE');
+  const blocks = pemBlocks(data);
+  if (blocks !== null) {
+    const certBlocks = blocks.filter((b) => certificatePemLabels.has(b.label));
     if (certBlocks.length === 0) {
       const found = blocks.map((b) => b.label).join(', ') || 'no complete PEM block';
-      const hint = blocks.some((b) => b.label.includes('PRIVATE KEY')) ? ' It holds a private key: did you swap --cert and --key?' : '';
+      const hint = privateKeyBlock(blocks) !== undefined ? ' It holds a private key: did you swap --cert and --key?' : '';
       throw new IdentityError('no_certificate', file, `${file} contains no certificate (found: ${found}).${hint}`);
     }
     return certBlocks.map((b, i) => {
+      const der = pemBlockDer(b);
       try {
-        return new X509Certificate(b.pem);
+        if (der !== null) return new X509Certificate(der);
       } catch {
-        throw new IdentityError('bad_certificate', file, `Certificate block ${i + 1} in ${file} is not a valid X.509 certificate (corrupt or truncated base64).`);
+        // Worded below, the same as damaged base64: the person can only copy the block again.
       }
+      throw new IdentityError('bad_certificate', file, `Certificate block ${i + 1} in ${file} is not a valid X.509 certificate (corrupt or truncated base64).`);
     });
   }
   try {
@@ -134,31 +136,27 @@ function passphraseRequired(file: string): IdentityError {
 }
 
 function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean): IdentityError {
-  const code = (e as NodeJS.ErrnoException).code ?? '';
-  const message = (e as Error).message ?? '';
-  if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase required|interrupted or cancelled/i.test(message)) return passphraseRequired(file);
-  if (passphraseGiven && /bad decrypt|BAD_DECRYPT|decrypt/i.test(`${code} ${message}`)) {
+  const failure = passphraseFailure(e);
+  if (failure === 'missing') return passphraseRequired(file);
+  if (passphraseGiven && failure === 'wrong') {
     return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`);
   }
   return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`);
 }
 
-function isPassphraseFailure(e: unknown): boolean {
-  return /MISSING_PASSPHRASE|BAD_DECRYPT/.test((e as NodeJS.ErrnoException).code ?? '');
-}
-
 /** Reads a private key from PEM (any block, encrypted PKCS#8 or legacy encrypted PEM) or DER. */
 export function parsePrivateKey(data: Buffer, file: string, passphrase?: string): KeyObject {
-  if (looksLikeText(data)) {
-    const keyBlock = pemBlocks(data.toString('latin1')).find((b) => b.label.includes('PRIVATE KEY'));
+  const blocks = pemBlocks(data);
+  if (blocks !== null) {
+    const keyBlock = privateKeyBlock(blocks);
     if (keyBlock === undefined) {
       throw new IdentityError('no_key', file, `${file} contains no PRIVATE KEY block.`);
     }
     // Encrypted PKCS#8 says so in its label; legacy OpenSSL encryption only in a Proc-Type header.
-    const encrypted = keyBlock.label.includes('ENCRYPTED') || /^Proc-Type:\s*4,\s*ENCRYPTED/m.test(keyBlock.pem);
+    const encrypted = keyBlock.label.includes('ENCRYPTED') || keyBlock.headers.some((h) => /^Proc-Type:\s*4,\s*ENCRYPTED/i.test(h));
     if (encrypted && passphrase === undefined) throw passphraseRequired(file);
     try {
-      return createPrivateKey({ key: keyBlock.pem, format: 'pem', passphrase: passphrase ?? '' });
+      return createPrivateKey({ key: pemText(keyBlock), format: 'pem', passphrase: passphrase ?? '' });
     } catch (e) {
       throw keyErrorFor(e, file, passphrase !== undefined);
     }
@@ -170,7 +168,7 @@ export function parsePrivateKey(data: Buffer, file: string, passphrase?: string)
     try {
       return createPrivateKey({ key: data, format: 'der', type, ...(type === 'pkcs8' && passphrase !== undefined ? { passphrase } : {}) });
     } catch (e) {
-      if (type === 'pkcs8' && isPassphraseFailure(e)) throw keyErrorFor(e, file, passphrase !== undefined);
+      if (type === 'pkcs8' && passphraseFailure(e) !== undefined) throw keyErrorFor(e, file, passphrase !== undefined);
       lastError = e;
     }
   }
@@ -222,7 +220,7 @@ export async function loadPemIdentity(files: PemIdentityFiles): Promise<ClientId
   const certificates = parseCertificates(certData, files.certFile);
   const keyData = keyFile === files.certFile ? certData : await readInput(keyFile, 'Key file');
   // A certificate file read as its own key file is the common slip of forgetting --key: say that, not "no PRIVATE KEY block".
-  if (files.keyFile === undefined && !(looksLikeText(keyData) && pemBlocks(keyData.toString('latin1')).some((b) => b.label.includes('PRIVATE KEY')))) {
+  if (files.keyFile === undefined && privateKeyBlock(pemBlocks(keyData) ?? []) === undefined) {
     throw new IdentityError('no_key', keyFile, `${keyFile} holds the certificate but no private key, and no key file was given: add --key FILE with the private key of this certificate.`);
   }
   const key = parsePrivateKey(keyData, keyFile, files.passphrase);
@@ -237,8 +235,14 @@ export interface PfxIdentityFile {
 
 export async function loadPfxIdentity(input: PfxIdentityFile): Promise<ClientIdentity> {
   const data = await readInput(input.pfxFile, 'PKCS#12 file');
-  const { decodePkcs12 } = await import('./pkcs12');
-  const { certificates, keys } = decodePkcs12(data, input.pfxFile, input.passphrase);
+  const { decodePkcs12 } = await import('../formats/pkcs12');
+  let decoded: ReturnType<typeof decodePkcs12>;
+  try {
+    decoded = decodePkcs12(data, input.pfxFile, input.passphrase);
+  } catch (e) {
+    throw e instanceof FileError ? new IdentityError(e.code, e.file, e.message) : e;
+  }
+  const { certificates, keys } = decoded;
   if (certificates.length === 0) throw new IdentityError('no_certificate', input.pfxFile, `${input.pfxFile} holds no certificate.`);
   if (keys.length === 0) throw new IdentityError('no_key', input.pfxFile, `${input.pfxFile} holds no private key (a trust-store PKCS#12?): a client identity needs one.`);
   const x509 = certificates.map((der: Buffer) => new X509Certificate(der));

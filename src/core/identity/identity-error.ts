@@ -1,13 +1,7 @@
-/** A problem with an identity's files, worded for the person who passed them. Never contains key material. */
-export class IdentityError extends Error {
-  constructor(readonly code: string, readonly file: string, message: string) {
-    super(message);
-    this.name = 'IdentityError';
-  }
-}
+import { FileError } from '../formats/file-error';
 
-/**
- * How to hand over a passphrase, said once for every protected file: the CLI takes it from an environment
- * variable so it never lands in shell history or `ps`; the extension asks for it instead.
- */
-export const passphraseHint = 'give it (CLI: --pass-env VAR, with the passphrase in that environment variable)';
+/** A problem with an identity's files, worded for the person who passed them. Never contains key material. */
+export class IdentityError extends FileError {
+  // Checked by name, not instanceof, where the class comes from another bundle (the extension's probe engine).
+  override name = 'IdentityError';
+}

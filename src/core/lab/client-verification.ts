@@ -5,9 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-
-/** ALB's documented maximum chain depth for a verify-mode trust store. */
-export const albMaxChainDepth = 4;
+import { albMaxChainDepth } from '../certs/alb-trust-store-rules';
 
 const clientAuth = '1.3.6.1.5.5.7.3.2';
 

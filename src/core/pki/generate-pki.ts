@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { newKeys, pemBlock, privateKeyPem, serialNumber, signingAlgorithm, type CryptoKeyPair, type PkiKeyAlgorithm } from './pki-keys';
 import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { albMaxChainDepth } from '../certs/alb-trust-store-rules';
 
 // `mtls-probe pki generate`: a complete test PKI on disk with one client identity per ALB
 // tls_verify_status rejection, made in-process with @peculiar/x509 (no openssl in the product).
@@ -74,7 +75,8 @@ const hour = 60 * 60 * 1000;
 /** Not-before dates sit this far in the past so clients and servers with skewed clocks still agree. */
 const clockSkewAllowance = day;
 const leafLifetime = 365 * day;
-const deepIntermediateCount = 5;
+// One more than ALB allows even under the reading that counts the fewest certificates (intermediates only).
+const deepIntermediateCount = albMaxChainDepth + 1;
 
 const serverNames = ['localhost', '127.0.0.1', '::1'];
 
@@ -213,7 +215,7 @@ export const generatedIdentityCases: readonly IdentityCase[] = [
   {
     name: 'chain-too-deep',
     expectedTlsVerifyStatus: 'Failed:ClientCertMaxChainDepthExceeded',
-    description: `Issued through ${deepIntermediateCount} more intermediate CAs below the root (only in its .chain.pem): 7 certificates with the root, beyond ALB's chain depth of 4.`,
+    description: `Issued through ${deepIntermediateCount} more intermediate CAs below the root (only in its .chain.pem): ${deepIntermediateCount + 2} certificates with the root, beyond ALB's chain depth of ${albMaxChainDepth}.`,
   },
   {
     name: 'no-client-auth-eku',

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
-import { pemBlock } from '../certs/pem';
+import { pemBlock } from '../formats/pem';
 
 // Key pairs, signing parameters and PEM encoding shared by the demo's in-memory PKI (test-pki.ts) and
 // `pki generate` (generate-pki.ts). Made with WebCrypto through @peculiar/x509: no openssl in the product.

@@ -9,11 +9,8 @@ export interface DerElement {
   end: number;
 }
 
-/**
- * Reads one DER TLV at `offset`. Returns null on anything malformed (indefinite or oversized length,
- * multi-byte tag, running past `limit`), so callers can probe untrusted bytes without exceptions.
- */
-export function readDerElement(der: Uint8Array, offset: number, limit: number = der.length): DerElement | null {
+/** The TLV header at `offset` as declared, whatever bytes follow; null when the header itself is malformed. */
+function readHeader(der: Uint8Array, offset: number, limit: number): DerElement | null {
   if (offset + 2 > limit) return null;
   const tag = der[offset]!;
   if ((tag & 0x1f) === 0x1f) return null;
@@ -26,9 +23,24 @@ export function readDerElement(der: Uint8Array, offset: number, limit: number = 
     for (let i = 0; i < octets; i++) length = length * 256 + der[valueStart + i]!;
     valueStart += octets;
   }
-  const end = valueStart + length;
-  if (end > limit) return null;
-  return { tag, start: offset, valueStart, end };
+  return { tag, start: offset, valueStart, end: valueStart + length };
+}
+
+/**
+ * Reads one DER TLV at `offset`. Returns null on anything malformed (indefinite or oversized length,
+ * multi-byte tag, running past `limit`), so callers can probe untrusted bytes without exceptions.
+ */
+export function readDerElement(der: Uint8Array, offset: number, limit: number = der.length): DerElement | null {
+  const element = readHeader(der, offset, limit);
+  return element !== null && element.end <= limit ? element : null;
+}
+
+/**
+ * The TLV at `offset` as its header declares it, even when its value runs past the bytes at hand (`end` beyond
+ * `der.length`): what tells a cut-off copy ("N of the M bytes") from bytes that are not DER at all.
+ */
+export function declaredDerElement(der: Uint8Array, offset = 0): DerElement | null {
+  return readHeader(der, offset, der.length);
 }
 
 /** The elements directly inside a constructed element; null when any of them is malformed. */

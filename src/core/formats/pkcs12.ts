@@ -3,11 +3,12 @@
 import forge from 'node-forge/lib/forge';
 import 'node-forge/lib/pkcs12';
 import 'node-forge/lib/pki';
-import { IdentityError, passphraseHint } from './identity-error';
+import { FileError, passphraseHint } from './file-error';
 
 // Node's TLS (OpenSSL 3) refuses legacy PKCS#12 files (RC2/3DES with SHA-1, the default of older
 // OpenSSL and of many Windows exports). node-forge reads both legacy and modern files, so the PFX
-// is decoded here and handed to TLS as a certificate chain and a PKCS#8 key.
+// is decoded here and handed to TLS as a certificate chain and a PKCS#8 key. Its own bundle (node-forge is
+// ~200 KB): callers import it dynamically, so reading PEM never loads it.
 
 export interface DecodedPkcs12 {
   /** DER certificates in file order. */
@@ -22,7 +23,8 @@ function derOf(asn1: forge.asn1.Asn1): Buffer {
 
 /**
  * `passphrase` undefined means none was given: a file that needs one then fails with `passphrase_required`
- * (the person must supply one) rather than `wrong_passphrase` (the one supplied is wrong).
+ * (the person must supply one) rather than `wrong_passphrase` (the one supplied is wrong). Throws FileError
+ * (`bad_pfx`, `passphrase_required`, `wrong_passphrase`), which callers rethrow as their own error class.
  */
 export function decodePkcs12(data: Buffer, file: string, passphrase: string | undefined): DecodedPkcs12 {
   let asn1: forge.asn1.Asn1;
@@ -30,7 +32,7 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string | un
     asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary')), { strict: false } as never);
   } catch {
     const hint = data.includes('-----BEGIN') ? ' It looks like PEM: pass it with --cert/--key instead of --pfx.' : '';
-    throw new IdentityError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`);
+    throw new FileError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`);
   }
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
@@ -38,10 +40,10 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string | un
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (/MAC could not be verified|wrong password|Invalid password/i.test(message)) {
-      if (passphrase === undefined) throw new IdentityError('passphrase_required', file, `${file} is a PKCS#12 file protected by a passphrase: ${passphraseHint}.`);
-      throw new IdentityError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
+      if (passphrase === undefined) throw new FileError('passphrase_required', file, `${file} is a PKCS#12 file protected by a passphrase: ${passphraseHint}.`);
+      throw new FileError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
     }
-    throw new IdentityError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`);
+    throw new FileError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`);
   }
   const certificates: Buffer[] = [];
   const keys: Buffer[] = [];

@@ -1,0 +1,30 @@
+// The readers of certificate, key and PKCS#12 files fail the same way whoever calls them; each caller throws
+// its own subclass (IdentityError, CryptoFileError) so that its callers can tell whose problem it is.
+
+/** A problem with a certificate, key or PKCS#12 file, worded for the person who owns it. Never contains key material. */
+export class FileError extends Error {
+  constructor(
+    readonly code: string,
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
+/**
+ * How to hand over a passphrase, said once for every protected file: the CLI takes it from an environment
+ * variable so it never lands in shell history or `ps`; the extension asks for it instead.
+ */
+export const passphraseHint = 'give it (CLI: --pass-env VAR, with the passphrase in that environment variable)';
+
+/** Why `path` could not be read, as a code and a sentence; `what` names the file's role ("Key file "). */
+export function fileReadProblem(e: unknown, path: string, what = ''): { code: string; message: string } {
+  const code = (e as NodeJS.ErrnoException).code;
+  const file = `${what}${path}`;
+  if (code === 'ENOENT') return { code: 'file_not_found', message: `${file} does not exist: check the path.` };
+  if (code === 'EACCES' || code === 'EPERM') return { code: 'file_unreadable', message: `${file} is not readable by this user: check its permissions.` };
+  if (code === 'EISDIR') return { code: 'file_is_directory', message: `${file} is a directory: pass a certificate or key file.` };
+  return { code: 'file_unreadable', message: `${file} could not be read (${code ?? (e as Error).message ?? 'I/O error'}).` };
+}

@@ -5,10 +5,15 @@
 // The extension is split so activation loads only the glue: every `import('./local-module')` in the extension's
 // sources becomes its own bundle in dist/ (the probe engine with undici, the certificate tools, the PKCS#12 reader),
 // required on first use. The CLI stays one file: it runs one command per process.
+//
+// The workspace config's JSON Schema (schemas/mtls-probe.schema.json, which package.json's jsonValidation names) is
+// built too: made from the config reader's field tables (src/core/config/config-schema.ts), never edited by hand.
 import * as esbuild from 'esbuild';
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -100,7 +105,43 @@ const webview = {
   outfile: 'dist/webview/timeline.js',
 };
 
+const schemaFile = 'schemas/mtls-probe.schema.json';
+
+/**
+ * Writes the JSON Schema from the field tables: the generator is bundled to a temporary module and run. In watch
+ * mode it is written again whenever the tables change.
+ */
+async function buildSchema() {
+  const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-schema-'));
+  const outfile = join(dir, 'config-schema.mjs');
+  let generation = 0;
+  const writeSchema = {
+    name: 'write-schema',
+    setup(build) {
+      build.onEnd(async (result) => {
+        if (result.errors.length > 0) return;
+        // A new URL each time: the module cache would otherwise hand back the first generator.
+        const { workspaceConfigSchema } = await import(`${pathToFileURL(outfile).href}?${++generation}`);
+        await mkdir('schemas', { recursive: true });
+        await writeFile(schemaFile, `${JSON.stringify(workspaceConfigSchema(), null, 2)}\n`);
+      });
+    },
+  };
+  const options = { bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning', entryPoints: ['src/core/config/config-schema.ts'], outfile, plugins: [writeSchema] };
+  if (watch) {
+    await (await esbuild.context(options)).watch();
+    return;
+  }
+  try {
+    await esbuild.build(options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const cli = { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyChunks(new Map(), awsChunk)] };
+
+await buildSchema();
 
 if (watch) {
   // Watch mode rebuilds the CLI, the extension's entry and the timeline renderer; lazy chunks are rebuilt by a full build.

@@ -1,17 +1,13 @@
-import type { AwsEndpointSettings } from '../core/config/types';
+import { awsSettingNames, awsSettingRules, type AwsSettingName } from '../core/config/aws-settings';
 
-// The AWS flags of `probe --evidence aws` and `evidence … aws`, with the setting each fills: one table for the
-// option parser (loaded with the CLI) and the evidence command (loaded only when evidence is asked for).
+// The AWS flags of `probe --evidence aws` and `evidence … aws`, with the setting each fills: each flag is written
+// beside its setting's rule in the table of AWS settings, so a flag is checked like the config checks the setting.
+// For the option parser (loaded with the CLI) and the evidence command (loaded only when evidence is asked for).
 
-export const awsFlags = {
-  'aws-profile': 'profile',
-  'aws-region': 'region',
-  'listener-arn': 'listenerArn',
-  'load-balancer-arn': 'loadBalancerArn',
-  'web-acl-arn': 'webAclArn',
-  'waf-log-group': 'wafLogGroup',
-  'alb-logs': 'albLogs',
-} as const satisfies Record<string, keyof AwsEndpointSettings>;
+type FlagOf<N extends AwsSettingName> = (typeof awsSettingRules)[N]['flag'];
+
+/** Flag → setting, in the table's order. */
+export const awsFlags = Object.fromEntries(awsSettingNames.map((name) => [awsSettingRules[name].flag, name])) as { readonly [N in AwsSettingName as FlagOf<N>]: N };
 
 export type AwsFlag = keyof typeof awsFlags | 'wait';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConfigLocation, EndpointConfig, ExpectedOutcome } from '../../src/core/config/types';
-import { describeExpectedOutcome } from '../../src/core/config/workspace-config';
+import { describeExpectedOutcome } from '../../src/core/expectations/evaluate';
 import { type ExpectationCheck, type ExpectationRun, type ExpectationRunStatus } from '../../src/core/expectations/expectations';
 import type { Layer, ProbeResult } from '../../src/core/probe/types';
 import { formatProbeReport } from '../../src/core/report/curl-style';

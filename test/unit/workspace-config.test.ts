@@ -10,7 +10,10 @@ import { applyEdits, modify, parse as parseJsonc, type JSONPath } from 'jsonc-pa
 import { starterConfigText } from '../../src/core/config/starter-config';
 import { startLab } from '../../src/core/lab/lab';
 import type { ConfigProblem, EndpointConfig, WorkspaceConfig } from '../../src/core/config/types';
-import { checkConfigPaths, describeExpectedOutcome, loadWorkspaceConfig, parseWorkspaceConfig } from '../../src/core/config/workspace-config';
+import { workspaceConfigSchema } from '../../src/core/config/config-schema';
+import { checkConfigPaths } from '../../src/core/config/path-checks';
+import { loadWorkspaceConfig, parseWorkspaceConfig } from '../../src/core/config/workspace-config';
+import { describeExpectedOutcome } from '../../src/core/expectations/evaluate';
 import { generatePki } from '../../src/core/pki/generate-pki';
 
 const folder = '/workspace';
@@ -893,8 +896,25 @@ describe('the local lab starter', () => {
   });
 });
 
+/** The schema as the build wrote it: what the VSIX ships and VS Code validates with. */
+function builtSchema(): Record<string, unknown> {
+  const file = new URL('../../schemas/mtls-probe.schema.json', import.meta.url);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file.pathname} is made by the build from the config's field tables: run npm run build first (${String(e)})`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 describe('the JSON Schema agrees with the parser', () => {
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/mtls-probe.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+  const schema = builtSchema();
+
+  test('the built schema is the one the field tables make (run npm run build after changing them)', () => {
+    assert.deepEqual(schema, JSON.parse(JSON.stringify(workspaceConfigSchema())));
+  });
+
   const ajv = new Ajv({ allErrors: true });
   // Editor-only keywords (VS Code reads them for hovers, completion and JSONC).
   for (const keyword of ['markdownDescription', 'defaultSnippets', 'enumDescriptions', 'allowComments', 'allowTrailingCommas']) ajv.addKeyword(keyword);

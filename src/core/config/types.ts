@@ -28,6 +28,9 @@ export type IdentityConfig =
 /** "none" is the probe without a client certificate. */
 export const noIdentityName = 'none';
 
+/** An expectation that the application answers: the probe passed every layer in front of it. */
+export const targetName = 'target';
+
 /**
  * What an endpoint × identity probe should end with:
  * - `stopped`: the verdict's layer (and, when given, its reason code);

@@ -1,17 +1,29 @@
-import { describeExpectedOutcome } from '../config/workspace-config';
-import type { ExpectedOutcome } from '../config/types';
+import { targetName, type ExpectedOutcome } from '../config/types';
 import type { ProbeResult } from '../probe/types';
 
-// Whether a probe ended as expected: the words for what it ended with, and the comparison. Apart from running the
-// checks, so the run service can judge a run again when evidence changes its verdict.
+// Whether a probe ended as expected: the words for what was expected and for what it ended with, and the
+// comparison. Apart from running the checks, so the run service can judge a run again when evidence changes its
+// verdict; apart from the config's reader, so judging a run does not load it.
+
+/** One line for an expected outcome: "mtls", "mtls (alert_certificate_required)", "target with HTTP 200", "HTTP 400". */
+export function describeExpectedOutcome(expected: ExpectedOutcome): string {
+  switch (expected.kind) {
+    case 'stopped':
+      return expected.reason !== undefined ? `${expected.layer} (${expected.reason})` : expected.layer;
+    case 'target':
+      return expected.status !== undefined ? `${targetName} with HTTP ${expected.status}` : targetName;
+    case 'status':
+      return `HTTP ${expected.status}`;
+  }
+}
 
 /** What the probe ended with, in the words of describeExpectedOutcome: `mtls (reset_after_client_certificate)`, `target with HTTP 200`. */
 export function describeOutcome(result: ProbeResult): string {
   const { stoppedAt, reason } = result.verdict;
   if (stoppedAt === null) {
-    if (result.http !== null) return `target with HTTP ${result.http.status}`;
+    if (result.http !== null) return `${targetName} with HTTP ${result.http.status}`;
     // --handshake-only: the handshake passed and no request was sent, so nothing is known of the application.
-    return reason === 'handshake_completed' ? 'the TLS handshake only (no request was sent)' : `target (${reason})`;
+    return reason === 'handshake_completed' ? 'the TLS handshake only (no request was sent)' : `${targetName} (${reason})`;
   }
   return `${stoppedAt} (${reason})`;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ConfigRunError } from '../config/probe-options';
-import { describeExpectedOutcome } from '../config/workspace-config';
+import { describeExpectedOutcome } from './evaluate';
 import { noIdentityName, type EndpointConfig, type Expectation, type ExpectedOutcome, type IdentityConfig, type WorkspaceConfig } from '../config/types';
 import type { ClientIdentity } from '../identity/client-identity';
 import { ProbeAbortedError } from '../probe/probe';

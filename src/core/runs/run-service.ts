@@ -4,7 +4,7 @@
 
 import { evaluateExpectation } from '../expectations/expectations';
 import { probeOptionsFor } from '../config/probe-options';
-import { describeExpectedOutcome } from '../config/workspace-config';
+import { describeExpectedOutcome } from '../expectations/evaluate';
 import type { EndpointConfig, ExpectedOutcome, IdentityConfig } from '../config/types';
 import type { EvidenceRequest, ProbeEvidence } from '../evidence/collect';
 import type { ClientIdentity } from '../identity/client-identity';

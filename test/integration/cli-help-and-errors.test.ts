@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer, type Server } from 'node:tls';
-import { defaultMatrixConcurrency } from '../../src/cli/usage';
+import { defaultMatrixConcurrency } from '../../src/cli/commands/matrix';
 import { defaultTimeouts } from '../../src/core/probe/probe';
 import { builtCli, runBuiltCli, type CliRun } from '../support/built-cli';
 import { freePort, requireBinary } from '../support/peers';
@@ -88,7 +88,7 @@ describe('help', () => {
       assert.ok(help.includes('--tls-min 1.2|1.3 lowest TLS version to offer (default 1.2)'), command);
       assert.ok(help.includes('--alpn LIST ALPN protocols to offer (default h2,http/1.1)'), command);
     }
-    // The matrix's own default: the help and the matrix command read the one constant (src/cli/usage.ts).
+    // The matrix's own default: the help and the matrix command read the one constant (src/cli/commands/matrix.ts).
     assert.match((await runBuiltCli(['matrix', '--help'])).stdout, new RegExp(`--concurrency N +probes in flight at once \\(default ${defaultMatrixConcurrency}\\)`));
   });
 

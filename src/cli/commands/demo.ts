@@ -1,11 +1,11 @@
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { startLab } from '../../core/lab/lab';
+import { labInfo } from '../../core/lab/lab-text';
 import { runSeedExperiment, type SeedResult } from '../../core/lab/seed-experiment';
 import { exportRuns } from '../../core/runs/run-exports';
 import { runJson } from '../../core/runs/run-json';
-import type { CommandIo } from './command-io';
-import { labInfo } from '../../core/lab/lab-text';
+import { writeOutputFile } from '../arguments';
+import { InterruptedError } from '../errors';
+import { defineCommand } from '../shell';
 
 // `mtls-probe demo` (npm run demo): the seed experiment against the local lab, offline — each case probed, its
 // verdict confirmed from the lab's AWS-format logs, a verdict table, and the timeline of all of them side by side.
@@ -65,40 +65,34 @@ export function seedStory(results: readonly SeedResult[]): string {
     .join('\n');
 }
 
-/** `demo …` (args exclude the word "demo"). Returns the exit status. */
-export async function runDemoCommand(args: string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: { report: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (error) {
-    io.err(`mtls-probe: ${(error as Error).message.split(/\.(?:\s|$)/)[0]}. See mtls-probe demo --help.\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(demoUsage);
-    return 0;
-  }
-  const report = values.report ?? 'mtls-probe-demo.html';
-  const lab = await startLab({ mode: 'verify', ...(values.dir !== undefined ? { dir: values.dir } : {}) });
-  let results: SeedResult[];
-  try {
-    if (!values.json) io.out(`mTLS Probe demo: the seed experiment against the local lab — an ALB-shaped listener with mTLS in verify mode, AWS-WAF-like rules and a target — at ${lab.url}\n\n`);
-    results = await runSeedExperiment(lab);
+const reportTitle = 'mTLS Probe demo: the seed experiment (ALB mTLS verify + AWS WAF)';
+
+export const demoCommand = defineCommand({
+  name: 'demo',
+  usage: demoUsage,
+  options: { report: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' } },
+  positionals: false,
+  cancellable: true,
+  async run(values, _positionals, { io, signal }) {
+    const report = values.report ?? 'mtls-probe-demo.html';
+    const lab = await startLab({ mode: 'verify', ...(values.dir !== undefined ? { dir: values.dir } : {}) });
+    let results: SeedResult[];
     try {
-      await writeFile(report, await exportRuns(results.map((r) => r.run), 'html', { title: 'mTLS Probe demo: the seed experiment (ALB mTLS verify + AWS WAF)' }));
-    } catch (e) {
-      io.err(`mtls-probe: --report ${report} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).\n`);
-      return 2;
+      if (!values.json) io.out(`mTLS Probe demo: the seed experiment against the local lab — an ALB-shaped listener with mTLS in verify mode, AWS-WAF-like rules and a target — at ${lab.url}\n\n`);
+      results = await runSeedExperiment(lab, { signal });
+      if (signal.aborted) throw new InterruptedError();
+      await writeOutputFile(report, await exportRuns(results.map((r) => r.run), 'html', { title: reportTitle }), '--report');
+      if (values.json) {
+        io.out(`${JSON.stringify({ lab: labInfo(lab), report, results: results.map((r) => ({ case: r.case, passed: r.passed, confirmedBy: r.confirmedBy, run: runJson(r.run) })) })}\n`);
+      } else {
+        io.out(`${formatSeedTable(results)}\n\n${seedStory(results)}\n\nTimeline of all ${results.length} cases side by side: ${report}\n`);
+      }
+    } finally {
+      // Also after Ctrl-C: a temporary lab folder is removed only by close().
+      await lab.close();
     }
-    if (values.json) {
-      io.out(`${JSON.stringify({ lab: labInfo(lab), report, results: results.map((r) => ({ case: r.case, passed: r.passed, confirmedBy: r.confirmedBy, run: runJson(r.run) })) })}\n`);
-    } else {
-      io.out(`${formatSeedTable(results)}\n\n${seedStory(results)}\n\nTimeline of all ${results.length} cases side by side: ${report}\n`);
-    }
-  } finally {
-    await lab.close();
-  }
-  const failed = results.filter((r) => !r.passed);
-  if (failed.length > 0) io.err(`mtls-probe: ${failed.length} case${failed.length === 1 ? '' : 's'} did not end as expected: ${failed.map((r) => r.case.name).join(', ')}.\n`);
-  return failed.length > 0 ? 1 : 0;
-}
+    const failed = results.filter((r) => !r.passed);
+    if (failed.length > 0) io.err(`mtls-probe: ${failed.length} case${failed.length === 1 ? '' : 's'} did not end as expected: ${failed.map((r) => r.case.name).join(', ')}.\n`);
+    return failed.length > 0 ? 1 : 0;
+  },
+});

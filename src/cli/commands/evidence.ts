@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { checkAwsSetting } from '../../core/config/workspace-config';
+import { checkAwsSetting } from '../../core/config/aws-settings';
 import type { AwsEndpointSettings } from '../../core/config/types';
 import { collectEvidence, type EvidenceRequest } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
@@ -9,9 +8,12 @@ import type { CorrelationKeys, TimeWindow } from '../../core/evidence/types';
 import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
 import { shellQuote } from '../../core/report/reproduce-commands';
 import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
+import type { RunEvidenceOptions } from '../../core/runs/run-service';
 import { runEvidenceLines } from '../../core/runs/run-text';
 import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
-import type { CommandIo } from './command-io';
+import { parseCorrelationId, portNumber } from '../arguments';
+import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError, reasonOf } from '../errors';
+import { defineCommand, type OptionValues } from '../shell';
 
 // `mtls-probe evidence` and the `probe --evidence` path: server-side records matched to one probe, from log
 // files and from AWS. This module (and the log readers it pulls in) loads only when evidence is asked for; the
@@ -49,59 +51,46 @@ ${awsFlagsHelp}
 Exit status: 0 when the evidence was read (whatever matched), 2 for bad arguments or unreadable input.
 `;
 
-/** The X-Amzn-Trace-Id a probe sends, as ALB and WAF log it. */
-const traceIdPattern = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/i;
-
-/** A problem with the command line or an input path, printed as one line (exit status 2). */
-export class EvidenceInputError extends Error {}
-
-export function parseCorrelationId(value: string, flag = '--correlation-id'): string {
-  const id = value.startsWith('Root=') ? value : `Root=${value}`;
-  if (!traceIdPattern.test(id)) throw new EvidenceInputError(`${flag} takes an X-Amzn-Trace-Id like Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca (8 and 24 hex digits), not "${value}".`);
-  return id;
-}
-
 /** Each path must exist and be readable before anything runs: a probe must not be wasted on a typo. */
-export async function checkEvidencePaths(paths: string[]): Promise<void> {
+async function checkEvidencePaths(paths: string[]): Promise<void> {
   for (const path of paths) {
     try {
       await stat(path);
       await access(path, constants.R_OK);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const fix = code === 'ENOENT' ? 'give an existing log file or folder' : 'check its permissions';
-      throw new EvidenceInputError(`${path} cannot be read (${code ?? (error as Error).message}): ${fix}.`);
+      const fix = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'give an existing log file or folder' : 'check its permissions';
+      throw new UnreadableFileError(`${path} cannot be read (${reasonOf(error)}): ${fix}.`, { cause: error });
     }
   }
 }
 
 /** `--evidence` values: the word `aws` and log paths. */
-export function splitEvidenceTargets(targets: readonly string[]): { logs: string[]; aws: boolean } {
+function splitEvidenceTargets(targets: readonly string[]): { logs: string[]; aws: boolean } {
   return { logs: targets.filter((t) => t !== 'aws'), aws: targets.includes('aws') };
 }
 
 type AwsFlagValues = Partial<Record<AwsFlag, string | undefined>>;
 
 /** The endpoint's AWS settings from the flags, each checked like the workspace config checks it. */
-export function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings {
+function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings {
   const settings: AwsEndpointSettings = {};
   for (const [flag, name] of Object.entries(awsFlags) as Array<[keyof typeof awsFlags, keyof AwsEndpointSettings]>) {
     const value = values[flag];
     if (value === undefined) continue;
     const problem = checkAwsSetting(name, value);
-    if (problem !== null) throw new EvidenceInputError(`--${flag}: ${problem}`);
+    if (problem !== null) throw new BadArgumentError(`--${flag}: ${problem}`);
     settings[name] = value;
   }
   if (settings.listenerArn === undefined && settings.loadBalancerArn === undefined && settings.webAclArn === undefined && settings.wafLogGroup === undefined && settings.albLogs === undefined) {
-    throw new EvidenceInputError('AWS evidence needs to know where to look: give at least one of --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs.');
+    throw new BadArgumentError('AWS evidence needs to know where to look: give at least one of --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs.');
   }
   return settings;
 }
 
 /** AWS flags without "aws" among the evidence targets are a mistake worth naming. */
-export function checkAwsFlagsUsed(values: AwsFlagValues, aws: boolean, where: string): void {
+function checkAwsFlagsUsed(values: AwsFlagValues, aws: boolean, where: string): void {
   const given = awsFlagNames.filter((flag) => values[flag] !== undefined);
-  if (!aws && given.length > 0) throw new EvidenceInputError(`--${given[0]} is for AWS evidence: add ${where}.`);
+  if (!aws && given.length > 0) throw new BadArgumentError(`--${given[0]} is for AWS evidence: add ${where}.`);
 }
 
 /** `10m`, `90s`, `1500ms`, or plain seconds; at most an hour. */
@@ -109,16 +98,25 @@ export function parseWait(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
   const ms = match === null ? NaN : Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(match[2] ?? 's') as 'ms' | 's' | 'm'];
-  if (!Number.isFinite(ms) || ms > 3_600_000) throw new EvidenceInputError(`--wait takes a duration up to 60m such as 10m, 90s or 1500ms, not "${value}".`);
+  if (!Number.isFinite(ms) || ms > 3_600_000) throw new BadArgumentError(`--wait takes a duration up to 60m such as 10m, 90s or 1500ms, not "${value}".`);
   return ms;
 }
 
-export interface ProbeEvidenceRequest extends EvidenceRequest {
-  waitMs?: number;
-  /** Progress while waiting for AWS (one line each). */
-  onWaiting?(message: string): void;
-}
+type ProbeEvidenceFlags = AwsFlagValues & { evidence?: string[] | undefined };
 
+/**
+ * How `probe --evidence …` collects, from its flags: each one checked before the probe, so a typo costs no probe.
+ * `onWaiting`: a line each time it waits for AWS.
+ */
+export async function probeEvidenceOptions(values: ProbeEvidenceFlags, url: string, signal: AbortSignal, onWaiting?: (message: string) => void): Promise<RunEvidenceOptions & { request: EvidenceRequest }> {
+  const targets = splitEvidenceTargets(values.evidence ?? []);
+  checkAwsFlagsUsed(values, targets.aws, '--evidence aws');
+  await checkEvidencePaths(targets.logs);
+  const port = URL.canParse(url) ? Number(new URL(url).port || 443) : undefined;
+  const request: EvidenceRequest = { logs: targets.logs, ...(targets.aws ? { aws: awsSettingsFromFlags(values) } : {}), ...(port !== undefined ? { port } : {}) };
+  const waitMs = parseWait(values.wait);
+  return { request, signal, ...(waitMs !== undefined ? { waitUntil: new Date(Date.now() + waitMs) } : {}), ...(onWaiting !== undefined ? { onWaiting } : {}) };
+}
 
 /** When AWS has not delivered everything yet: the command that looks again later. */
 export function lookAgainHint(evidence: RunEvidence, request: EvidenceRequest): string | null {
@@ -159,121 +157,93 @@ export function formatRunReportWithEvidence(run: CheckRun, options: CurlStyleOpt
   return [...formatTrace(upgraded, options), ...summary].join('\n');
 }
 
+const options = {
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'correlation-id': { type: 'string' },
+  'client-ip': { type: 'string' },
+  'client-port': { type: 'string' },
+  serial: { type: 'string' },
+  'probe-time': { type: 'string' },
+  ...awsFlagOptions,
+  json: { type: 'boolean' },
+} as const;
+
+type EvidenceValues = OptionValues<typeof options>;
+
 function parseTime(value: string | undefined, flag: string): Date {
-  if (value === undefined) throw new EvidenceInputError(`${flag} is required (an ISO 8601 time such as 2024-05-01T10:00:00Z).`);
+  if (value === undefined) throw new BadArgumentError(`${flag} is required (an ISO 8601 time such as 2024-05-01T10:00:00Z).`);
   const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw new EvidenceInputError(`${flag} takes an ISO 8601 time such as 2024-05-01T10:00:00Z, not "${value}".`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw new BadArgumentError(`${flag} takes an ISO 8601 time such as 2024-05-01T10:00:00Z, not "${value}".`);
   return new Date(t);
 }
 
-function keysFrom(values: ReturnType<typeof parseEvidenceArgs>['values']): CorrelationKeys {
+function keysFrom(values: EvidenceValues): CorrelationKeys {
   const keys: CorrelationKeys = {};
   if (values['correlation-id'] !== undefined) keys.traceId = parseCorrelationId(values['correlation-id']);
   if (values['client-ip'] !== undefined) keys.clientIp = values['client-ip'];
-  if (values['client-port'] !== undefined) {
-    const port = Number(values['client-port']);
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new EvidenceInputError(`--client-port takes a port number (1-65535), not "${values['client-port']}".`);
-    keys.clientPort = port;
-  }
+  const clientPort = portNumber(values['client-port'], '--client-port');
+  if (clientPort !== undefined) keys.clientPort = clientPort;
   if (values.serial !== undefined) {
     const serial = values.serial.replace(/[:\s]/g, '').toUpperCase();
-    if (!/^[0-9A-F]+$/.test(serial)) throw new EvidenceInputError(`--serial takes the certificate serial in hex (e.g. 0A1B2C), not "${values.serial}".`);
+    if (!/^[0-9A-F]+$/.test(serial)) throw new BadArgumentError(`--serial takes the certificate serial in hex (e.g. 0A1B2C), not "${values.serial}".`);
     keys.clientCertSerial = serial;
   }
   if (values['probe-time'] !== undefined) {
     const [from, to = from] = values['probe-time'].split('/');
     const fromTime = parseTime(from, '--probe-time');
     const toTime = parseTime(to, '--probe-time');
-    if (fromTime > toTime) throw new EvidenceInputError(`--probe-time ${values['probe-time']}: the start is after the end.`);
+    if (fromTime > toTime) throw new BadArgumentError(`--probe-time ${values['probe-time']}: the start is after the end.`);
     keys.probeTime = { from: fromTime.toISOString(), to: toTime.toISOString() };
   }
   return keys;
 }
 
-/** `evidence …` (args exclude the word "evidence"). Returns the exit status. */
-export async function runEvidenceCommand(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parseEvidenceArgs>;
-  try {
-    parsed = parseEvidenceArgs(args);
-  } catch (error) {
-    // parseArgs appends a paragraph about '--' to unknown options: its first sentence is the useful part.
-    const firstSentence = (error as Error).message.split(/\.(?:\s|$)/)[0];
-    io.err(`mtls-probe: ${firstSentence}. See mtls-probe evidence --help.\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(usage);
-    return 0;
-  }
-  let window: TimeWindow;
-  let keys: CorrelationKeys;
-  let request: EvidenceRequest;
-  let waitMs: number | undefined;
-  try {
-    window = { from: parseTime(values.since, '--since'), to: parseTime(values.until, '--until') };
-    if (window.from > window.to) throw new EvidenceInputError(`--since (${values.since}) is after --until (${values.until}): swap them.`);
-    keys = keysFrom(values);
-    if (Object.keys(keys).length === 0) throw new EvidenceInputError('evidence needs at least one key to match records by: --correlation-id, --client-ip (with --client-port), --serial or --probe-time.');
-    if (positionals.length === 0) throw new EvidenceInputError('evidence needs at least one log file or folder (PATH), or "aws". See mtls-probe evidence --help.');
-    const targets = splitEvidenceTargets(positionals);
-    checkAwsFlagsUsed(values, targets.aws, '"aws" to the paths');
-    await checkEvidencePaths(targets.logs);
-    request = { logs: targets.logs, ...(targets.aws ? { aws: awsSettingsFromFlags(values) } : {}) };
-    waitMs = parseWait(values.wait);
-  } catch (error) {
-    if (error instanceof EvidenceInputError) {
-      io.err(`mtls-probe: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  const { report, sourceLabel } = await collectEvidence(request, window, keys, {
-    // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
-    // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
-    probeEndedAt: window.to,
-    ...(waitMs !== undefined ? { waitUntil: new Date(Date.now() + waitMs) } : {}),
-    onWaiting: (message) => io.err(`mtls-probe: ${message}\n`),
-  });
-  if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
-    io.err(`mtls-probe: no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.\n`);
-    return 2;
-  }
-  if (values.json) {
-    io.out(`${JSON.stringify({ window: { from: window.from.toISOString(), to: window.to.toISOString() }, keys, ...report })}\n`);
-    return 0;
-  }
-  const keyWords = Object.entries(keys).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-  const lines = [
-    `Window: ${window.from.toISOString()} to ${window.to.toISOString()}`,
-    `Keys: ${keyWords}`,
-    ...describeEvidence(report.events, report, { sourceLabel }),
-  ];
-  io.out(`${lines.join('\n')}\n`);
-  // Every AWS lookup failed (credentials, network): as unreadable input, so a script notices.
-  const coverage = report.coverage ?? [];
-  const failed = coverage.find((c) => c.state === 'failed');
-  const nothingRead = report.stats.files === 0 && (report.context ?? []).length === 0 && failed !== undefined && coverage.every((c) => c.state === 'failed' || c.state === 'not-configured');
-  if (nothingRead) io.err(`mtls-probe: no AWS evidence could be read: ${failed.detail}\n`);
-  return nothingRead ? 2 : 0;
+/** The window, the keys and where to look, each checked before anything is read. */
+async function searchFrom(values: EvidenceValues, positionals: string[]): Promise<{ window: TimeWindow; keys: CorrelationKeys; request: EvidenceRequest; waitMs: number | undefined }> {
+  const window = { from: parseTime(values.since, '--since'), to: parseTime(values.until, '--until') };
+  if (window.from > window.to) throw new BadArgumentError(`--since (${values.since}) is after --until (${values.until}): swap them.`);
+  const keys = keysFrom(values);
+  if (Object.keys(keys).length === 0) throw new BadArgumentError('evidence needs at least one key to match records by: --correlation-id, --client-ip (with --client-port), --serial or --probe-time.');
+  if (positionals.length === 0) throw new BadArgumentError('evidence needs at least one log file or folder (PATH), or "aws". See mtls-probe evidence --help.');
+  const targets = splitEvidenceTargets(positionals);
+  checkAwsFlagsUsed(values, targets.aws, '"aws" to the paths');
+  await checkEvidencePaths(targets.logs);
+  const request = { logs: targets.logs, ...(targets.aws ? { aws: awsSettingsFromFlags(values) } : {}) };
+  return { window, keys, request, waitMs: parseWait(values.wait) };
 }
 
-function parseEvidenceArgs(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      'correlation-id': { type: 'string' },
-      'client-ip': { type: 'string' },
-      'client-port': { type: 'string' },
-      serial: { type: 'string' },
-      'probe-time': { type: 'string' },
-      ...awsFlagOptions,
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-}
+export const evidenceCommand = defineCommand({
+  name: 'evidence',
+  usage,
+  options,
+  cancellable: true,
+  async run(values, positionals, { io, signal }) {
+    const { window, keys, request, waitMs } = await searchFrom(values, positionals);
+    const { report, sourceLabel } = await collectEvidence(request, window, keys, {
+      signal,
+      // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
+      // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
+      probeEndedAt: window.to,
+      ...(waitMs !== undefined ? { waitUntil: new Date(Date.now() + waitMs) } : {}),
+      onWaiting: (message) => io.err(`mtls-probe: ${message}\n`),
+    });
+    if (signal.aborted) throw new InterruptedError();
+    if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
+      throw new BadInputError(`no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.`);
+    }
+    if (values.json) {
+      io.out(`${JSON.stringify({ window: { from: window.from.toISOString(), to: window.to.toISOString() }, keys, ...report })}\n`);
+      return 0;
+    }
+    const keyWords = Object.entries(keys).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+    const lines = [`Window: ${window.from.toISOString()} to ${window.to.toISOString()}`, `Keys: ${keyWords}`, ...describeEvidence(report.events, report, { sourceLabel })];
+    io.out(`${lines.join('\n')}\n`);
+    // Every AWS lookup failed (credentials, network): as unreadable input, so a script notices.
+    const coverage = report.coverage ?? [];
+    const failed = coverage.find((c) => c.state === 'failed');
+    const nothingRead = report.stats.files === 0 && (report.context ?? []).length === 0 && failed !== undefined && coverage.every((c) => c.state === 'failed' || c.state === 'not-configured');
+    if (nothingRead) io.err(`mtls-probe: no AWS evidence could be read: ${failed.detail}\n`);
+    return nothingRead ? 2 : 0;
+  },
+});

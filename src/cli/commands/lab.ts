@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
-import { labModes, startLab, type Lab, type LabMode } from '../../core/lab/lab';
+import { labModes, startLab, type Lab } from '../../core/lab/lab';
 import { describeLab, labInfo } from '../../core/lab/lab-text';
-import type { CommandIo } from './command-io';
+import { choice, portNumber } from '../arguments';
+import { BadInputError } from '../errors';
+import { defineCommand } from '../shell';
 
 // `mtls-probe lab`: the local lab until Ctrl-C — an ALB-shaped mTLS listener, a WAF and a target, logging in AWS's
 // formats — so any client (this CLI, the extension, curl) can rehearse against it with no AWS account.
@@ -26,54 +27,47 @@ DIR/logs as each connection ends: ALB connection and access logs, AWS WAF record
 Exit status: 0 when stopped with Ctrl-C or SIGTERM, 2 for bad arguments or a folder that cannot be used.
 `;
 
-/** `lab …` (args exclude the word "lab"). Resolves with the exit status once the lab has stopped. */
-export async function runLabCommand(args: string[], io: CommandIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { port: { type: 'string' }, dir: { type: 'string' }, mode: { type: 'string' }, 'no-ca-names': { type: 'boolean' }, 'ignore-expiry': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    io.err(`mtls-probe: ${(error as Error).message.split(/\.(?:\s|$)/)[0]}. See mtls-probe lab --help.\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(labUsage);
-    return 0;
-  }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    io.err(`mtls-probe: --port takes a port number (0-65535), not "${values.port}".\n`);
-    return 2;
-  }
-  const mode = (values.mode ?? 'verify') as LabMode;
-  if (!labModes.includes(mode)) {
-    io.err(`mtls-probe: --mode takes verify, passthrough or off, not "${values.mode}".\n`);
-    return 2;
-  }
-  let lab: Lab;
-  try {
-    lab = await startLab({
-      mode,
-      ...(port !== undefined ? { port } : {}),
-      ...(values.dir !== undefined ? { dir: values.dir } : {}),
-      advertiseCaNames: values['no-ca-names'] !== true,
-      ignoreClientCertificateExpiry: values['ignore-expiry'] === true,
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port, or leave it out for a free one` : (error as Error).message;
-    io.err(`mtls-probe: the lab could not start: ${why}.\n`);
-    return 2;
-  }
-  io.out(values.json ? `${JSON.stringify(labInfo(lab))}\n` : `${describeLab(lab)}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+/** Ctrl-C (the shell's signal) or SIGTERM: either is how the lab is meant to stop. */
+function stopRequested(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      signal.removeEventListener('abort', stop);
+      resolve();
+    };
+    if (signal.aborted) return stop();
+    process.once('SIGTERM', stop);
+    signal.addEventListener('abort', stop, { once: true });
   });
-  await lab.close();
-  if (!values.json) io.err('mtls-probe: the lab stopped.\n');
-  return 0;
 }
+
+export const labCommand = defineCommand({
+  name: 'lab',
+  usage: labUsage,
+  options: { port: { type: 'string' }, dir: { type: 'string' }, mode: { type: 'string' }, 'no-ca-names': { type: 'boolean' }, 'ignore-expiry': { type: 'boolean' }, json: { type: 'boolean' } },
+  positionals: false,
+  cancellable: true,
+  async run(values, _positionals, { io, signal }) {
+    const port = portNumber(values.port, '--port', 0);
+    const mode = choice(values.mode ?? 'verify', labModes, '--mode');
+    let lab: Lab;
+    try {
+      lab = await startLab({
+        mode,
+        ...(port !== undefined ? { port } : {}),
+        ...(values.dir !== undefined ? { dir: values.dir } : {}),
+        advertiseCaNames: values['no-ca-names'] !== true,
+        ignoreClientCertificateExpiry: values['ignore-expiry'] === true,
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? `port ${port} is in use: pick another with --port, or leave it out for a free one` : (error as Error).message;
+      throw new BadInputError(`the lab could not start: ${why}.`, { cause: error });
+    }
+    io.out(values.json ? `${JSON.stringify(labInfo(lab))}\n` : `${describeLab(lab)}\n`);
+    await stopRequested(signal);
+    await lab.close();
+    if (!values.json) io.err('mtls-probe: the lab stopped.\n');
+    return 0;
+  },
+});

@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import type { CheckRun } from '../../core/runs/check-run';
 import { exportFormatOf, exportRuns, type RunExportFormat } from '../../core/runs/run-exports';
 import { RunFileError, runsFromJson } from '../../core/runs/run-json';
-import type { CommandIo } from './command-io';
+import { choice, writeOutputFile } from '../arguments';
+import { BadArgumentError, reasonOf } from '../errors';
+import { defineCommand } from '../shell';
 
 // `mtls-probe report`: saved runs (probe --json, exports, test --json, the demo's --json) rendered as the timeline
 // report — one run, or several side by side in compare mode — or converted to OTLP.
@@ -24,14 +25,14 @@ mtls-probe probe --json (or --demo --json, matrix --json, test --json), or a run
 Exit status: 0 when written, 2 for bad arguments or a file that is not a run.
 `;
 
-const formats: RunExportFormat[] = ['html', 'otlp', 'json'];
+const formats: readonly RunExportFormat[] = ['html', 'otlp', 'json'];
 
 async function readRuns(file: string): Promise<CheckRun[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new RunFileError(file, `${file} could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    throw new RunFileError(file, `${file} could not be read (${reasonOf(e)}).`);
   }
   let value: unknown;
   try {
@@ -42,47 +43,19 @@ async function readRuns(file: string): Promise<CheckRun[]> {
   return runsFromJson(value, file);
 }
 
-/** `report …` (args exclude the word "report"). Returns the exit status. */
-export async function runReportCommand(args: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { output: { type: 'string', short: 'o' }, format: { type: 'string' }, title: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    io.err(`mtls-probe: ${(error as Error).message.split(/\.(?:\s|$)/)[0]}. See mtls-probe report --help.\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.out(reportUsage);
-    return 0;
-  }
-  if (positionals.length === 0) {
-    io.err('mtls-probe: report needs at least one saved run (RUN.json). See mtls-probe report --help.\n');
-    return 2;
-  }
-  if (values.output === undefined) {
-    io.err('mtls-probe: report needs -o FILE (where to write the page).\n');
-    return 2;
-  }
-  const format = (values.format ?? exportFormatOf(values.output) ?? 'html') as RunExportFormat;
-  if (!formats.includes(format)) {
-    io.err(`mtls-probe: --format takes html, otlp or json, not "${values.format}".\n`);
-    return 2;
-  }
-  const runs: CheckRun[] = [];
-  try {
+export const reportCommand = defineCommand({
+  name: 'report',
+  usage: reportUsage,
+  options: { output: { type: 'string', short: 'o' }, format: { type: 'string' }, title: { type: 'string' } },
+  inputErrors: [RunFileError],
+  async run(values, positionals, { io }) {
+    if (positionals.length === 0) throw new BadArgumentError('report needs at least one saved run (RUN.json). See mtls-probe report --help.');
+    if (values.output === undefined) throw new BadArgumentError('report needs -o FILE (where to write the page).');
+    const format = values.format !== undefined ? choice(values.format, formats, '--format') : (exportFormatOf(values.output) ?? 'html');
+    const runs: CheckRun[] = [];
     for (const file of positionals) runs.push(...(await readRuns(file)));
-  } catch (e) {
-    if (!(e instanceof RunFileError)) throw e;
-    io.err(`mtls-probe: ${e.message}\n`);
-    return 2;
-  }
-  try {
-    await writeFile(values.output, await exportRuns(runs, format, values.title !== undefined ? { title: values.title } : {}));
-  } catch (e) {
-    io.err(`mtls-probe: ${values.output} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).\n`);
-    return 2;
-  }
-  io.out(`${format === 'html' ? 'Timeline report' : format === 'otlp' ? 'OpenTelemetry trace' : 'Runs'} of ${runs.length} run${runs.length === 1 ? '' : 's'} written to ${values.output}\n`);
-  return 0;
-}
+    await writeOutputFile(values.output, await exportRuns(runs, format, values.title !== undefined ? { title: values.title } : {}));
+    io.out(`${format === 'html' ? 'Timeline report' : format === 'otlp' ? 'OpenTelemetry trace' : 'Runs'} of ${runs.length} run${runs.length === 1 ? '' : 's'} written to ${values.output}\n`);
+    return 0;
+  },
+});

@@ -1,15 +1,15 @@
-import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { workspaceConfigRelativePath, type ConfigProblem, type WorkspaceConfig } from '../../core/config/types';
 import { loadWorkspaceConfig } from '../../core/config/workspace-config';
-import { describeOutcome, expectationChecks, runExpectations, type ExpectationRun } from '../../core/expectations/expectations';
+import { describeOutcome, expectationChecks, runExpectations, type ExpectationCheck, type ExpectationFilter, type ExpectationRun } from '../../core/expectations/expectations';
 import { junitXml } from '../../core/report/junit';
 import { environmentPassphrases, loadIdentityWith } from '../../core/runs/identity-loading';
 import { runJson } from '../../core/runs/run-json';
 import { curlCommand, opensslCommand } from '../../core/report/reproduce-commands';
-import type { CommandIo } from './command-io';
+import { positiveInt, writeOutputFile } from '../arguments';
+import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError } from '../errors';
+import { defineCommand, type CommandIo, type OptionValues } from '../shell';
 
 export const testUsage = `Usage:
   mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
@@ -35,8 +35,6 @@ Exit status: 0 when every expectation held, 1 when any failed or could not run, 
 in the config, 130 when interrupted.
 `;
 
-class UsageError extends Error {}
-
 const options = {
   workspace: { type: 'string' },
   config: { type: 'string' },
@@ -44,19 +42,13 @@ const options = {
   junit: { type: 'string' },
   json: { type: 'boolean' },
   concurrency: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
+
+type TestValues = OptionValues<typeof options>;
 
 function formatProblem(problem: ConfigProblem): string {
   const where = problem.jsonPath === '' ? '(top level)' : problem.jsonPath;
   return `${problem.file}: ${where}: ${problem.severity === 'warning' ? 'warning: ' : ''}${problem.message} (${problem.fix})\n`;
-}
-
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, not "${value}".`);
-  return n;
 }
 
 /** The folder the config's paths resolve against: given, or the one holding the config's .vscode directory. */
@@ -118,72 +110,43 @@ function checkJson(run: ExpectationRun): Record<string, unknown> {
   };
 }
 
-async function loadConfig(folder: string, file: string | undefined, io: CommandIo): Promise<WorkspaceConfig | number> {
+/** The config with no error in it; its warnings and errors are printed first, one line each. */
+async function loadConfig(folder: string, file: string | undefined, io: CommandIo): Promise<WorkspaceConfig> {
   let config: WorkspaceConfig | null;
   try {
     config = await loadWorkspaceConfig(folder, file);
   } catch (e) {
-    io.err(`mtls-probe: ${(e as Error).message}\n`);
-    return 2;
+    throw new BadInputError((e as Error).message, { cause: e });
   }
   if (config === null) {
     const expected = file ?? resolve(folder, workspaceConfigRelativePath);
-    io.err(`mtls-probe: no config file at ${expected}: create it (identities and endpoints with "expect"), or pass --workspace DIR or --config FILE.\n`);
-    return 2;
+    throw new UnreadableFileError(`no config file at ${expected}: create it (identities and endpoints with "expect"), or pass --workspace DIR or --config FILE.`);
   }
   for (const problem of config.problems) io.err(formatProblem(problem));
   const errors = config.problems.filter((p) => p.severity === 'error').length;
-  if (errors > 0) {
-    io.err(`mtls-probe: ${config.file} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'}, then run the tests again.\n`);
-    return 2;
-  }
+  if (errors > 0) throw new BadInputError(`${config.file} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'}, then run the tests again.`);
   return config;
 }
 
-/** `test …` (args exclude the word "test"). Returns the exit status. */
-export async function runTestCommand(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parseTestArgs>;
-  let concurrency: number | undefined;
-  try {
-    parsed = parseTestArgs(args);
-    concurrency = positiveInt(parsed.values.concurrency, '--concurrency');
-    if (parsed.positionals.length > 0) throw new UsageError(`test takes no positional arguments (got "${parsed.positionals[0]}"); use --workspace DIR or --config FILE`);
-  } catch (error) {
-    // parseArgs appends a paragraph about '--' to unknown options: its first sentence is the useful part.
-    const firstSentence = (error as Error).message.split(/\.(?:\s|$)/)[0];
-    io.err(`mtls-probe: ${firstSentence}. See mtls-probe test --help.\n`);
-    return 2;
-  }
-  const { values } = parsed;
-  if (values.help) {
-    io.out(testUsage);
-    return 0;
-  }
-
-  const folder = workspaceFolder(values.workspace, values.config);
-  const loaded = await loadConfig(folder, values.config !== undefined ? resolve(values.config) : undefined, io);
-  if (typeof loaded === 'number') return loaded;
-  const config = loaded;
-
+/** The checks the --endpoint flags select (all by default); an endpoint the config lacks is named. */
+function selectChecks(config: WorkspaceConfig, endpoints: string[] | undefined): { checks: ExpectationCheck[]; filter: ExpectationFilter } {
   const endpointNames = config.endpoints.map((e) => e.name);
-  const unknown = (values.endpoint ?? []).filter((name) => !endpointNames.includes(name));
-  if (unknown.length > 0) {
-    io.err(`mtls-probe: --endpoint ${unknown.map((n) => `"${n}"`).join(', ')}: not in ${config.file} (endpoints: ${endpointNames.join(', ') || 'none'}).\n`);
-    return 2;
-  }
-  const filter = values.endpoint !== undefined ? { endpoints: values.endpoint } : {};
+  const unknown = (endpoints ?? []).filter((name) => !endpointNames.includes(name));
+  if (unknown.length > 0) throw new BadArgumentError(`--endpoint ${unknown.map((n) => `"${n}"`).join(', ')}: not in ${config.file} (endpoints: ${endpointNames.join(', ') || 'none'}).`);
+  const filter = endpoints !== undefined ? { endpoints } : {};
   const checks = expectationChecks(config, filter);
-  if (checks.length === 0) {
-    io.err(`mtls-probe: nothing to test: no endpoint${values.endpoint !== undefined ? ' of those named' : ''} in ${config.file} has an "expect" entry.\n`);
-    return 2;
-  }
+  if (checks.length === 0) throw new BadInputError(`nothing to test: no endpoint${endpoints !== undefined ? ' of those named' : ''} in ${config.file} has an "expect" entry.`);
+  return { checks, filter };
+}
 
+/** One line per check, columns aligned across all of them; a failure adds why and the curl command to retry it. */
+function checkLinePrinter(checks: readonly ExpectationCheck[], io: CommandIo): (run: ExpectationRun) => void {
   const widths = {
     endpoint: Math.max(...checks.map((c) => c.endpoint.name.length)),
     identity: Math.max(...checks.map((c) => c.identityName.length)),
     expected: Math.max(...checks.map((c) => c.expectedText.length)),
   };
-  const printRun = (run: ExpectationRun): void => {
+  return (run) => {
     const { check } = run;
     const got = run.result !== undefined ? `got ${describeOutcome(run.result)}` : run.message;
     io.out(`${marks[run.status]} ${check.endpoint.name.padEnd(widths.endpoint)}  ${check.identityName.padEnd(widths.identity)}  expect ${check.expectedText.padEnd(widths.expected)}  ${got}  ${formatMs(run.durationMs)}\n`);
@@ -191,28 +154,10 @@ export async function runTestCommand(args: string[], io: CommandIo): Promise<num
       io.out(`    ${run.message}\n    reproduce: ${reproduceCommands(check)?.curl ?? '(the URL does not parse)'}\n`);
     }
   };
+}
 
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const passphrases = environmentPassphrases();
-  const startedAt = new Date();
-  const start = performance.now();
-  let runs: ExpectationRun[];
-  try {
-    runs = await runExpectations(config, {
-      loadIdentity: (identity) => loadIdentityWith(identity, passphrases),
-      signal: controller.signal,
-      filter,
-      ...(concurrency !== undefined ? { concurrency } : {}),
-      ...(values.json ? {} : { onResult: orderedPrinter(checks, printRun) }),
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  const durationMs = Math.round((performance.now() - start) * 1000) / 1000;
+function printSummary(config: WorkspaceConfig, runs: ExpectationRun[], startedAt: Date, durationMs: number, values: TestValues, io: CommandIo): void {
   const counts = summaryCounts(runs);
-
   if (values.json) {
     const warnings = config.problems.filter((p) => p.severity === 'warning');
     io.out(`${JSON.stringify({ config: config.file, folder: config.folder, startedAt: startedAt.toISOString(), durationMs, summary: counts, warnings, runs: runs.map(checkJson) })}\n`);
@@ -220,24 +165,37 @@ export async function runTestCommand(args: string[], io: CommandIo): Promise<num
     const parts = [`${counts.passed} passed`, `${counts.failed} failed`, `${counts.errors} could not run`, ...(counts.skipped > 0 ? [`${counts.skipped} skipped`] : [])];
     io.out(`\n${counts.total} expectation${counts.total === 1 ? '' : 's'}: ${parts.join(', ')} (${formatMs(durationMs)})\n`);
   }
+}
 
-  if (values.junit !== undefined) {
-    try {
-      await writeFile(values.junit, junitXml(runs, { timestamp: startedAt }));
-    } catch (e) {
-      io.err(`mtls-probe: --junit ${values.junit} could not be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).\n`);
-      return 2;
+export const testCommand = defineCommand({
+  name: 'test',
+  usage: testUsage,
+  options,
+  cancellable: true,
+  async run(values, positionals, { io, signal }) {
+    const concurrency = positiveInt(values.concurrency, '--concurrency');
+    if (positionals.length > 0) throw new BadArgumentError(`test takes no positional arguments (got "${positionals[0]}"); use --workspace DIR or --config FILE.`);
+    const folder = workspaceFolder(values.workspace, values.config);
+    const config = await loadConfig(folder, values.config !== undefined ? resolve(values.config) : undefined, io);
+    const { checks, filter } = selectChecks(config, values.endpoint);
+    const passphrases = environmentPassphrases();
+    const startedAt = new Date();
+    const start = performance.now();
+    const runs = await runExpectations(config, {
+      loadIdentity: (identity) => loadIdentityWith(identity, passphrases),
+      signal,
+      filter,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(values.json ? {} : { onResult: orderedPrinter(checks, checkLinePrinter(checks, io)) }),
+    });
+    printSummary(config, runs, startedAt, Math.round((performance.now() - start) * 1000) / 1000, values, io);
+    if (values.junit !== undefined) {
+      await writeOutputFile(values.junit, junitXml(runs, { timestamp: startedAt }), '--junit');
+      if (!values.json) io.out(`JUnit XML: ${values.junit}\n`);
     }
-    if (!values.json) io.out(`JUnit XML: ${values.junit}\n`);
-  }
-
-  if (controller.signal.aborted) {
-    io.err('mtls-probe: interrupted\n');
-    return 130;
-  }
-  return counts.failed > 0 || counts.errors > 0 ? 1 : 0;
-}
-
-function parseTestArgs(args: string[]) {
-  return parseArgs({ args, options, allowPositionals: true, strict: true });
-}
+    // Ctrl-C skips the checks not yet run, and what ran is still reported above and in the JUnit file.
+    if (signal.aborted) throw new InterruptedError();
+    const counts = summaryCounts(runs);
+    return counts.failed > 0 || counts.errors > 0 ? 1 : 0;
+  },
+});

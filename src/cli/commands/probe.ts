@@ -1,0 +1,142 @@
+import { writeFile } from 'node:fs/promises';
+import { IdentityError } from '../../core/identity/identity-error';
+import { loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../../core/identity/client-identity';
+import { ProbeInputError } from '../../core/probe/probe';
+import { formatProbeReport } from '../../core/report/curl-style';
+import { currentResult, type CheckRun } from '../../core/runs/check-run';
+import { runJson } from '../../core/runs/run-json';
+import { runCheck } from '../../core/runs/run-service';
+import { awsFlagNames } from '../aws-flags';
+import { parseCorrelationId, passphraseFrom, writeOutputFile } from '../arguments';
+import { BadArgumentError, InterruptedError, UnwritableFileError, reasonOf } from '../errors';
+import { connectionHelp, connectionOptions, exitStatusHelp, matrixOnlyOptions, probeOnlyOptions, probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flags';
+import { defineCommand, type CommandIo, type OptionValues } from '../shell';
+
+// `mtls-probe probe URL`: one traced attempt, printed like curl -v, then the verdict; with --evidence, the
+// server-side records that confirm it.
+
+export const probeUsage = `Usage:
+  mtls-probe probe URL [options]
+
+One traced attempt at URL (https://HOST[:PORT]/PATH), printed like curl -v, then the verdict: the layer where the
+request stopped (dns, tcp, tls, mtls, http, waf) and why.
+
+Identity:
+  --cert FILE            client certificate (PEM or DER; may hold the chain, and the key)
+  --key FILE             private key (PKCS#8, PKCS#1 or SEC1; PEM or DER; encrypted PKCS#8 too)
+  --pfx FILE             PKCS#12 / PFX file (legacy RC2/3DES and modern AES both work)
+  --pass-env VAR         read the key or PFX passphrase from environment variable VAR (never from the command line)
+
+${connectionHelp}
+
+Output:
+  --json                 print exactly one JSON object (the run: the probe result, its verdict, evidence) on stdout
+  --report FILE.html     also write the run's timeline as a self-contained HTML page (evidence included)
+  --otlp FILE            also write the run as OpenTelemetry JSON (OTLP) spans, for Jaeger or Grafana Tempo
+  --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
+  --no-timestamps        human output without the time column
+
+Evidence:
+  --evidence PATH|aws    after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
+                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz), or "aws" for the listener,
+                         CloudWatch metrics, WAF records and ALB logs in S3; the verdict is confirmed with them
+  --correlation-id ID    send this X-Amzn-Trace-Id (Root=1-<8 hex>-<24 hex>) instead of a fresh one
+  --aws-profile, --aws-region, --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs, --wait
+                         with --evidence aws: see mtls-probe evidence --help
+
+${exitStatusHelp}
+`;
+
+const options = {
+  ...connectionOptions,
+  ...probeOnlyOptions,
+  ...matrixOnlyOptions,
+  // Once a flag of probe: refused with a pointer to the command that replaced it.
+  demo: { type: 'boolean' },
+} as const;
+
+type ProbeValues = OptionValues<typeof options>;
+
+async function identityFromFlags(values: ProbeValues): Promise<ClientIdentity | null> {
+  const passphrase = passphraseFrom(values['pass-env']);
+  const pass = passphrase !== undefined ? { passphrase } : {};
+  if (values.pfx !== undefined) {
+    if (values.cert !== undefined || values.key !== undefined) throw new BadArgumentError('Give either --pfx or --cert/--key, not both.');
+    return loadPfxIdentity({ pfxFile: values.pfx, ...pass });
+  }
+  if (values.key !== undefined && values.cert === undefined) throw new BadArgumentError('--key needs --cert.');
+  if (values.cert === undefined) return null;
+  return loadPemIdentity({ certFile: values.cert, ...(values.key !== undefined ? { keyFile: values.key } : {}), ...pass });
+}
+
+/** --report and --otlp: the run's files beside the terminal output; where they went is said for a person. */
+async function writeExports(run: CheckRun, values: ProbeValues, io: CommandIo): Promise<void> {
+  const exports = [
+    { file: values.report, format: 'html', flag: '--report', what: 'timeline report' },
+    { file: values.otlp, format: 'otlp', flag: '--otlp', what: 'OpenTelemetry trace' },
+  ] as const;
+  if (exports.every((e) => e.file === undefined)) return;
+  const { exportRuns } = await import('../../core/runs/run-exports');
+  for (const { file, format, flag, what } of exports) {
+    if (file === undefined) continue;
+    await writeOutputFile(file, await exportRuns([run], format), flag);
+    if (!values.json) io.err(`mtls-probe: ${what} written to ${file}\n`);
+  }
+}
+
+async function appendKeyLog(file: string | undefined, keyLog: string): Promise<void> {
+  if (file === undefined || keyLog.length === 0) return;
+  try {
+    await writeFile(file, keyLog, { flag: 'a', mode: 0o600 });
+  } catch (e) {
+    throw new UnwritableFileError(`--keylog ${file} could not be written (${reasonOf(e)}).`, { cause: e });
+  }
+}
+
+function checkArguments(values: ProbeValues, positionals: string[]): string {
+  if (values.demo) throw new BadArgumentError('the demo is its own command now: mtls-probe demo (or npm run demo).');
+  if (positionals.length !== 1) throw new BadArgumentError(`probe takes one URL${positionals.length > 1 ? `, not ${positionals.length} (several: mtls-probe matrix)` : ''}. See mtls-probe probe --help.`);
+  refuseOptionsOf(values, matrixOnlyOptions, 'probe');
+  return positionals[0]!;
+}
+
+function line(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+export const probeCommand = defineCommand({
+  name: 'probe',
+  usage: probeUsage,
+  options,
+  cancellable: true,
+  inputErrors: [IdentityError, ProbeInputError],
+  async run(values, positionals, { io, signal }) {
+    const url = checkArguments(values, positionals);
+    const correlationId = values['correlation-id'] === undefined ? undefined : parseCorrelationId(values['correlation-id']);
+    // The log readers (and the AWS SDK) load only when asked for: a plain probe starts as fast as before.
+    const wantsEvidence = values.evidence !== undefined || awsFlagNames.some((flag) => values[flag] !== undefined);
+    const evidence = wantsEvidence ? await import('./evidence') : undefined;
+    const evidenceOptions = await evidence?.probeEvidenceOptions(values, url, signal, values.json ? undefined : (message) => io.err(`mtls-probe: ${message}\n`));
+    const identity = await identityFromFlags(values);
+    const ca = await readCaFlag(values.cacert);
+    let keyLog = '';
+    const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca) }, identity, {
+      signal,
+      ...(correlationId !== undefined ? { correlationId } : {}),
+      onKeyLog: (k) => (keyLog += k),
+      ...(evidenceOptions !== undefined ? { evidence: evidenceOptions } : {}),
+    });
+    // Ctrl-C while reading logs ends the run like Ctrl-C during the probe.
+    if (signal.aborted) throw new InterruptedError();
+    await appendKeyLog(values.keylog, keyLog);
+    await writeExports(run, values, io);
+    const timestamps = !values['no-timestamps'];
+    if (values.json) io.out(line(JSON.stringify(runJson(run))));
+    else if (evidence !== undefined && evidenceOptions !== undefined && run.evidence !== undefined) {
+      io.out(line(evidence.formatRunReportWithEvidence(run, { timestamps })));
+      const hint = evidence.lookAgainHint(run.evidence, evidenceOptions.request);
+      if (hint !== null) io.out(line(`\n${hint}`));
+    } else io.out(line(formatProbeReport(currentResult(run), { timestamps })));
+    return 0;
+  },
+});

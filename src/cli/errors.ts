@@ -1,0 +1,53 @@
+// The CLI's own errors. The shell (shell.ts) prints a UsageError as one line on stderr with exit status 2 and an
+// InterruptedError as "interrupted" with 130; anything else is a bug (exit 1). Scripts and tests can rely on
+// `code`, which stays put when a message is reworded; where the CLI words someone else's error in its own terms,
+// that error is the `cause`. This module stays free of the core: the shell loads it with every command.
+
+export type UsageErrorCode = 'bad_argument' | 'unknown_command' | 'unreadable_file' | 'unwritable_file' | 'bad_input';
+
+/** The command line asks for something that cannot be done as written: the message says the fix. */
+export abstract class UsageError extends Error {
+  abstract readonly code: UsageErrorCode;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The base of the usage errors with this code. */
+function withCode<C extends UsageErrorCode>(code: C) {
+  return class extends UsageError {
+    readonly code = code;
+  };
+}
+
+/** A flag, its value or a positional argument the command cannot use. */
+export class BadArgumentError extends withCode('bad_argument') {}
+
+/** A command or subcommand this CLI does not have. */
+export class UnknownCommandError extends withCode('unknown_command') {}
+
+/** A file or folder named on the command line that is missing or cannot be read. */
+export class UnreadableFileError extends withCode('unreadable_file') {}
+
+/** An output file (--report, --junit, -o…) that cannot be written. */
+export class UnwritableFileError extends withCode('unwritable_file') {}
+
+/** Input that was read but cannot be used as it is: a file that is not what the flag takes, a folder in the way. */
+export class BadInputError extends withCode('bad_input') {}
+
+/** Ctrl-C ended the command before it finished. */
+export class InterruptedError extends Error {
+  readonly code = 'interrupted';
+
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+/** The short reason in "could not be read (ENOENT)": the system's error code, else the message. */
+export function reasonOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
+}

@@ -1,0 +1,152 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BadArgumentError, BadInputError, InterruptedError, UnknownCommandError, UsageError } from './errors';
+
+// The one command shell of the CLI: every command is an object (its words, usage, option table and `run`), and
+// this module does the rest the same way for all of them — parsing with the command's options, --help, the
+// wording of an option parseArgs refuses, Ctrl-C, the output streams and the exit status. It loads with every
+// command, so it imports nothing heavier than node:util.
+
+/** Where a command writes: the CLI passes stdout and stderr, tests pass collectors. */
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface CommandContext {
+  io: CommandIo;
+  /** Aborted by Ctrl-C (only for a `cancellable` command: another one is ended at once). */
+  signal: AbortSignal;
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type OptionValues<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values'];
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+export interface CliCommand<O extends Options = Options> {
+  /** The words that run it: `probe`, or `cert` with the subcommand `inspect`. */
+  readonly name: string;
+  readonly subcommand?: string;
+  /** Printed by --help, on stdout. */
+  readonly usage: string;
+  /** node:util parseArgs options; the shell adds --help (-h). */
+  readonly options: O;
+  /** False: the parser refuses any positional argument. */
+  readonly positionals?: boolean;
+  /**
+   * The command watches `signal` and winds down itself on Ctrl-C (throwing InterruptedError for exit 130, or
+   * returning when stopping is its normal end, like the lab's); a second Ctrl-C still ends the process.
+   */
+  readonly cancellable?: boolean;
+  /** Errors of the libraries it calls that mean the input is wrong: one line and exit 2, not an internal error. */
+  readonly inputErrors?: readonly ErrorClass[];
+  /** The line for an option the parser refuses, where scripts rely on an older wording than the default. */
+  readonly parseErrorLine?: (sentence: string) => string;
+  /** Resolves with the exit status; a UsageError it throws is exit 2. */
+  run(values: OptionValues<O>, positionals: string[], context: CommandContext): Promise<number>;
+}
+
+/** A command whose first positional argument picks one of its subcommands: `cert inspect`, `cert pairs`. */
+export interface CommandGroup {
+  readonly name: string;
+  readonly usage: string;
+  readonly subcommands: readonly CliCommand[];
+  readonly missingSubcommand: string;
+  unknownSubcommand(word: string): string;
+}
+
+export type CliEntry = CliCommand | CommandGroup;
+
+/** Keeps the option table's own type, so `run` sees exactly the values its options give. */
+export function defineCommand<O extends Options>(command: CliCommand<O>): CliCommand<O> {
+  return command;
+}
+
+export const processIo: CommandIo = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+
+/** Runs a command (or the subcommand of a group the arguments name) and resolves with the exit status. */
+export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: string[], io: CommandIo = processIo): Promise<number> {
+  const controller = new AbortController();
+  let command: CliCommand | undefined;
+  const onSigint = (): void => {
+    if (command?.cancellable === true && !controller.signal.aborted) {
+      controller.abort(new InterruptedError());
+      return;
+    }
+    io.err('mtls-probe: interrupted\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const resolved = await entry;
+    const picked = 'subcommands' in resolved ? pickSubcommand(resolved, args) : { command: resolved, args };
+    if (picked === 'help') {
+      io.out(resolved.usage);
+      return 0;
+    }
+    command = picked.command;
+    const { values, positionals } = parse(command, picked.args);
+    if (values.help === true) {
+      io.out(command.usage);
+      return 0;
+    }
+    return await command.run(values, positionals, { io, signal: controller.signal });
+  } catch (error) {
+    return reportError(error, io, command?.inputErrors ?? [], controller.signal.aborted);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * Says on stderr what ended a command and gives the exit status. After Ctrl-C every error counts as the
+ * interruption: a socket closed under a probe is its consequence, not a bug.
+ */
+function reportError(error: unknown, io: CommandIo, inputErrors: readonly ErrorClass[], interrupted: boolean): number {
+  if (interrupted || error instanceof InterruptedError || (error as Error | undefined)?.name === 'AbortError') {
+    io.err('mtls-probe: interrupted\n');
+    return 130;
+  }
+  const usage = error instanceof UsageError ? error : inputErrors.some((kind) => error instanceof kind) ? new BadInputError((error as Error).message, { cause: error }) : undefined;
+  if (usage !== undefined) {
+    // Exit status 2 promises one line on stderr, and a library's message may wrap.
+    io.err(`mtls-probe: ${usage.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 2;
+  }
+  // A bug, not the user's input: the message without the stack trace (and no key material: messages never carry any).
+  io.err(`mtls-probe: internal error: ${(error as Error | undefined)?.message ?? String(error)}\nPlease report this with the command you ran.\n`);
+  return 1;
+}
+
+function parse(command: CliCommand, args: string[]): { values: OptionValues<Options>; positionals: string[] } {
+  try {
+    return parseArgs({ args, options: { ...command.options, ...helpOption }, allowPositionals: command.positionals !== false, strict: true });
+  } catch (error) {
+    if (!(error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw error;
+    // parseArgs goes on about '--' after an unknown option: its first sentence is the useful part.
+    const sentence = (error as Error).message.split(/\.(?:\s|$)/)[0]!;
+    const words = [command.name, command.subcommand].filter((w) => w !== undefined).join(' ');
+    throw new BadArgumentError(command.parseErrorLine?.(sentence) ?? `${sentence}. See mtls-probe ${words} --help.`, { cause: error });
+  }
+}
+
+/**
+ * The subcommand is the group's first positional argument, wherever it stands (`truststore --json lint FILE`):
+ * the arguments are read loosely with every subcommand's options to find it, then it is taken out.
+ */
+function pickSubcommand(group: CommandGroup, args: string[]): { command: CliCommand; args: string[] } | 'help' {
+  const options: Options = Object.assign({}, ...group.subcommands.map((c) => c.options), helpOption);
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const word = tokens.find((t) => t.kind === 'positional');
+  if (word === undefined || word.value === 'help') {
+    if (word !== undefined || tokens.some((t) => t.kind === 'option' && t.name === 'help')) return 'help';
+    throw new BadArgumentError(group.missingSubcommand);
+  }
+  const command = group.subcommands.find((c) => c.subcommand === word.value);
+  if (command === undefined) throw new UnknownCommandError(group.unknownSubcommand(word.value));
+  return { command, args: args.filter((_, i) => i !== word.index) };
+}

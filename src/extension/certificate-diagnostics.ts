@@ -4,6 +4,7 @@ import { loadCertificateTools, loadProbeEngine } from './lazy-modules';
 import { identityErrorCode } from './probe-runner';
 import { beginMarkerRange } from './text-positions';
 import type { FolderConfig } from './workspace-configs';
+import { isWorkspaceTrusted } from './workspace-trust';
 
 const severities = {
   error: vscode.DiagnosticSeverity.Error,
@@ -87,7 +88,7 @@ export class CertificateDiagnostics implements vscode.Disposable {
    */
   async checkIdentities(configs: FolderConfig[]): Promise<void> {
     this.#identities.clear();
-    if (!vscode.workspace.isTrusted) return;
+    if (!isWorkspaceTrusted()) return;
     const engine = await loadProbeEngine();
     for (const { config } of configs) {
       const diagnostics: vscode.Diagnostic[] = [];

@@ -3,6 +3,7 @@ import { certificateFileExtensions } from '../core/certs/certificate-files';
 import { blockAt } from '../core/certs/pem-blocks';
 import type { WorkspaceCertificateIndex } from '../core/certs/workspace-certificates';
 import { loadCertificateTools } from './lazy-modules';
+import { isWorkspaceTrusted } from './workspace-trust';
 
 /** Arguments of the hover's "Inspect fully" link: the block's place in the document, never its content. */
 export interface CertificateBlockLocation {
@@ -25,7 +26,7 @@ export class WorkspaceCertificates implements vscode.Disposable {
    * "not known yet" (still building, or Restricted Mode, which reads no key files).
    */
   async current(waitMs: number): Promise<WorkspaceCertificateIndex | undefined> {
-    if (this.#index === undefined && this.#building === undefined && vscode.workspace.isTrusted) this.#building = this.#build();
+    if (this.#index === undefined && this.#building === undefined && isWorkspaceTrusted()) this.#building = this.#build();
     if (this.#index === undefined && this.#building !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([this.#building.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);

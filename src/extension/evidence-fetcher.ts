@@ -4,6 +4,7 @@ import type { EndpointConfig } from '../core/config/types';
 import { identityWords, runLine } from '../core/runs/check-run';
 import { loadEvidenceTools, loadProbeEngine } from './lazy-modules';
 import type { ProbeRun, RunHistory } from './run-history';
+import { isWorkspaceTrusted } from './workspace-trust';
 
 // After a probe of an endpoint whose config names evidence (a `logs` folder, `aws` settings), the server-side
 // records are collected in the background through the run service: the probe's notification is not held up,
@@ -28,7 +29,7 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
    */
   startFor(run: ProbeRun, endpoint: EndpointConfig, options: { quiet?: boolean } = {}): Promise<void> {
     if (endpoint.logs === undefined && endpoint.aws === undefined) return Promise.resolve();
-    if (!vscode.workspace.isTrusted) {
+    if (!isWorkspaceTrusted()) {
       // Reading workspace log folders and using AWS credentials are for trusted workspaces only.
       this.output.info(`Evidence for ${run.endpointName} is not collected in Restricted Mode: trust the workspace to read its logs and AWS.`);
       return Promise.resolve();

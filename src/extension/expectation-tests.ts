@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { describeExpectedOutcome } from '../core/config/workspace-config';
+import { describeExpectedOutcome } from '../core/expectations/evaluate';
 import { checkId } from '../core/expectations/check-id';
 import type { Expectation } from '../core/config/types';
 import type { ProbeEvidenceFetcher } from './evidence-fetcher';
@@ -9,6 +9,7 @@ import type { TestCounts } from './run-words';
 import { positionAt } from './text-positions';
 import { identityLabel } from './views/endpoints-view';
 import type { EndpointRef, WorkspaceConfigs } from './workspace-configs';
+import { isWorkspaceTrusted } from './workspace-trust';
 
 interface ExpectationItemData {
   ref: EndpointRef;
@@ -127,7 +128,7 @@ export class ExpectationTests implements vscode.Disposable {
         run.started(item);
         const started = Date.now();
         try {
-          if (!vscode.workspace.isTrusted) {
+          if (!isWorkspaceTrusted()) {
             run.errored(item, new vscode.TestMessage('Restricted Mode: mTLS Probe runs no probes from an untrusted workspace. Trust the workspace to run this test.'));
             counts.errored++;
             continue;

@@ -6,6 +6,7 @@ import type { ProbePhase } from '../core/probe/types';
 import { identityWords, runLine, type CheckRun } from '../core/runs/check-run';
 import type { PassphraseSource } from '../core/runs/identity-loading';
 import { loadProbeEngine } from './lazy-modules';
+import { requireTrust } from './workspace-trust';
 import type { PassphraseStore } from './passphrases';
 import { endpointIdentityKey, type AdHocProbe, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
@@ -26,17 +27,6 @@ export function isCancellation(error: unknown): boolean {
   return error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError');
 }
 
-/** Restricted Mode: the workspace is not trusted, so nothing from its config runs. */
-export class RestrictedModeError extends Error {
-  constructor(what: string) {
-    super(`${what} is not available in Restricted Mode: mTLS Probe reads no key files and runs no probes from an untrusted workspace. Trust the workspace to continue.`);
-    this.name = 'RestrictedModeError';
-  }
-}
-
-export function requireTrust(what: string): void {
-  if (!vscode.workspace.isTrusted) throw new RestrictedModeError(what);
-}
 
 /** The IdentityError code, checked by name: the probe engine is a separate bundle, so instanceof cannot see its class. */
 export function identityErrorCode(error: unknown): string | undefined {

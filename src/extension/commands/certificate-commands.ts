@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { noIdentityName } from '../../core/config/types';
-import { pemBlock } from '../../core/certs/pem';
+import { pemBlock } from '../../core/formats/pem';
 import { blockAt } from '../../core/certs/pem-blocks';
 import type { CertificateBlockLocation } from '../certificate-hover';
 import type { CommandServices } from '../commands';
 import { loadCertificateTools, loadProbeEngine } from '../lazy-modules';
-import { findIdentity, requireTrust } from '../probe-runner';
+import { findIdentity } from '../probe-runner';
+import { requireTrust } from '../workspace-trust';
 import type { EndpointsNode } from '../views/endpoints-view';
 import type { IdentitiesNode } from '../views/identities-view';
 import type { TrustStoresNode } from '../views/trust-stores-view';

@@ -8,7 +8,8 @@ import type { CommandServices } from '../commands';
 import { pkiSummary } from '../lab-words';
 import { loadPkiGenerator } from '../lazy-modules';
 import { labFolderName, LocalLab } from '../local-lab';
-import { CancelledError, requireTrust } from '../probe-runner';
+import { CancelledError } from '../probe-runner';
+import { requireTrust } from '../workspace-trust';
 import { notify, pickFolder, withProgress } from './ui';
 
 type FolderState = 'missing' | 'empty' | 'pki' | 'other' | 'file';

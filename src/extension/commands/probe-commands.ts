@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { noIdentityName, workspaceConfigRelativePath } from '../../core/config/types';
 import type { CommandServices } from '../commands';
-import { CancelledError, isCancellation, requireTrust } from '../probe-runner';
+import { CancelledError, isCancellation } from '../probe-runner';
+import { requireTrust } from '../workspace-trust';
 import type { ProbeRun } from '../run-history';
 import type { ProbePhase } from '../../core/probe/types';
 import { batchNotification, progressText, runAllNotification, runNotification, type BatchOutcome } from '../run-words';

@@ -12,6 +12,7 @@ import type { ProbePhase } from '../../core/probe/types';
 import { progressText } from '../run-words';
 import { notifyRun } from './probe-commands';
 import { ProgressTicker, withProgress } from './ui';
+import { isWorkspaceTrusted } from '../workspace-trust';
 
 /** Probe URL…: the URL, the client identity, the trust for the server; then one notification that offers to save it. */
 export async function probeUrlCommand(s: CommandServices, initialUrl?: string): Promise<void> {
@@ -44,7 +45,7 @@ export async function probeUrlCommand(s: CommandServices, initialUrl?: string): 
       ticker.dispose();
     }
   });
-  const canSave = vscode.workspace.isTrusted && (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === 'file');
+  const canSave = isWorkspaceTrusted() && (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === 'file');
   notifyRun(s, run, canSave ? { 'Save to Config': () => vscode.commands.executeCommand('mtlsProbe.saveRunToConfig', run.id) } : {});
 }
 
@@ -52,7 +53,7 @@ type IdentityItem = vscode.QuickPickItem & { identity?: IdentityConfig; files?: 
 
 /** For an ad-hoc probe: no certificate, a configured identity, or files the person picks. */
 async function pickAdHocIdentity(s: CommandServices): Promise<{ loaded: ClientIdentity; saved: AdHocProbe['identity'] } | null> {
-  if (!vscode.workspace.isTrusted) return null; // Restricted Mode: no key files are read.
+  if (!isWorkspaceTrusted()) return null; // Restricted Mode: no key files are read.
   const configured = (await s.configs.all()).flatMap(({ config }) => config.identities);
   const items: IdentityItem[] = [
     { label: 'No client certificate' },
@@ -143,7 +144,7 @@ async function exists(file: string): Promise<boolean> {
 
 /** PEM files in the workspace whose first certificate is a CA (trusted workspaces only: the files may hold keys). */
 async function workspaceCaFiles(): Promise<string[]> {
-  if (!vscode.workspace.isTrusted) return [];
+  if (!isWorkspaceTrusted()) return [];
   const uris = await vscode.workspace.findFiles('**/*.{pem,crt,cer}', '{**/node_modules/**,**/.git/**}', 200);
   const tools = await loadCertificateTools();
   const found: string[] = [];

@@ -5,7 +5,7 @@ import { runLine } from '../../core/runs/check-run';
 import type { RunExportFormat } from '../../core/runs/run-exports';
 import type { CommandServices } from '../commands';
 import { loadEvidenceTools, loadProbeEngine } from '../lazy-modules';
-import { requireTrust } from '../probe-runner';
+import { requireTrust } from '../workspace-trust';
 import { endpointIdentityKey, hasEvidenceSettings, keptRuns, type ProbeRun } from '../run-history';
 import { traceDocument } from '../run-words';
 import { identityLabel } from '../views/endpoints-view';

@@ -5,7 +5,8 @@ import { parse } from 'jsonc-parser/lib/esm/main.js';
 import { workspaceConfigRelativePath } from '../../core/config/types';
 import type { CommandServices } from '../commands';
 import { appendToJsonc, configPath, endpointEntry, observedExpectation, uniqueName } from '../endpoint-draft';
-import { CancelledError, requireTrust } from '../probe-runner';
+import { CancelledError } from '../probe-runner';
+import { requireTrust } from '../workspace-trust';
 import type { ProbeRun } from '../run-history';
 import { notify, pickFolder } from './ui';
 

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeExpectedOutcome } from '../../core/config/workspace-config';
+import { describeExpectedOutcome } from '../../core/expectations/evaluate';
 import { noIdentityName, type EndpointConfig, type WorkspaceConfig } from '../../core/config/types';
 import { runLine } from '../../core/runs/check-run';
 import { endpointIdentityKey, runIcon, type RunHistory } from '../run-history';
 import type { WorkspaceConfigs } from '../workspace-configs';
+import { RefreshingTree } from './tree-base';
 
 export type EndpointsNode =
   | { kind: 'endpoint'; config: WorkspaceConfig; endpoint: EndpointConfig; folderName?: string }
@@ -16,16 +17,13 @@ export function identityLabel(identityName: string): string {
 }
 
 /** Endpoints → one row per identity, each with its last verdict (and whether it met the config's expectation). */
-export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vscode.Disposable {
-  readonly #changed = new vscode.EventEmitter<EndpointsNode | undefined>();
-  readonly onDidChangeTreeData = this.#changed.event;
-  readonly #subscriptions: vscode.Disposable[];
+export class EndpointsView extends RefreshingTree<EndpointsNode> {
 
   constructor(
     private readonly configs: WorkspaceConfigs,
     private readonly history: RunHistory,
   ) {
-    this.#subscriptions = [configs.onDidChange(() => this.#changed.fire(undefined)), history.onDidChange(() => this.#changed.fire(undefined))];
+    super([configs.onDidChange, history.onDidChange]);
   }
 
   async getChildren(node?: EndpointsNode): Promise<EndpointsNode[]> {
@@ -87,10 +85,5 @@ export class EndpointsView implements vscode.TreeDataProvider<EndpointsNode>, vs
     if (run) tooltip.appendText(`Last run ${new Date(run.startedAt).toLocaleTimeString()}: ${run.verdict.summary}${run.expectation && !run.expectation.passed ? `\n${run.expectation.message}` : ''}`);
     item.tooltip = tooltip;
     return item;
-  }
-
-  dispose(): void {
-    for (const s of this.#subscriptions) s.dispose();
-    this.#changed.dispose();
   }
 }

@@ -3,6 +3,8 @@ import type { IdentityConfig } from '../../core/config/types';
 import type { IdentityPair } from '../../core/certs/pairs';
 import { loadCertificateTools } from '../lazy-modules';
 import type { WorkspaceConfigs } from '../workspace-configs';
+import { isWorkspaceTrusted } from '../workspace-trust';
+import { RefreshingTree } from './tree-base';
 
 export type IdentitiesNode =
   | { kind: 'identity'; identity: IdentityConfig; certificate?: CertificateFacts }
@@ -19,19 +21,11 @@ interface CertificateFacts {
 }
 
 /** Identities from the config (with expiry), and certificate + key pairs discovered in the workspace. */
-export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, vscode.Disposable {
-  readonly #changed = new vscode.EventEmitter<IdentitiesNode | undefined>();
-  readonly onDidChangeTreeData = this.#changed.event;
-  readonly #subscriptions: vscode.Disposable[];
+export class IdentitiesView extends RefreshingTree<IdentitiesNode> {
 
   constructor(private readonly configs: WorkspaceConfigs) {
-    this.#subscriptions = [
-      configs.onDidChange(() => this.#changed.fire(undefined)),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.#changed.fire(undefined)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mtlsProbe')) this.#changed.fire(undefined);
-      }),
-    ];
+    const settingsChanged: vscode.Event<unknown> = (listener) => vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('mtlsProbe') && listener(e));
+    super([configs.onDidChange, vscode.workspace.onDidGrantWorkspaceTrust, settingsChanged]);
   }
 
   async getChildren(node?: IdentitiesNode): Promise<IdentitiesNode[]> {
@@ -43,7 +37,7 @@ export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, 
     }
     if (node.kind === 'discoveredGroup') {
       // Reading key files to pair them by public key is what Restricted Mode forbids.
-      if (!vscode.workspace.isTrusted) return [{ kind: 'message', text: 'Trust the workspace to search it for certificate + key pairs', icon: 'shield' }];
+      if (!isWorkspaceTrusted()) return [{ kind: 'message', text: 'Trust the workspace to search it for certificate + key pairs', icon: 'shield' }];
       const tools = await loadCertificateTools();
       // End-entity certificates only (a CA with its key is no client identity), one row per certificate however
       // many files hold it; folders of a multi-root workspace may share files too.
@@ -113,11 +107,6 @@ export class IdentitiesView implements vscode.TreeDataProvider<IdentitiesNode>, 
       }
     }
   }
-
-  dispose(): void {
-    for (const s of this.#subscriptions) s.dispose();
-    this.#changed.dispose();
-  }
 }
 
 function expiryIcon(facts: CertificateFacts): vscode.ThemeIcon {
@@ -129,7 +118,7 @@ function expiryIcon(facts: CertificateFacts): vscode.ThemeIcon {
 
 /** The leaf certificate's validity, read from the certificate file (never the key; not for PFX, which is sealed). */
 async function certificateFacts(identity: IdentityConfig): Promise<{ certificate?: CertificateFacts }> {
-  if (identity.kind !== 'pem' || !vscode.workspace.isTrusted) return {};
+  if (identity.kind !== 'pem' || !isWorkspaceTrusted()) return {};
   try {
     const tools = await loadCertificateTools();
     const contents = await tools.readCryptoFile(identity.certFile);

@@ -2,15 +2,13 @@ import * as vscode from 'vscode';
 import { runLine } from '../../core/runs/check-run';
 import { hasEvidenceSettings, runIcon, type ProbeRun, type RunHistory } from '../run-history';
 import { identityLabel } from './endpoints-view';
+import { RefreshingTree } from './tree-base';
 
 /** Recent runs, newest first; a click opens the timeline, the context menu the trace, export and evidence. */
-export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Disposable {
-  readonly #changed = new vscode.EventEmitter<ProbeRun | undefined>();
-  readonly onDidChangeTreeData = this.#changed.event;
-  readonly #subscription: vscode.Disposable;
+export class RunsView extends RefreshingTree<ProbeRun> {
 
   constructor(private readonly history: RunHistory) {
-    this.#subscription = history.onDidChange(() => this.#changed.fire(undefined));
+    super([history.onDidChange]);
   }
 
   getChildren(run?: ProbeRun): ProbeRun[] {
@@ -26,10 +24,5 @@ export class RunsView implements vscode.TreeDataProvider<ProbeRun>, vscode.Dispo
     item.iconPath = runIcon(run);
     item.command = { command: 'mtlsProbe.showTimeline', title: 'Show Timeline', arguments: [run] };
     return item;
-  }
-
-  dispose(): void {
-    this.#subscription.dispose();
-    this.#changed.dispose();
   }
 }

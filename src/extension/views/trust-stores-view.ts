@@ -3,22 +3,20 @@ import type { TrustStoreConfig } from '../../core/config/types';
 import type { TrustStoreFinding, TrustStoreReport } from '../../core/certs/truststore-lint';
 import type { TrustStoreLinter } from '../trust-store-linter';
 import type { WorkspaceConfigs } from '../workspace-configs';
+import { RefreshingTree } from './tree-base';
 
 export type TrustStoresNode =
   | { kind: 'trustStore'; trustStore: TrustStoreConfig; report?: TrustStoreReport; error?: string }
   | { kind: 'finding'; file: string; finding: TrustStoreFinding };
 
 /** The config's trust stores, each linted against ALB's rules; findings are children and diagnostics. */
-export class TrustStoresView implements vscode.TreeDataProvider<TrustStoresNode>, vscode.Disposable {
-  readonly #changed = new vscode.EventEmitter<TrustStoresNode | undefined>();
-  readonly onDidChangeTreeData = this.#changed.event;
-  readonly #subscriptions: vscode.Disposable[];
+export class TrustStoresView extends RefreshingTree<TrustStoresNode> {
 
   constructor(
     private readonly configs: WorkspaceConfigs,
     private readonly linter: TrustStoreLinter,
   ) {
-    this.#subscriptions = [configs.onDidChange(() => this.#changed.fire(undefined))];
+    super([configs.onDidChange]);
   }
 
   async getChildren(node?: TrustStoresNode): Promise<TrustStoresNode[]> {
@@ -68,10 +66,5 @@ export class TrustStoresView implements vscode.TreeDataProvider<TrustStoresNode>
       item.iconPath = new vscode.ThemeIcon(report.errorCount > 0 ? 'error' : report.warningCount > 0 ? 'warning' : 'verified');
     }
     return item;
-  }
-
-  dispose(): void {
-    for (const s of this.#subscriptions) s.dispose();
-    this.#changed.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { RunExportFormat } from '../core/runs/run-exports';
+import type { RunExportFormat } from '../core/report/run-exports';
 import { embeddedModelTag } from '../core/report/timeline-html';
 import type { TimelineModel } from '../core/timeline/model';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage, type WebviewState } from '../webview/protocol';

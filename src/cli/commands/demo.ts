@@ -1,7 +1,7 @@
 import { startLab } from '../../core/lab/lab';
 import { labInfo } from '../../core/lab/lab-text';
 import { runSeedExperiment, type SeedResult } from '../../core/lab/seed-experiment';
-import { exportRuns } from '../../core/runs/run-exports';
+import { exportRuns } from '../../core/report/run-exports';
 import { runJson } from '../../core/runs/run-json';
 import { writeOutputFile } from '../arguments';
 import { InterruptedError } from '../errors';

@@ -76,7 +76,7 @@ async function writeExports(run: CheckRun, values: ProbeValues, io: CommandIo): 
     { file: values.otlp, format: 'otlp', flag: '--otlp', what: 'OpenTelemetry trace' },
   ] as const;
   if (exports.every((e) => e.file === undefined)) return;
-  const { exportRuns } = await import('../../core/runs/run-exports');
+  const { exportRuns } = await import('../../core/report/run-exports');
   for (const { file, format, flag, what } of exports) {
     if (file === undefined) continue;
     await writeOutputFile(file, await exportRuns([run], format), flag);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CheckRun } from '../../core/runs/check-run';
-import { exportFormatOf, exportRuns, type RunExportFormat } from '../../core/runs/run-exports';
+import { exportFormatOf, exportRuns, type RunExportFormat } from '../../core/report/run-exports';
 import { RunFileError, runsFromJson } from '../../core/runs/run-json';
 import { choice, writeOutputFile } from '../arguments';
 import { BadArgumentError, reasonOf } from '../errors';

@@ -1,4 +1,4 @@
-import type { ExpectationRun } from '../expectations/expectations';
+import type { ExpectationRun } from '../runs/expectation-runs';
 import { formatProbeReport } from './curl-style';
 
 // JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one <testsuite> per endpoint, one

@@ -2,9 +2,8 @@
 // (SecretStorage, the trust gate, views that update live): load the identity, probe, judge the expectation, then
 // collect the server-side evidence and upgrade the verdict, announcing each step as a new immutable run.
 
-import { evaluateExpectation } from '../expectations/expectations';
 import { probeOptionsFor } from '../config/probe-options';
-import { describeExpectedOutcome } from '../expectations/evaluate';
+import { describeExpectedOutcome, evaluateExpectation } from '../expectations/evaluate';
 import type { EndpointConfig, ExpectedOutcome, IdentityConfig } from '../config/types';
 import type { EvidenceRequest, ProbeEvidence } from '../evidence/collect';
 import type { ClientIdentity } from '../identity/client-identity';

@@ -2,7 +2,7 @@ import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { workspaceConfigRelativePath } from '../../core/config/types';
 import { runLine } from '../../core/runs/check-run';
-import type { RunExportFormat } from '../../core/runs/run-exports';
+import type { RunExportFormat } from '../../core/report/run-exports';
 import type { CommandServices } from '../commands';
 import { loadEvidenceTools, loadProbeEngine } from '../lazy-modules';
 import { requireTrust } from '../workspace-trust';

@@ -3,7 +3,7 @@
 export { probeCheck, collectRunEvidence, endpointEvidenceRequest } from '../../core/runs/run-service';
 export { loadIdentityWith } from '../../core/runs/identity-loading';
 export { formatProbeReport } from '../../core/report/curl-style';
-export { exportRuns, runExportFormats } from '../../core/runs/run-exports';
+export { exportRuns, runExportFormats } from '../../core/report/run-exports';
 export { buildTimeline } from '../../core/timeline/build-timeline';
 export { curlCommand, opensslCommand } from '../../core/report/reproduce-commands';
 export { loadConfiguredIdentity } from '../../core/config/probe-options';

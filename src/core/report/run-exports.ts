@@ -2,11 +2,11 @@
 // renderer as the extension's panel, inlined) or OpenTelemetry JSON (OTLP) for Jaeger and Tempo. One place, so the
 // CLI and the extension write exactly the same files.
 
-import { otlpTraces } from '../report/otlp';
-import { loadTimelineAssets, timelineReportHtml } from '../report/timeline-html';
+import { otlpTraces } from './otlp';
+import { loadTimelineAssets, timelineReportHtml } from './timeline-html';
 import { buildTimeline } from '../timeline/build-timeline';
-import type { CheckRun } from './check-run';
-import { runJson } from './run-json';
+import type { CheckRun } from '../runs/check-run';
+import { runJson } from '../runs/run-json';
 
 export type RunExportFormat = 'json' | 'html' | 'otlp';
 

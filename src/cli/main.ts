@@ -1,14 +1,11 @@
 import { UnknownCommandError } from './errors';
 import { processIo, runCommand, type CliEntry, type CommandIo } from './shell';
 import { overview } from './usage';
-import { version } from './version';
+import { version } from '../core/version';
 
 // The CLI's entry: the first word picks the command, the shell (shell.ts) runs it. Each command's module is
 // imported only when it runs: the probe engine, the certificate libraries and the log readers would otherwise
 // add their loading to every start-up, `--version` included.
-
-// test/unit/formats.test.ts still imports the curl routing parsers from here, under their former names.
-export { parseCurlConnectTo as parseConnectTo, parseCurlResolve as parseResolve } from './curl-routing';
 
 const commands = new Map<string, () => Promise<CliEntry>>([
   ['probe', async () => (await import('./commands/probe')).probeCommand],

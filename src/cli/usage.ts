@@ -1,7 +1,7 @@
 // The overview `mtls-probe --help` prints; each command keeps its own usage beside its code. Printed before any
 // command loads, so this module imports nothing of the core.
 
-import { version } from './version';
+import { version } from '../core/version';
 
 export const overview = `mtls-probe ${version} — probe mutual-TLS endpoints and name the layer where a request stops
 

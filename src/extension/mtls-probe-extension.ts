@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { version } from '../cli/version';
+import { version } from '../core/version';
 import { CertificateDiagnostics } from './certificate-diagnostics';
 import { CertificateHoverProvider, WorkspaceCertificates } from './certificate-hover';
 import { commandTable, exportRuns, reportErrors, type CommandServices } from './commands';

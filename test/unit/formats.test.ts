@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConnectTo, parseResolve } from '../../src/cli/main';
+import { parseCurlConnectTo as parseConnectTo, parseCurlResolve as parseResolve } from '../../src/cli/curl-routing';
 import { escapeDnValue, rfc4514FromNodeName } from '../../src/core/certs/distinguished-name';
 import { decodeMtlsHeaders } from '../../src/core/probe/mtls-headers';
 import { newCorrelationId } from '../../src/core/probe/probe';

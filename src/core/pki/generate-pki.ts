@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes } from 'node:crypto';
 import { newKeys, pemBlock, privateKeyPem, serialNumber, signingAlgorithm, type CryptoKeyPair, type PkiKeyAlgorithm } from './pki-keys';
-import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { prepareDirectory, writeOutputFile, type OutputFile } from './pki-directory';
 import { albMaxChainDepth } from '../certs/alb-trust-store-rules';
 
 // `mtls-probe pki generate`: a complete test PKI on disk with one client identity per ALB
@@ -24,6 +23,7 @@ import { albMaxChainDepth } from '../certs/alb-trust-store-rules';
 
 
 export type { PkiKeyAlgorithm };
+export { PkiDirectoryError, type PkiDirectoryProblem } from './pki-directory';
 
 export interface GeneratedPkiIdentity {
   name: string;
@@ -52,20 +52,6 @@ export interface GeneratePkiOptions {
   now?: Date;
   /** Write into a non-empty directory, replacing files of the same names. */
   force?: boolean;
-}
-
-export type PkiDirectoryProblem = 'not-empty' | 'not-a-directory' | 'io';
-
-/** The output directory cannot be used: it is not empty, not a directory, or not writable. */
-export class PkiDirectoryError extends Error {
-  constructor(
-    message: string,
-    readonly dir: string,
-    readonly problem: PkiDirectoryProblem,
-  ) {
-    super(message);
-    this.name = 'PkiDirectoryError';
-  }
 }
 
 export const pkiKeyAlgorithms: readonly PkiKeyAlgorithm[] = ['p256', 'rsa2048'];
@@ -224,86 +210,116 @@ export const generatedIdentityCases: readonly IdentityCase[] = [
   },
 ];
 
-interface OutputFile {
-  name: string;
-  text: string;
-  secret: boolean;
+type KeyRing = (name: string) => CryptoKeyPair;
+
+/** Every key the PKI needs, by name. RSA key generation dominates the run time; webcrypto does it on the libuv pool, so all are asked for at once. */
+async function generateKeys(kind: PkiKeyAlgorithm): Promise<KeyRing> {
+  const names = [
+    'root',
+    'intermediate',
+    'untrustedCa',
+    'server',
+    ...generatedIdentityCases.map((c) => c.name),
+    ...Array.from({ length: deepIntermediateCount }, (_, i) => `deep-${i + 1}`),
+  ];
+  const generated = await Promise.all(names.map(() => newKeys(kind)));
+  const keyOf = new Map(names.map((name, i) => [name, generated[i]!]));
+  return (name) => {
+    const found = keyOf.get(name);
+    if (!found) throw new Error(`no key generated for ${name}`);
+    return found;
+  };
 }
 
-function isErrno(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+/** The root and intermediate that sign, a root nobody trusts, and a chain one intermediate deeper than ALB accepts. */
+interface Authorities {
+  root: CertificateAuthority;
+  intermediate: CertificateAuthority;
+  untrustedCa: CertificateAuthority;
+  /** Top (signed by the root) to bottom (signs the chain-too-deep leaf). */
+  deepChain: CertificateAuthority[];
 }
 
-function ioError(dir: string, action: string, e: unknown): PkiDirectoryError {
-  // Node's fs messages already start with the code ("EACCES: permission denied, open '…'").
-  return new PkiDirectoryError(`cannot ${action}: ${e instanceof Error ? e.message : String(e)}`, dir, 'io');
+async function makeAuthorities(org: string, keys: KeyRing, kind: PkiKeyAlgorithm, validity: Validity): Promise<Authorities> {
+  const root = await makeRootCa(`O=${org},CN=${org} Root CA`, keys('root'), kind, validity);
+  const intermediate = await makeSubordinateCa(root, `O=${org},CN=${org} Intermediate CA`, keys('intermediate'), kind, 0, validity);
+  const untrustedCa = await makeRootCa(`O=${org} (not trusted),CN=${org} Untrusted CA`, keys('untrustedCa'), kind, validity);
+  const deepChain: CertificateAuthority[] = [];
+  for (let level = 1; level <= deepIntermediateCount; level++) {
+    const issuer = deepChain[deepChain.length - 1] ?? root;
+    deepChain.push(
+      await makeSubordinateCa(issuer, `O=${org},CN=${org} Deep Intermediate CA ${level}`, keys(`deep-${level}`), kind, deepIntermediateCount - level, validity),
+    );
+  }
+  return { root, intermediate, untrustedCa, deepChain };
 }
 
-/**
- * mkdir -p, one level at a time: Node's `mkdir(…, { recursive: true })` spins forever where mkdir(2)
- * keeps answering ENOENT for an existing parent (under /proc, for one).
- */
-async function createDirectoryTree(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let current = resolve(dir); ; ) {
-    try {
-      await stat(current);
-      break;
-    } catch (e) {
-      if (!isErrno(e) || e.code !== 'ENOENT') throw e;
-    }
-    missing.unshift(current);
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  for (const path of missing) {
-    try {
-      await mkdir(path);
-    } catch (e) {
-      if (!isErrno(e) || e.code !== 'EEXIST') throw e;
-    }
-  }
+/** Issuer, the CAs sent with the leaf (every CA between it and a root) and the certificate spec. */
+interface LeafPlan {
+  issuer: CertificateAuthority;
+  intermediates: CertificateAuthority[];
+  spec: LeafSpec;
 }
 
-/** Creates DIR, or checks that it is an empty directory (or that overwriting was asked for). */
-async function prepareDirectory(dir: string, force: boolean): Promise<void> {
-  let isDirectory: boolean;
-  try {
-    isDirectory = (await stat(dir)).isDirectory();
-  } catch (e) {
-    if (!isErrno(e) || e.code !== 'ENOENT') throw ioError(dir, `use ${dir}`, e);
-    try {
-      await createDirectoryTree(dir);
-    } catch (mkdirError) {
-      throw ioError(dir, `create the directory ${dir}`, mkdirError);
-    }
-    return;
-  }
-  if (!isDirectory) throw new PkiDirectoryError(`${dir} exists and is not a directory`, dir, 'not-a-directory');
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (e) {
-    throw ioError(dir, `list ${dir}`, e);
-  }
-  if (entries.length > 0 && !force) {
-    throw new PkiDirectoryError(`refusing to write a test PKI into ${dir}: it is not empty (${entries.length} entries) and force is not set`, dir, 'not-empty');
-  }
+/** One plan per identity case: what makes each one fail (or pass) the way its case says. */
+function leafPlans(org: string, cas: Authorities, at: number, current: Validity): Record<string, LeafPlan> {
+  const { intermediate, untrustedCa, deepChain } = cas;
+  const clientAuth = [x509.ExtendedKeyUsage.clientAuth];
+  const client = (name: string, extendedKeyUsages = clientAuth, validity = current): LeafSpec => ({ subject: `O=${org},CN=${name} client`, ...validity, extendedKeyUsages });
+  const byIntermediate = (spec: LeafSpec): LeafPlan => ({ issuer: intermediate, intermediates: [intermediate], spec });
+  return {
+    valid: byIntermediate(client('valid')),
+    expired: byIntermediate(client('expired', clientAuth, { notBefore: new Date(at - 60 * day), notAfter: new Date(at - 30 * day) })),
+    'not-yet-valid': byIntermediate(client('not-yet-valid', clientAuth, { notBefore: new Date(at + 30 * day), notAfter: new Date(at + 30 * day + leafLifetime) })),
+    // The untrusted CA is a root: clients do not send roots, so the chain is the leaf alone.
+    untrusted: { issuer: untrustedCa, intermediates: [], spec: client('untrusted') },
+    'wrong-purpose': byIntermediate(client('wrong-purpose', [x509.ExtendedKeyUsage.serverAuth])),
+    revoked: byIntermediate(client('revoked')),
+    'chain-too-deep': { issuer: deepChain[deepChain.length - 1]!, intermediates: [...deepChain].reverse(), spec: client('chain-too-deep') },
+    'no-client-auth-eku': byIntermediate(client('no-client-auth-eku', [x509.ExtendedKeyUsage.codeSigning, x509.ExtendedKeyUsage.emailProtection])),
+  };
 }
 
-async function writeOutputFile(dir: string, file: OutputFile): Promise<void> {
-  const path = join(dir, file.name);
-  try {
-    // Remove first, then create exclusively: a key never lands in an old world-readable file or
-    // follows a symlink left in the directory.
-    await rm(path, { force: true });
-    await writeFile(path, file.text, { mode: file.secret ? 0o600 : 0o644, flag: 'wx' });
-    // writeFile's mode is filtered by the umask; make the key mode exact.
-    if (file.secret) await chmod(path, 0o600);
-  } catch (e) {
-    throw ioError(dir, `write ${path}`, e);
+function makeServer(cas: Authorities, keys: KeyRing, kind: PkiKeyAlgorithm, org: string, current: Validity): Promise<x509.X509Certificate> {
+  return makeLeaf(cas.intermediate, keys('server'), kind, {
+    subject: `O=${org},CN=localhost`,
+    ...current,
+    extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth],
+    altNames: [
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '127.0.0.1' },
+      { type: 'ip', value: '::1' },
+    ],
+  });
+}
+
+/** Each identity's certificate, chain and key files, and its leaf (the CRL revokes one). */
+async function makeIdentities(plans: Record<string, LeafPlan>, keys: KeyRing, kind: PkiKeyAlgorithm) {
+  const identities: GeneratedPkiIdentity[] = [];
+  const files: OutputFile[] = [];
+  const leaves = new Map<string, x509.X509Certificate>();
+  for (const identityCase of generatedIdentityCases) {
+    const plan = plans[identityCase.name];
+    if (!plan) throw new Error(`no certificate plan for identity ${identityCase.name}`);
+    const leafKeys = keys(identityCase.name);
+    const leaf = await makeLeaf(plan.issuer, leafKeys, kind, plan.spec);
+    leaves.set(identityCase.name, leaf);
+    const identity: GeneratedPkiIdentity = {
+      name: identityCase.name,
+      cert: `${identityCase.name}.pem`,
+      key: `${identityCase.name}.key`,
+      chain: `${identityCase.name}.chain.pem`,
+      expectedTlsVerifyStatus: identityCase.expectedTlsVerifyStatus,
+      description: identityCase.description,
+    };
+    identities.push(identity);
+    files.push(
+      { name: identity.cert, text: pemBundle([leaf]), secret: false },
+      { name: identity.chain, text: pemBundle([leaf, ...plan.intermediates.map((ca) => ca.cert)]), secret: false },
+      { name: identity.key, text: await privateKeyPem(leafKeys), secret: true },
+    );
   }
+  return { identities, files, leaves };
 }
 
 /**
@@ -324,120 +340,16 @@ export async function generatePki(dir: string, options: GeneratePkiOptions = {})
   const caValidity = { notBefore: new Date(at - clockSkewAllowance), notAfter: new Date(at + 10 * 365 * day) };
   const current = { notBefore: new Date(at - clockSkewAllowance), notAfter: new Date(at + leafLifetime) };
 
-  // RSA key generation dominates the run time; webcrypto does it on the libuv pool, so ask for all keys at once.
-  const keyNames = ['root', 'intermediate', 'untrustedCa', 'server', ...generatedIdentityCases.map((c) => c.name)];
-  const deepKeyNames = Array.from({ length: deepIntermediateCount }, (_, i) => `deep-${i + 1}`);
-  const allKeys = await Promise.all([...keyNames, ...deepKeyNames].map(() => newKeys(kind)));
-  const keyOf = new Map([...keyNames, ...deepKeyNames].map((name, i) => [name, allKeys[i]!]));
-  const keys = (name: string): CryptoKeyPair => {
-    const found = keyOf.get(name);
-    if (!found) throw new Error(`no key generated for ${name}`);
-    return found;
-  };
-
-  const root = await makeRootCa(`O=${org},CN=${org} Root CA`, keys('root'), kind, caValidity);
-  const intermediate = await makeSubordinateCa(root, `O=${org},CN=${org} Intermediate CA`, keys('intermediate'), kind, 0, caValidity);
-  const untrustedCa = await makeRootCa(`O=${org} (not trusted),CN=${org} Untrusted CA`, keys('untrustedCa'), kind, caValidity);
-  const deepChain: CertificateAuthority[] = [];
-  for (let level = 1; level <= deepIntermediateCount; level++) {
-    const issuer = deepChain[deepChain.length - 1] ?? root;
-    deepChain.push(
-      await makeSubordinateCa(issuer, `O=${org},CN=${org} Deep Intermediate CA ${level}`, keys(`deep-${level}`), kind, deepIntermediateCount - level, caValidity),
-    );
-  }
-  const deepIssuer = deepChain[deepChain.length - 1]!;
-
-  const clientAuth = [x509.ExtendedKeyUsage.clientAuth];
-  const client = (name: string): Pick<LeafSpec, 'subject'> => ({ subject: `O=${org},CN=${name} client` });
-  const server = await makeLeaf(intermediate, keys('server'), kind, {
-    subject: `O=${org},CN=localhost`,
-    ...current,
-    extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth],
-    altNames: [
-      { type: 'dns', value: 'localhost' },
-      { type: 'ip', value: '127.0.0.1' },
-      { type: 'ip', value: '::1' },
-    ],
-  });
-
-  // Issuer and certificate spec per identity; the chain sent is the leaf plus every CA between it and a root.
-  const leafPlans: Record<string, { issuer: CertificateAuthority; intermediates: CertificateAuthority[]; spec: LeafSpec }> = {
-    valid: { issuer: intermediate, intermediates: [intermediate], spec: { ...client('valid'), ...current, extendedKeyUsages: clientAuth } },
-    expired: {
-      issuer: intermediate,
-      intermediates: [intermediate],
-      spec: { ...client('expired'), notBefore: new Date(at - 60 * day), notAfter: new Date(at - 30 * day), extendedKeyUsages: clientAuth },
-    },
-    'not-yet-valid': {
-      issuer: intermediate,
-      intermediates: [intermediate],
-      spec: { ...client('not-yet-valid'), notBefore: new Date(at + 30 * day), notAfter: new Date(at + 30 * day + leafLifetime), extendedKeyUsages: clientAuth },
-    },
-    // The untrusted CA is a root: clients do not send roots, so the chain is the leaf alone.
-    untrusted: { issuer: untrustedCa, intermediates: [], spec: { ...client('untrusted'), ...current, extendedKeyUsages: clientAuth } },
-    'wrong-purpose': {
-      issuer: intermediate,
-      intermediates: [intermediate],
-      spec: { ...client('wrong-purpose'), ...current, extendedKeyUsages: [x509.ExtendedKeyUsage.serverAuth] },
-    },
-    revoked: { issuer: intermediate, intermediates: [intermediate], spec: { ...client('revoked'), ...current, extendedKeyUsages: clientAuth } },
-    'chain-too-deep': {
-      issuer: deepIssuer,
-      intermediates: [...deepChain].reverse(),
-      spec: { ...client('chain-too-deep'), ...current, extendedKeyUsages: clientAuth },
-    },
-    'no-client-auth-eku': {
-      issuer: intermediate,
-      intermediates: [intermediate],
-      spec: {
-        ...client('no-client-auth-eku'),
-        ...current,
-        extendedKeyUsages: [x509.ExtendedKeyUsage.codeSigning, x509.ExtendedKeyUsage.emailProtection],
-      },
-    },
-  };
-
-  const files: OutputFile[] = [
-    { name: 'root-ca.pem', text: pemBundle([root.cert]), secret: false },
-    { name: 'root-ca.key', text: await privateKeyPem(root.keys), secret: true },
-    { name: 'intermediate-ca.pem', text: pemBundle([intermediate.cert]), secret: false },
-    { name: 'intermediate-ca.key', text: await privateKeyPem(intermediate.keys), secret: true },
-    { name: 'ca-bundle.pem', text: pemBundle([root.cert, intermediate.cert]), secret: false },
-    { name: 'untrusted-ca.pem', text: pemBundle([untrustedCa.cert]), secret: false },
-    { name: 'server.pem', text: pemBundle([server, intermediate.cert]), secret: false },
-    { name: 'server.key', text: await privateKeyPem(keys('server')), secret: true },
-  ];
-
-  const identities: GeneratedPkiIdentity[] = [];
-  const leaves = new Map<string, x509.X509Certificate>();
-  for (const identityCase of generatedIdentityCases) {
-    const plan = leafPlans[identityCase.name];
-    if (!plan) throw new Error(`no certificate plan for identity ${identityCase.name}`);
-    const leafKeys = keys(identityCase.name);
-    const leaf = await makeLeaf(plan.issuer, leafKeys, kind, plan.spec);
-    leaves.set(identityCase.name, leaf);
-    const identity: GeneratedPkiIdentity = {
-      name: identityCase.name,
-      cert: `${identityCase.name}.pem`,
-      key: `${identityCase.name}.key`,
-      chain: `${identityCase.name}.chain.pem`,
-      expectedTlsVerifyStatus: identityCase.expectedTlsVerifyStatus,
-      description: identityCase.description,
-    };
-    identities.push(identity);
-    files.push(
-      { name: identity.cert, text: pemBundle([leaf]), secret: false },
-      { name: identity.chain, text: pemBundle([leaf, ...plan.intermediates.map((ca) => ca.cert)]), secret: false },
-      { name: identity.key, text: await privateKeyPem(leafKeys), secret: true },
-    );
-  }
+  const keys = await generateKeys(kind);
+  const cas = await makeAuthorities(org, keys, kind, caValidity);
+  const { root, intermediate, untrustedCa } = cas;
+  const server = await makeServer(cas, keys, kind, org, current);
+  const { identities, files: identityFiles, leaves } = await makeIdentities(leafPlans(org, cas, at, current), keys, kind);
 
   const revoked = leaves.get('revoked');
   if (!revoked) throw new Error('the revoked identity was not generated');
   // The CRL lives as long as the leaves, so the lab keeps working for as long as its certificates do.
   const crl = await makeCrl(intermediate, kind, revoked, new Date(at - hour), new Date(at + leafLifetime));
-  // @peculiar/x509 labels CRL PEM "CRL"; OpenSSL, ALB and RFC 7468 expect "X509 CRL".
-  files.push({ name: 'intermediate-ca.crl.pem', text: pemBlock('X509 CRL', crl.rawData), secret: false });
 
   const manifest: GeneratedPkiManifest = {
     generatedAt: now.toISOString(),
@@ -447,8 +359,21 @@ export async function generatePki(dir: string, options: GeneratePkiOptions = {})
     identities,
     crl: 'intermediate-ca.crl.pem',
   };
-  // The manifest goes last: its presence marks a complete PKI.
-  files.push({ name: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n`, secret: false });
+  const files: OutputFile[] = [
+    { name: 'root-ca.pem', text: pemBundle([root.cert]), secret: false },
+    { name: 'root-ca.key', text: await privateKeyPem(root.keys), secret: true },
+    { name: 'intermediate-ca.pem', text: pemBundle([intermediate.cert]), secret: false },
+    { name: 'intermediate-ca.key', text: await privateKeyPem(intermediate.keys), secret: true },
+    { name: 'ca-bundle.pem', text: pemBundle([root.cert, intermediate.cert]), secret: false },
+    { name: 'untrusted-ca.pem', text: pemBundle([untrustedCa.cert]), secret: false },
+    { name: 'server.pem', text: pemBundle([server, intermediate.cert]), secret: false },
+    { name: 'server.key', text: await privateKeyPem(keys('server')), secret: true },
+    ...identityFiles,
+    // @peculiar/x509 labels CRL PEM "CRL"; OpenSSL, ALB and RFC 7468 expect "X509 CRL".
+    { name: 'intermediate-ca.crl.pem', text: pemBlock('X509 CRL', crl.rawData), secret: false },
+    // The manifest goes last: its presence marks a complete PKI.
+    { name: 'manifest.json', text: `${JSON.stringify(manifest, null, 2)}\n`, secret: false },
+  ];
   for (const file of files) await writeOutputFile(dir, file);
   return manifest;
 }

@@ -6,6 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { albMaxChainDepth } from '../certs/alb-trust-store-rules';
+import { pemBlockDer, readPemLines } from '../formats/pem';
 
 const clientAuth = '1.3.6.1.5.5.7.3.2';
 
@@ -16,8 +17,12 @@ export interface TrustStore {
   ignoreClientCertificateExpiry: boolean;
 }
 
-function pemBlocks(text: string, label: string): string[] {
-  return [...text.matchAll(new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`, 'g'))].map((m) => m[0]);
+/** The DER of each complete `label` block in the text (the lab writes these files itself; a damaged block is skipped). */
+function pemDers(text: string, label: string): Buffer[] {
+  return readPemLines(text, 'lenient')
+    .blocks.filter((block) => block.label === label)
+    .map(pemBlockDer)
+    .filter((der): der is Buffer => der !== null);
 }
 
 function serialKey(hex: string): string {
@@ -26,10 +31,10 @@ function serialKey(hex: string): string {
 
 /** A trust store from a PEM bundle of CA certificates and PEM CRLs (AddTrustStoreRevocations). */
 export function trustStoreFrom(bundlePem: string, crlPems: readonly string[] = [], options: { ignoreClientCertificateExpiry?: boolean } = {}): TrustStore {
-  const anchors = pemBlocks(bundlePem, 'CERTIFICATE').map((pem) => new X509Certificate(pem));
+  const anchors = pemDers(bundlePem, 'CERTIFICATE').map((der) => new X509Certificate(der));
   const revoked = new Map<string, Set<string>>();
-  for (const pem of crlPems.flatMap((text) => pemBlocks(text, 'X509 CRL'))) {
-    const crl = new x509.X509Crl(pem);
+  for (const der of crlPems.flatMap((text) => pemDers(text, 'X509 CRL'))) {
+    const crl = new x509.X509Crl(der);
     // Keyed by the issuer as Node prints subjects, so a leaf's `issuer` finds its CRL.
     const issuer = anchors.find((a) => new x509.X509Certificate(a.raw).subject === crl.issuer)?.subject ?? crl.issuer;
     const serials = revoked.get(issuer) ?? new Set<string>();

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { RunExportFormat } from '../core/report/run-exports';
-import { embeddedModelTag } from '../core/report/timeline-html';
+import { cspNonce, timelinePageHtml } from '../core/report/timeline-html';
 import type { TimelineModel } from '../core/timeline/model';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage, type WebviewState } from '../webview/protocol';
 import { loadProbeEngine } from './lazy-modules';
@@ -22,10 +21,6 @@ export interface TimelineActions {
 
 /** Live updates arrive in bursts (several evidence looks in a row): redraw at most this often. */
 const redrawDelayMs = 50;
-
-function nonce(): string {
-  return randomBytes(18).toString('base64');
-}
 
 class TimelinePanel implements vscode.Disposable {
   readonly #subscriptions: vscode.Disposable[] = [];
@@ -172,24 +167,14 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   #html(webview: vscode.Webview, model: TimelineModel | null): string {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'timeline.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'timeline.css'));
-    const n = nonce();
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${n}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${style.toString()}">
-<title>mTLS Probe timeline</title>
-</head>
-<body>
-<div id="timeline-root"></div>
-${model !== null ? embeddedModelTag(model) : ''}
-<script nonce="${n}" src="${script.toString()}"></script>
-</body>
-</html>
-`;
+    const nonce = cspNonce();
+    return timelinePageHtml({
+      csp: [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; '),
+      title: 'mTLS Probe timeline',
+      head: `<link rel="stylesheet" href="${style.toString()}">`,
+      model,
+      script: `<script nonce="${nonce}" src="${script.toString()}"></script>`,
+    });
   }
 
   dispose(): void {

@@ -29,16 +29,12 @@ export interface Axis {
   probeWindow: TimeRange;
 }
 
-export interface AxisOptions {
-  /** World width of the whole axis. */
-  width: number;
-  /** The probe segment's share of the width when there are other segments. */
-  probeShare: number;
-  /** World width of one break. */
-  breakWidth: number;
-}
-
-const defaultAxisOptions: AxisOptions = { width: 1000, probeShare: 0.72, breakWidth: 30 };
+/** World width of the whole axis. */
+const axisWidth = 1000;
+/** The probe segment's share of the width when there are other segments. */
+const probeShare = 0.72;
+/** World width of one break. */
+const breakWidth = 30;
 
 /** Shortest probe window the axis reckons with: a window of zero length would give an infinite scale. */
 const minProbeSpanMs = 0.01;
@@ -95,13 +91,12 @@ function paddedSegments(clusters: Cluster[], probeSpan: number): Cluster[] {
  * The axis for marks at `points` (ms) around the probe window: the probe segment takes most of the width, the
  * segments of far marks share the rest equally, each break a fixed width.
  */
-export function buildAxis(points: readonly number[], probeWindow: TimeRange, options: Partial<AxisOptions> = {}): Axis {
-  const { width, probeShare, breakWidth } = { ...defaultAxisOptions, ...options };
+export function buildAxis(points: readonly number[], probeWindow: TimeRange): Axis {
   const probeSpan = Math.max(probeWindow.to - probeWindow.from, minProbeSpanMs);
   const segments = paddedSegments(clusterPoints(points, probeWindow), probeSpan);
   const breaks = segments.length - 1;
-  const oneBreak = breaks === 0 ? 0 : Math.min(breakWidth, (width * 0.2) / breaks);
-  const available = width - breaks * oneBreak;
+  const oneBreak = breaks === 0 ? 0 : Math.min(breakWidth, (axisWidth * 0.2) / breaks);
+  const available = axisWidth - breaks * oneBreak;
   const others = segments.length - 1;
   const othersShare = others === 0 ? 0 : Math.min(1 - probeShare, 0.1 * others + 0.06);
   const otherWidth = others === 0 ? 0 : (available * othersShare) / others;
@@ -118,9 +113,9 @@ export function buildAxis(points: readonly number[], probeWindow: TimeRange, opt
       x += oneBreak;
     }
   });
-  // The sum of the widths can miss `width` by a rounding error; the axis must end exactly there.
-  pieces[pieces.length - 1]!.x1 = width;
-  return { pieces, width, probeWindow: { from: probeWindow.from, to: probeWindow.from + probeSpan } };
+  // The sum of the widths can miss `axisWidth` by a rounding error; the axis must end exactly there.
+  pieces[pieces.length - 1]!.x1 = axisWidth;
+  return { pieces, width: axisWidth, probeWindow: { from: probeWindow.from, to: probeWindow.from + probeSpan } };
 }
 
 /** World units per ms inside a piece. */
@@ -128,23 +123,13 @@ export function pieceScale(piece: AxisPiece): number {
   return (piece.x1 - piece.x0) / (piece.to - piece.from);
 }
 
-function pieceIndexAtTime(axis: Axis, t: number): number {
+/** The last piece that starts at or before `value`, by the piece's start in time or in world position. */
+function pieceIndexAt(axis: Axis, start: 'from' | 'x0', value: number): number {
   let lo = 0;
   let hi = axis.pieces.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (axis.pieces[mid]!.from <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function pieceIndexAtWorld(axis: Axis, x: number): number {
-  let lo = 0;
-  let hi = axis.pieces.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (axis.pieces[mid]!.x0 <= x) lo = mid;
+    if (axis.pieces[mid]![start] <= value) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -152,12 +137,12 @@ function pieceIndexAtWorld(axis: Axis, x: number): number {
 
 /** Axis time (ms) → world position; outside the axis the nearest piece's scale carries on. */
 export function timeToWorld(axis: Axis, t: number): number {
-  const piece = axis.pieces[pieceIndexAtTime(axis, t)]!;
+  const piece = axis.pieces[pieceIndexAt(axis, 'from', t)]!;
   return piece.x0 + (t - piece.from) * pieceScale(piece);
 }
 
 export function worldToTime(axis: Axis, x: number): number {
-  const piece = axis.pieces[pieceIndexAtWorld(axis, x)]!;
+  const piece = axis.pieces[pieceIndexAt(axis, 'x0', x)]!;
   return piece.from + (x - piece.x0) / pieceScale(piece);
 }
 
@@ -166,7 +151,7 @@ export function worldToTime(axis: Axis, x: number): number {
  * scale is compressed and would let the view shrink to nothing).
  */
 export function localScale(axis: Axis, x: number): number {
-  const index = pieceIndexAtWorld(axis, x);
+  const index = pieceIndexAt(axis, 'x0', x);
   const piece = axis.pieces[index]!;
   if (piece.kind === 'segment') return pieceScale(piece);
   const neighbours = [axis.pieces[index - 1], axis.pieces[index + 1]].filter((p): p is AxisPiece => p !== undefined);

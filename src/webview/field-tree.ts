@@ -4,6 +4,7 @@
 
 import type { DetailField } from '../core/timeline/model';
 import { h, icon } from './dom';
+import { handleFocusKeys } from './focus-keys';
 
 export interface FieldTreeCallbacks {
   onSelect(path: string): void;
@@ -130,16 +131,9 @@ export class FieldTree {
         return null;
       },
     };
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      this.activate(item);
-      return;
-    }
-    const move = moves[event.key];
-    if (move === undefined) return;
-    event.preventDefault();
-    const target = move();
-    if (target !== null && target !== undefined) this.focusItem(target);
+    handleFocusKeys(event, () => this.activate(item), moves, (target) => {
+      if (target !== null && target !== undefined) this.focusItem(target);
+    });
   }
 
   /** Marks the field as selected, opening its branch so it can be seen. */

@@ -6,6 +6,7 @@
 import type { TimelineRun } from '../core/timeline/model';
 import { timeToWorld, type TimeRange } from './axis';
 import { h, icon } from './dom';
+import { FrameScheduler } from './frame-scheduler';
 import { LaneNavigation } from './lane-navigation';
 import { LaneTrack } from './lane-track';
 import { Ruler } from './ruler';
@@ -44,7 +45,7 @@ export class LanesView {
   private collapsed: ReadonlySet<string> = new Set();
   private viewport: Viewport = { from: 0, to: 1 };
   private widthPx = 0;
-  private frameRequest = 0;
+  private readonly frames = new FrameScheduler(() => this.renderNow());
   private selectedMarkId: string | null = null;
   private readonly navigation: LaneNavigation;
   private readonly resizeObserver: ResizeObserver;
@@ -94,7 +95,7 @@ export class LanesView {
   setSelected(markId: string | null): void {
     this.selectedMarkId = markId;
     if (markId !== null) this.navigation.activeMarkId = markId;
-    this.scheduleRender();
+    this.frames.schedule();
   }
 
   get hasDrawn(): boolean {
@@ -123,7 +124,7 @@ export class LanesView {
   }
 
   destroy(): void {
-    cancelAnimationFrame(this.frameRequest);
+    this.frames.cancel();
     this.resizeObserver.disconnect();
   }
 
@@ -166,20 +167,9 @@ export class LanesView {
 
   // ---- frames -------------------------------------------------------------------------------------------------
 
-  private scheduleRender(): void {
-    if (this.frameRequest !== 0) return;
-    this.frameRequest = requestAnimationFrame(() => {
-      this.frameRequest = 0;
-      this.renderNow();
-    });
-  }
-
   /** Draws the current view at once (the first frame, and before focusing a mark that must exist). */
   renderNow(focusWasInside = this.body.contains(document.activeElement)): void {
-    if (this.frameRequest !== 0) {
-      cancelAnimationFrame(this.frameRequest);
-      this.frameRequest = 0;
-    }
+    this.frames.cancel();
     const timeline = this.timeline;
     if (timeline === null || this.widthPx <= 0) return;
     const { axis } = timeline;
@@ -202,7 +192,7 @@ export class LanesView {
   private setViewport(viewport: Viewport): void {
     if (viewport.from === this.viewport.from && viewport.to === this.viewport.to) return;
     this.viewport = viewport;
-    this.scheduleRender();
+    this.frames.schedule();
     if (this.timeline !== null) this.callbacks.onViewportChange(viewportTimes(this.timeline.axis, viewport));
   }
 

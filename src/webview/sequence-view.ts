@@ -5,6 +5,8 @@
 
 import type { TimelineMark } from '../core/timeline/model';
 import { h, icon } from './dom';
+import { handleFocusKeys } from './focus-keys';
+import { FrameScheduler } from './frame-scheduler';
 import { formatDuration, formatRelativeTime } from './format';
 import { markAccessibleName, markClassName, markGlyph, shortVersion } from './mark-element';
 import type { PreparedRun, PreparedTimeline } from './timeline-data';
@@ -60,14 +62,14 @@ export class SequenceView {
   private drawn = new Map<number, RowElement>();
   private activeIndex = 0;
   private selectedMarkId: string | null = null;
-  private frameRequest = 0;
+  private readonly frames = new FrameScheduler(() => this.renderNow());
 
   constructor(private readonly callbacks: SequenceViewCallbacks) {
     this.header = h('div', { class: 'seq-header', 'aria-hidden': 'true' });
     this.rowsHost = h('div', { class: 'seq-rows' });
     this.scroller = h('div', { class: 'seq-scroller', role: 'listbox', 'aria-label': 'Sequence diagram' }, this.rowsHost);
     this.element = h('div', { class: 'sequence-view' }, this.header, this.scroller);
-    this.scroller.addEventListener('scroll', () => this.scheduleRender());
+    this.scroller.addEventListener('scroll', () => this.frames.schedule());
     this.scroller.addEventListener('click', (e) => this.onClick(e));
     this.scroller.addEventListener('keydown', (e) => this.onKeyDown(e));
   }
@@ -103,14 +105,6 @@ export class SequenceView {
     if (index < 0) return false;
     this.focusRow(index);
     return true;
-  }
-
-  private scheduleRender(): void {
-    if (this.frameRequest !== 0) return;
-    this.frameRequest = requestAnimationFrame(() => {
-      this.frameRequest = 0;
-      this.renderNow();
-    });
   }
 
   private renderNow(): void {
@@ -211,14 +205,6 @@ export class SequenceView {
       Home: () => this.step(-1, 1),
       End: () => this.step(this.rows.length, -1),
     };
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      this.activate(index);
-      return;
-    }
-    const target = targets[event.key];
-    if (target === undefined) return;
-    event.preventDefault();
-    this.focusRow(target());
+    handleFocusKeys(event, () => this.activate(index), targets, (target) => this.focusRow(target));
   }
 }

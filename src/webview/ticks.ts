@@ -25,20 +25,10 @@ export interface VisibleBreak {
   to: number;
 }
 
-export interface TickOptions {
-  /** Wanted distance between ticks. */
-  spacingPx: number;
-  /** Estimated width of one label character (no layout is read while drawing). */
-  charPx: number;
-  /** The smallest step, so a microsecond-wide view still gets a handful of ticks. */
-  minStepMs: number;
-}
+/** Estimated width of one label character (no layout is read while drawing). */
+const labelCharPx = 6.6;
 
-const defaultTickOptions: TickOptions = { spacingPx: 96, charPx: 6.6, minStepMs: 0.0001 };
-
-const maxTicksPerSegment = 400;
-
-export function labelWidth(label: string, charPx: number): number {
+export function labelWidth(label: string, charPx = labelCharPx): number {
   return label.length * charPx + 6;
 }
 
@@ -57,7 +47,13 @@ interface SegmentTick extends Tick {
   anchor: boolean;
 }
 
-function segmentTicks(axis: Axis, viewport: Viewport, widthPx: number, options: TickOptions): SegmentTick[] {
+/** Wanted distance between ticks. */
+const tickSpacingPx = 96;
+/** The smallest step, so a microsecond-wide view still gets a handful of ticks. */
+const minStepMs = 0.0001;
+const maxTicksPerSegment = 400;
+
+function segmentTicks(axis: Axis, viewport: Viewport, widthPx: number): SegmentTick[] {
   const ticks: SegmentTick[] = [];
   const pxPerWorld = widthPx / (viewport.to - viewport.from);
   for (const piece of axis.pieces) {
@@ -69,14 +65,14 @@ function segmentTicks(axis: Axis, viewport: Viewport, widthPx: number, options: 
       const x = toPx(viewport, widthPx, piece.x0 + (t - piece.from) * scale);
       return { x, t, label: formatAxisTime(t, step), labelX: x, anchor: false };
     };
-    const step = Math.max(niceStep(options.spacingPx / (scale * pxPerWorld)), options.minStepMs);
+    const step = Math.max(niceStep(tickSpacingPx / (scale * pxPerWorld)), minStepMs);
     const first = Math.ceil(from / step - 1e-9);
     const last = Math.min(Math.floor(to / step + 1e-9), first + maxTicksPerSegment);
     const own: SegmentTick[] = [];
     for (let k = first; k <= last; k++) own.push(at(k * step, step));
     if (own.length === 0) {
       // A segment narrower than one step (a far record's few pixels) still says when it is.
-      const fine = Math.max(niceStep((to - from) / 2), options.minStepMs);
+      const fine = Math.max(niceStep((to - from) / 2), minStepMs);
       const middle = Math.round((from + to) / 2 / fine) * fine;
       own.push(at(middle >= from && middle <= to ? middle : (from + to) / 2, fine));
     }
@@ -91,12 +87,11 @@ function segmentTicks(axis: Axis, viewport: Viewport, widthPx: number, options: 
  * Ticks left to right (break labels have a row of their own). Labels never overlap: one label per segment goes
  * first, kept inside the view, so a far segment always says when it is; then the rest wherever they fit.
  */
-export function axisTicks(axis: Axis, viewport: Viewport, widthPx: number, options: Partial<TickOptions> = {}): { ticks: Tick[]; breaks: VisibleBreak[] } {
-  const o = { ...defaultTickOptions, ...options };
+export function axisTicks(axis: Axis, viewport: Viewport, widthPx: number): { ticks: Tick[]; breaks: VisibleBreak[] } {
   const taken: Array<{ from: number; to: number }> = [];
-  const ticks = segmentTicks(axis, viewport, widthPx, o);
+  const ticks = segmentTicks(axis, viewport, widthPx);
   const place = (tick: SegmentTick): void => {
-    const width = labelWidth(tick.label!, o.charPx);
+    const width = labelWidth(tick.label!);
     const from = tick.anchor ? Math.min(Math.max(tick.x - width / 2, 0), widthPx - width) : tick.x - width / 2;
     const to = from + width;
     const clear = from >= 0 && to <= widthPx && taken.every((t) => to + 4 <= t.from || from >= t.to + 4);

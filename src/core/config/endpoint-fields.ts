@@ -200,7 +200,27 @@ function readAws(member: Member, context: EndpointContext): Read<AwsEndpointSett
 }
 
 const nameShape = nonBlank<EndpointContext>();
-const tlsVersionShape = { allOf: [{ $ref: '#/definitions/tlsVersion' }] };
+
+/** For a field whose value goes into the loaded endpoint as it was read. */
+function copyInto<K extends keyof EndpointConfig>(key: K): (endpoint: EndpointConfig, value: NonNullable<EndpointConfig[K]>) => void {
+  return (endpoint, value) => {
+    endpoint[key] = value;
+  };
+}
+
+/** tlsMin and tlsMax: one bound each of the versions offered, read and checked alike. */
+function tlsVersionField(bound: 'tlsMinVersion' | 'tlsMaxVersion', description: string, aliases: readonly string[]): EndpointRule<'tlsMin' | 'tlsMax'> {
+  return {
+    shape: { allOf: [{ $ref: '#/definitions/tlsVersion' }] },
+    read: readTlsVersion,
+    mustBe: tlsVersionWords,
+    fix: `mTLS Probe speaks TLS 1.2 and 1.3: write ${tlsVersionWords}.`,
+    whenBad: 'entry',
+    aliases,
+    docs: { description },
+    apply: copyInto(bound),
+  };
+}
 
 export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointRule<K> } = {
   name: {
@@ -222,9 +242,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     whenBad: 'entry',
     required: 'Add a "name" that is unique in this file, e.g. "name": "prod-api".',
     docs: { description: "The endpoint's name, unique in this file: shown in the tree, test results and reports." },
-    apply: (endpoint, name) => {
-      endpoint.name = name;
-    },
+    apply: copyInto('name'),
   },
   url: {
     shape: { type: 'string', pattern: httpsUrlPattern },
@@ -264,9 +282,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
       description: "Do not verify the server's certificate (like curl -k). The client certificate checks still run.",
       markdownDescription: "Do not verify the server's certificate (like `curl -k`). The server's check of the client certificate still runs.",
     },
-    apply: (endpoint, insecure) => {
-      endpoint.insecure = insecure;
-    },
+    apply: copyInto('insecure'),
   },
   connectTo: {
     // Looser than parseConnectTo (ports and IPv6 are checked there): enough for the editor to flag most mistakes.
@@ -289,9 +305,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
         "Connect to `host`, `host:port` or `[IPv6]:port` instead of resolving the URL's host (like curl's `--connect-to` / `--resolve`). SNI, the Host header and the certificate check keep the URL's name. The port defaults to the URL's.",
       examples: ['203.0.113.10', '203.0.113.10:8443', '[2001:db8::1]:443'],
     },
-    apply: (endpoint, connectTo) => {
-      endpoint.connectTo = connectTo;
-    },
+    apply: copyInto('connectTo'),
   },
   serverName: {
     ...matching(hostNamePattern, (written) => isIP(written) === 0),
@@ -305,9 +319,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     whenBad: 'entry',
     aliases: ['sni'],
     docs: { description: "The TLS server name (SNI) to send and check the server certificate against. Default: the URL's host (none for an IP address)." },
-    apply: (endpoint, serverName) => {
-      endpoint.serverName = serverName;
-    },
+    apply: copyInto('serverName'),
   },
   hostHeader: {
     ...matching('^\\S+$'),
@@ -316,34 +328,10 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     whenBad: 'entry',
     aliases: ['host'],
     docs: { description: "The Host header to send. Default: the URL's host." },
-    apply: (endpoint, hostHeader) => {
-      endpoint.hostHeader = hostHeader;
-    },
+    apply: copyInto('hostHeader'),
   },
-  tlsMin: {
-    shape: tlsVersionShape,
-    read: readTlsVersion,
-    mustBe: tlsVersionWords,
-    fix: `mTLS Probe speaks TLS 1.2 and 1.3: write ${tlsVersionWords}.`,
-    whenBad: 'entry',
-    aliases: ['tlsminversion', 'minversion'],
-    docs: { description: 'The lowest TLS version to offer. Default: 1.2.' },
-    apply: (endpoint, version) => {
-      endpoint.tlsMinVersion = version;
-    },
-  },
-  tlsMax: {
-    shape: tlsVersionShape,
-    read: readTlsVersion,
-    mustBe: tlsVersionWords,
-    fix: `mTLS Probe speaks TLS 1.2 and 1.3: write ${tlsVersionWords}.`,
-    whenBad: 'entry',
-    aliases: ['tlsmaxversion', 'maxversion'],
-    docs: { description: 'The highest TLS version to offer. Default: 1.3.' },
-    apply: (endpoint, version) => {
-      endpoint.tlsMaxVersion = version;
-    },
-  },
+  tlsMin: tlsVersionField('tlsMinVersion', 'The lowest TLS version to offer. Default: 1.2.', ['tlsminversion', 'minversion']),
+  tlsMax: tlsVersionField('tlsMaxVersion', 'The highest TLS version to offer. Default: 1.3.', ['tlsmaxversion', 'maxversion']),
   alpn: {
     shape: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 } },
     read: readAlpn,
@@ -354,9 +342,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
       description: 'ALPN protocols to offer, in order of preference. Default: ["h2", "http/1.1"]; an empty list offers none.',
       examples: [['h2', 'http/1.1'], ['http/1.1']],
     },
-    apply: (endpoint, alpn) => {
-      endpoint.alpn = alpn;
-    },
+    apply: copyInto('alpn'),
   },
   method: {
     ...matching(httpTokenPattern),
@@ -364,9 +350,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     fix: 'Give a method such as "GET", "HEAD" or "POST".',
     whenBad: 'entry',
     docs: { description: 'The HTTP method. Default: GET.', examples: ['GET', 'HEAD', 'POST'] },
-    apply: (endpoint, method) => {
-      endpoint.method = method;
-    },
+    apply: copyInto('method'),
   },
   headers: {
     shape: { type: 'object', propertyNames: { pattern: httpTokenPattern }, additionalProperties: { type: 'string', pattern: headerValuePattern } },
@@ -375,9 +359,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     fix: 'Write "headers": { "X-Test": "1" }.',
     whenBad: 'entry',
     docs: { description: 'Extra request headers. The probe adds its own X-Amzn-Trace-Id so server-side records can be matched.' },
-    apply: (endpoint, headers) => {
-      endpoint.headers = headers;
-    },
+    apply: copyInto('headers'),
   },
   timeoutMs: {
     ...wholeNumber(1, maxTimeoutMs),
@@ -386,9 +368,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     whenBad: { ignored: 'It is ignored: the default timeouts apply.' },
     aliases: ['timeout'],
     docs: { description: 'Overall timeout for one probe, in milliseconds. Default: the per-phase timeouts.' },
-    apply: (endpoint, timeoutMs) => {
-      endpoint.timeoutMs = timeoutMs;
-    },
+    apply: copyInto('timeoutMs'),
   },
   identities: {
     shape: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 } },
@@ -412,9 +392,7 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     fix: 'Write e.g. "aws": { "profile": "prod", "region": "ap-northeast-1" }.',
     whenBad: { ignored: 'It is ignored: no AWS evidence is fetched.' },
     docs: { description: awsDescription },
-    apply: (endpoint, aws) => {
-      endpoint.aws = aws;
-    },
+    apply: copyInto('aws'),
   },
   logs: {
     ...path('file-or-folder'),

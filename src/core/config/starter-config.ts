@@ -18,31 +18,62 @@ function normalizeDir(dir: string): string {
     .replace(/^\.$/, '');
 }
 
+const heading = '// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.';
+const pathsNote = '// Paths are relative to the workspace folder. Comments and trailing commas are allowed.';
+
+/**
+ * A starter's text: the heading, what this one is for, then its top-level members (each with its comments, indented
+ * as in the file) with a blank line between them.
+ */
+function starterText(about: readonly string[], members: readonly string[]): string {
+  return [heading, ...about.map((line) => `// ${line}`), pathsNote, '{', members.join('\n\n'), '}', ''].join('\n');
+}
+
+function under(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+/** Paths under a folder as JSON string literals: a folder name may hold quotes or backslashes. */
+function filesUnder(dir: string): (name: string) => string {
+  return (name) => JSON.stringify(under(dir, name));
+}
+
+/**
+ * The "identities" member for a generated PKI: per identity, why it is there, then its certificate with the
+ * intermediate CA (<name>.chain.pem) and its key, as `mtls-probe pki generate` and the lab write them.
+ */
+function pkiIdentitiesMember(comments: readonly string[], pkiDir: string, notes: Readonly<Record<string, string>>, after: readonly string[] = []): string {
+  const file = filesUnder(pkiDir);
+  const entries = Object.entries(notes).flatMap(([name, note]) => [`    // ${note}`, `    "${name}": { "cert": ${file(`${name}.chain.pem`)}, "key": ${file(`${name}.key`)} },`]);
+  return [...comments.map((comment) => `  // ${comment}`), '  "identities": {', ...entries, ...after.map((comment) => `    // ${comment}`), '  },'].join('\n');
+}
+
+/** The "trustStores" member for a generated PKI: its CA bundle, linted against the load balancer's rules. */
+function pkiTrustStoreMember(comment: string, name: string, bundle: string): string {
+  return `  // ${comment}
+  "trustStores": {
+    "${name}": ${bundle},
+  },`;
+}
+
 function pkiStarter(pkiDir: string): string {
   const dir = normalizeDir(pkiDir);
-  // JSON string literals: a folder name may hold quotes or backslashes.
-  const file = (name: string): string => JSON.stringify(dir === '' ? name : `${dir}/${name}`);
-  return `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
-// Paths are relative to the workspace folder. Comments and trailing commas are allowed.
-{
-  // Client identities by name. "none" (no client certificate) needs no entry.
-  // The .chain.pem files hold the certificate and its intermediate CA: what a client should send.
-  "identities": {
-    // Issued by the test PKI's intermediate CA for client authentication: accepted.
-    "valid": { "cert": ${file('valid.chain.pem')}, "key": ${file('valid.key')} },
-    // Expired 30 days before the PKI was generated: refused.
-    "expired": { "cert": ${file('expired.chain.pem')}, "key": ${file('expired.key')} },
-    // Issued by a CA that is not in the trust store: refused.
-    "untrusted": { "cert": ${file('untrusted.chain.pem')}, "key": ${file('untrusted.key')} },
-    // A PKCS#12 file works too: { "pfx": "certs/partner.p12" } (the passphrase is asked for once).
-  },
-
-  // CA bundles checked against the load balancer's trust-store rules.
-  "trustStores": {
-    "test-pki": ${file('ca-bundle.pem')},
-  },
-
-  "endpoints": [
+  const file = filesUnder(dir);
+  return starterText(
+    [],
+    [
+      pkiIdentitiesMember(
+        ['Client identities by name. "none" (no client certificate) needs no entry.', 'The .chain.pem files hold the certificate and its intermediate CA: what a client should send.'],
+        dir,
+        {
+          valid: "Issued by the test PKI's intermediate CA for client authentication: accepted.",
+          expired: 'Expired 30 days before the PKI was generated: refused.',
+          untrusted: 'Issued by a CA that is not in the trust store: refused.',
+        },
+        ['A PKCS#12 file works too: { "pfx": "certs/partner.p12" } (the passphrase is asked for once).'],
+      ),
+      pkiTrustStoreMember("CA bundles checked against the load balancer's trust-store rules.", 'test-pki', file('ca-bundle.pem')),
+      `  "endpoints": [
     {
       "name": "local-lab",
       // A local server with the test PKI's server.pem and server.key that verifies client certificates
@@ -60,47 +91,38 @@ function pkiStarter(pkiDir: string): string {
         "untrusted": "mtls",
       },
     },
-  ],
-}
-`;
+  ],`,
+    ],
+  );
 }
 
 function labStarter(labDir: string, port: number): string {
   const dir = normalizeDir(labDir);
-  const file = (name: string): string => JSON.stringify(dir === '' ? name : `${dir}/${name}`);
+  const pki = filesUnder(under(dir, 'pki'));
   const url = `https://localhost:${port}/`;
-  return `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
-// This config points at the local lab (mTLS Probe: Start Local Lab): a listener shaped like an AWS ALB with mTLS in
-// verify mode, an AWS-WAF-like rule set and a target, logging in AWS's formats under ${dir === '' ? 'logs' : `${dir}/logs`}.
-// The lab runs while VS Code is open; a probe that finds nothing listening offers to start it again.
-// Its test PKI (${dir === '' ? 'pki' : `${dir}/pki`}) also holds server.pem and server.key, for a test server of your own.
-// Paths are relative to the workspace folder. Comments and trailing commas are allowed.
-{
-  // The lab's client identities: the .chain.pem files hold the certificate and its intermediate CA.
-  "identities": {
-    // Issued for client authentication by a CA in the trust store: accepted.
-    "valid": { "cert": ${file('pki/valid.chain.pem')}, "key": ${file('pki/valid.key')} },
-    // Expired: the listener resets the connection (ALB's connection log: Failed:ClientCertExpired).
-    "expired": { "cert": ${file('pki/expired.chain.pem')}, "key": ${file('pki/expired.key')} },
-    // Issued by a CA that is not in the trust store (Failed:ClientCertUntrusted).
-    "untrusted": { "cert": ${file('pki/untrusted.chain.pem')}, "key": ${file('pki/untrusted.key')} },
-    // Listed in the trust store's CRL (Failed:ClientCertCrlHit).
-    "revoked": { "cert": ${file('pki/revoked.chain.pem')}, "key": ${file('pki/revoked.key')} },
-  },
-
-  // The lab's trust store, checked against the load balancer's trust-store rules.
-  "trustStores": {
-    "lab": ${file('pki/ca-bundle.pem')},
-  },
-
-  "endpoints": [
+  const logs = JSON.stringify(under(dir, 'logs'));
+  const about = [
+    'This config points at the local lab (mTLS Probe: Start Local Lab): a listener shaped like an AWS ALB with mTLS in',
+    `verify mode, an AWS-WAF-like rule set and a target, logging in AWS's formats under ${under(dir, 'logs')}.`,
+    'The lab runs while VS Code is open; a probe that finds nothing listening offers to start it again.',
+    `Its test PKI (${under(dir, 'pki')}) also holds server.pem and server.key, for a test server of your own.`,
+  ];
+  return starterText(about, [
+    pkiIdentitiesMember(["The lab's client identities: the .chain.pem files hold the certificate and its intermediate CA."], under(dir, 'pki'), {
+      valid: 'Issued for client authentication by a CA in the trust store: accepted.',
+      expired: "Expired: the listener resets the connection (ALB's connection log: Failed:ClientCertExpired).",
+      untrusted: 'Issued by a CA that is not in the trust store (Failed:ClientCertUntrusted).',
+      revoked: "Listed in the trust store's CRL (Failed:ClientCertCrlHit).",
+    }),
+    pkiTrustStoreMember("The lab's trust store, checked against the load balancer's trust-store rules.", 'lab', pki('ca-bundle.pem')),
+    `  "endpoints": [
     {
       "name": "local-lab",
       "url": "${url}",
       // The lab's server certificate chains to its PKI's root CA.
-      "ca": ${file('pki/root-ca.pem')},
+      "ca": ${pki('root-ca.pem')},
       // Where the lab writes its ALB and WAF logs: each verdict is confirmed from them after the probe.
-      "logs": ${file('logs')},
+      "logs": ${logs},
       // Expected outcome per identity: a layer, or { "stoppedAt": …, "reason": … } for the exact reason.
       "expect": {
         "none": { "stoppedAt": "mtls", "reason": "alb_client_cert_missing" },
@@ -114,25 +136,23 @@ function labStarter(labDir: string, port: number): string {
       // The same listener with a request the WAF blocks: a valid certificate passes TLS, the query does not.
       "name": "local-lab-waf",
       "url": "${url}?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-      "ca": ${file('pki/root-ca.pem')},
-      "logs": ${file('logs')},
+      "ca": ${pki('root-ca.pem')},
+      "logs": ${logs},
       "identities": ["valid"],
       "expect": { "valid": "waf" },
     },
-  ],
-}
-`;
+  ],`,
+  ]);
 }
 
-const placeholderStarter = `// mTLS Probe: what to probe, with which client certificates, and where each probe should stop.
-// Paths are relative to the workspace folder. Comments and trailing commas are allowed.
-{
-  // Client identities by name. "none" (no client certificate) needs no entry. For example:
+const placeholderStarter = starterText(
+  [],
+  [
+    `  // Client identities by name. "none" (no client certificate) needs no entry. For example:
   //   "partner": { "cert": "certs/client.pem", "key": "certs/client.key" },
   //   "legacy": { "pfx": "certs/legacy.p12" },   (the passphrase is asked for once and kept in secret storage)
-  "identities": {},
-
-  "endpoints": [
+  "identities": {},`,
+    `  "endpoints": [
     {
       "name": "api",
       "url": "https://api.example.com/health",
@@ -147,9 +167,9 @@ const placeholderStarter = `// mTLS Probe: what to probe, with which client cert
         // "partner": "target",
       },
     },
+  ],`,
   ],
-}
-`;
+);
 
 /** A commented starter config: for the local lab, for a test PKI (the file names `mtls-probe pki generate` writes), or to edit. */
 export function starterConfigText(options: StarterConfigOptions = {}): string {

@@ -12,11 +12,11 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { TlsVersionName } from '../probe/types';
 import { KeyLog } from '../tls/key-log';
 import { TlsSessionDecoder } from '../tls/session-decoder';
+import { SocketRelay } from '../tls/socket-relay';
 import { verifyClientChain, type TrustStore } from './client-verification';
 
 export type ListenerMode = 'verify' | 'passthrough' | 'off';
@@ -109,14 +109,14 @@ export function mtlsHeadersFor(mode: ListenerMode, chain: readonly Uint8Array[])
  * Sits between the TCP socket and the server's TLS, reading the client's handshake as it passes; once the client's
  * Certificate message is seen, `decide` may hold the rest of the flight back until it has answered.
  */
-class InspectingGate extends Duplex {
+class InspectingGate extends SocketRelay {
   readonly keyLog = new KeyLog();
   readonly decoder: TlsSessionDecoder;
   private decision: 'pending' | 'deciding' | 'decided' = 'pending';
   private held: Buffer[] = [];
 
-  constructor(private readonly socket: Socket, private readonly decide: ((chain: Uint8Array[]) => Promise<boolean>) | null) {
-    super();
+  constructor(socket: Socket, private readonly decide: ((chain: Uint8Array[]) => Promise<boolean>) | null) {
+    super(socket);
     this.decoder = new TlsSessionDecoder(this.keyLog, () => undefined);
     socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('end', () => this.push(null));
@@ -148,22 +148,9 @@ class InspectingGate extends Duplex {
     if (!this.push(data)) this.socket.pause();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.decoder.feed('in', 0, chunk);
-    this.socket.write(chunk, callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end(callback);
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.socket.destroyed) this.socket.destroy();
-    callback(error);
+    super._write(chunk, encoding, callback);
   }
 }
 

@@ -115,10 +115,25 @@ export class RateState {
   }
 }
 
+/** A part of the request a managed rule inspects: how AWS names rules after it, and where its texts are. */
+interface Inspected {
+  part: InspectedPart;
+  ruleSuffix: string;
+  labelSuffix: string;
+  /** What the match details call the part. */
+  location: WafMatchDetail['location'];
+  texts(request: WafRequest): string[];
+}
+
+const inspectedParts: readonly Inspected[] = [
+  { part: 'query-value', ruleSuffix: 'QUERYARGUMENTS', labelSuffix: 'QueryArguments', location: 'QUERY_STRING', texts: (request) => queryArgumentValues(request.args) },
+  { part: 'path', ruleSuffix: 'URIPATH', labelSuffix: 'URIPath', location: 'URI', texts: (request) => [request.uri] },
+];
+
 interface ManagedRule {
   ruleId: string;
   label: string;
-  part: InspectedPart;
+  inspects: Inspected;
   find(text: string, part: InspectedPart): PatternMatch | null;
   conditionType: WafMatchDetail['conditionType'];
 }
@@ -130,33 +145,33 @@ interface ManagedGroup {
   rules: readonly ManagedRule[];
 }
 
-const commonRuleSet: ManagedGroup = {
-  name: 'AWS-AWSManagedRulesCommonRuleSet',
-  ruleGroupId: 'AWS#AWSManagedRulesCommonRuleSet',
-  rules: [
-    { ruleId: 'CrossSiteScripting_QUERYARGUMENTS', label: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_QueryArguments', part: 'query-value', find: findCrossSiteScripting, conditionType: 'XSS' },
-    { ruleId: 'CrossSiteScripting_URIPATH', label: 'awswaf:managed:aws:core-rule-set:CrossSiteScripting_URIPath', part: 'path', find: findCrossSiteScripting, conditionType: 'XSS' },
-  ],
-};
+/**
+ * An AWS managed rule group as the lab has it: for one kind of attack, a rule per inspected part, named
+ * `<attack>_<PART>` and labelled `awswaf:managed:aws:<labelNamespace>:<attack>_<Part>` as AWS names them.
+ */
+function managedGroup(group: string, labelNamespace: string, attack: string, find: ManagedRule['find'], conditionType: ManagedRule['conditionType']): ManagedGroup {
+  return {
+    name: `AWS-${group}`,
+    ruleGroupId: `AWS#${group}`,
+    rules: inspectedParts.map((inspects) => ({
+      ruleId: `${attack}_${inspects.ruleSuffix}`,
+      label: `awswaf:managed:aws:${labelNamespace}:${attack}_${inspects.labelSuffix}`,
+      inspects,
+      find,
+      conditionType,
+    })),
+  };
+}
 
-const sqlInjectionRuleSet: ManagedGroup = {
-  name: 'AWS-AWSManagedRulesSQLiRuleSet',
-  ruleGroupId: 'AWS#AWSManagedRulesSQLiRuleSet',
-  rules: [
-    { ruleId: 'SQLi_QUERYARGUMENTS', label: 'awswaf:managed:aws:sql-database:SQLi_QueryArguments', part: 'query-value', find: findSqlInjection, conditionType: 'SQL_INJECTION' },
-    { ruleId: 'SQLi_URIPATH', label: 'awswaf:managed:aws:sql-database:SQLi_URIPath', part: 'path', find: findSqlInjection, conditionType: 'SQL_INJECTION' },
-  ],
-};
+const commonRuleSet = managedGroup('AWSManagedRulesCommonRuleSet', 'core-rule-set', 'CrossSiteScripting', findCrossSiteScripting, 'XSS');
+const sqlInjectionRuleSet = managedGroup('AWSManagedRulesSQLiRuleSet', 'sql-database', 'SQLi', findSqlInjection, 'SQL_INJECTION');
 
 /** The first rule of the group that matches, with what it matched, or null. */
 function evaluateGroup(group: ManagedGroup, request: WafRequest): { rule: ManagedRule; detail: WafMatchDetail } | null {
   for (const rule of group.rules) {
-    const texts = rule.part === 'path' ? [request.uri] : queryArgumentValues(request.args);
-    for (const text of texts) {
-      const match = rule.find(text, rule.part);
-      if (match !== null) {
-        return { rule, detail: { conditionType: rule.conditionType, location: rule.part === 'path' ? 'URI' : 'QUERY_STRING', matchedData: match.matchedData } };
-      }
+    for (const text of rule.inspects.texts(request)) {
+      const match = rule.find(text, rule.inspects.part);
+      if (match !== null) return { rule, detail: { conditionType: rule.conditionType, location: rule.inspects.location, matchedData: match.matchedData } };
     }
   }
   return null;

@@ -1,5 +1,5 @@
-import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { SocketRelay } from '../tls/socket-relay';
 
 export interface WireChunk {
   t: number;
@@ -21,14 +21,14 @@ const captureLimit = 1 << 20;
  * high-resolution timestamp before it is passed on, and FIN/RST are reported as they happen.
  * The socket must have noDelay set: otherwise Nagle and delayed ACKs stall the small handshake records.
  */
-export class TappedSocket extends Duplex {
+export class TappedSocket extends SocketRelay {
   readonly chunks: WireChunk[] = [];
   readonly signals: TcpSignal[] = [];
   readonly captured = { out: 0, in: 0 };
   readonly total = { out: 0, in: 0 };
 
-  constructor(private readonly socket: Socket, private readonly clock: () => number) {
-    super({ allowHalfOpen: true });
+  constructor(socket: Socket, private readonly clock: () => number) {
+    super(socket, { allowHalfOpen: true });
     socket.on('data', (data: Buffer) => {
       this.capture('in', data);
       if (!this.push(data)) socket.pause();
@@ -59,26 +59,13 @@ export class TappedSocket extends Duplex {
     this.chunks.push({ t: this.clock(), dir, data: kept });
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.capture('out', chunk);
-    this.socket.write(chunk, callback);
+    super._write(chunk, encoding, callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
     this._write(data, 'latin1', callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end(callback);
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.socket.destroyed) this.socket.destroy();
-    callback(error);
   }
 }

@@ -61,7 +61,7 @@ function embeddedJson(value: unknown): string {
 }
 
 /** The model as the page's data element: the report carries it, and the panel's first page too (no round trip). */
-export function embeddedModelTag(model: TimelineModel): string {
+function embeddedModelTag(model: TimelineModel): string {
   return `<script type="application/json" id="${embeddedModelElementId}">${embeddedJson(model)}</script>`;
 }
 
@@ -100,29 +100,57 @@ ${runs.join('\n')}
 </div></noscript>`;
 }
 
-export function timelineReportHtml(model: TimelineModel, assets: TimelineAssets): string {
-  const nonce = randomBytes(18).toString('base64');
-  const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:`;
+/** A fresh nonce for a page's CSP: only the script (and style) elements tagged with it run. */
+export function cspNonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+/** What differs between the report's page and the panel's: where the assets come from and what the CSP allows. */
+export interface TimelinePage {
+  csp: string;
+  title: string;
+  /** Elements after the title: the stylesheet, inline or linked. */
+  head: string;
+  /** Drawn at once when given; otherwise the page waits for the host to post one. */
+  model: TimelineModel | null;
+  /** The renderer's script element. */
+  script: string;
+  /** What follows the script: the report's table for readers without scripts. */
+  fallback?: string;
+}
+
+/** The page the renderer runs in, for the HTML report and the extension's panel alike. */
+export function timelinePageHtml(page: TimelinePage): string {
+  const body = ['<div id="timeline-root"></div>', page.model !== null ? embeddedModelTag(page.model) : '', page.script, ...(page.fallback !== undefined ? [page.fallback] : [])];
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta http-equiv="Content-Security-Policy" content="${page.csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="mTLS Probe">
-<title>${escapeHtml(model.title)}</title>
-<style nonce="${nonce}">
-${inlineSafe(assets.css, 'style')}
-</style>
+<title>${escapeHtml(page.title)}</title>
+${page.head}
 </head>
 <body>
-<div id="timeline-root"></div>
-${embeddedModelTag(model)}
-<script nonce="${nonce}">
-${inlineSafe(assets.script, 'script')}
-</script>
-${noscriptFallback(model)}
+${body.join('\n')}
 </body>
 </html>
 `;
+}
+
+export function timelineReportHtml(model: TimelineModel, assets: TimelineAssets): string {
+  const nonce = cspNonce();
+  return timelinePageHtml({
+    csp: `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:`,
+    title: model.title,
+    head: `<meta name="generator" content="mTLS Probe">
+<style nonce="${nonce}">
+${inlineSafe(assets.css, 'style')}
+</style>`,
+    model,
+    script: `<script nonce="${nonce}">
+${inlineSafe(assets.script, 'script')}
+</script>`,
+    fallback: noscriptFallback(model),
+  });
 }

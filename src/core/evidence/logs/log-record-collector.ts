@@ -18,7 +18,16 @@ import { parseWafLogLine, wafHeader, type WafLogRecord } from './waf-log';
 
 const traceHeader = 'x-amzn-trace-id';
 
-export const logParsers: Record<LogFormat, (line: string) => Record<string, unknown> | null> = {
+/** The record each format's lines parse into. */
+interface LogRecords {
+  'alb-connection-log': AlbConnectionLogRecord;
+  'alb-access-log': AlbAccessLogRecord;
+  'waf-log': WafLogRecord;
+  'modsecurity-audit-log': ModSecurityAuditRecord;
+  'cloudwatch-metric-stream': MetricStreamRecord;
+}
+
+export const logParsers: { readonly [K in LogFormat]: (line: string) => LogRecords[K] | null } = {
   'alb-connection-log': parseAlbConnectionLogLine,
   'alb-access-log': parseAlbAccessLogLine,
   'waf-log': parseWafLogLine,
@@ -208,6 +217,15 @@ function metricStreamCandidate(record: MetricStreamRecord, window: TimeWindow): 
   return { time: record.timestamp, lane, summary, matchedBy, record: fields, minute: { key: metricStreamMinuteKey(record), samples: record.value.count } };
 }
 
+/** Per format: the probe's event for one of its records, or null when the record is not the probe's. */
+const candidateOf: { readonly [K in LogFormat]: (record: LogRecords[K], wanted: Wanted, window: TimeWindow) => Candidate | null } = {
+  'alb-connection-log': connectionCandidate,
+  'alb-access-log': accessCandidate,
+  'waf-log': wafCandidate,
+  'modsecurity-audit-log': modSecurityCandidate,
+  'cloudwatch-metric-stream': (record, _wanted, window) => metricStreamCandidate(record, window),
+};
+
 /** Raw-byte needles for a JSON log: every matching record contains the trace id's root or the client IP. */
 function jsonNeedles(wanted: Wanted): Buffer[] {
   const needles: Buffer[] = [];
@@ -251,30 +269,9 @@ export class LogRecordCollector {
   }
 
   /** null: the line is not a record of this format; undefined: a record that does not belong to the probe. */
-  private candidate(kind: LogFormat, text: string): Candidate | null | undefined {
-    const { wanted, window } = this;
-    switch (kind) {
-      case 'alb-connection-log': {
-        const record = parseAlbConnectionLogLine(text);
-        return record && (connectionCandidate(record, wanted, window) ?? undefined);
-      }
-      case 'alb-access-log': {
-        const record = parseAlbAccessLogLine(text);
-        return record && (accessCandidate(record, wanted, window) ?? undefined);
-      }
-      case 'waf-log': {
-        const record = parseWafLogLine(text);
-        return record && (wafCandidate(record, wanted, window) ?? undefined);
-      }
-      case 'modsecurity-audit-log': {
-        const record = parseModSecurityAuditLine(text);
-        return record && (modSecurityCandidate(record, wanted, window) ?? undefined);
-      }
-      case 'cloudwatch-metric-stream': {
-        const record = parseMetricStreamLine(text);
-        return record && (metricStreamCandidate(record, window) ?? undefined);
-      }
-    }
+  private candidate<K extends LogFormat>(kind: K, text: string): Candidate | null | undefined {
+    const record = logParsers[kind](text);
+    return record && (candidateOf[kind](record, this.wanted, this.window) ?? undefined);
   }
 
   private keep(kind: LogFormat, candidate: Candidate, origin: RecordOrigin): void {

@@ -1,7 +1,10 @@
 // The CLI's own errors. The shell (shell.ts) prints a UsageError as one line on stderr with exit status 2 and an
 // InterruptedError as "interrupted" with 130; anything else is a bug (exit 1). Scripts and tests can rely on
 // `code`, which stays put when a message is reworded; where the CLI words someone else's error in its own terms,
-// that error is the `cause`. This module stays free of the core: the shell loads it with every command.
+// that error is the `cause`. It imports only the core's import-free StoppedError: the shell loads it with every
+// command.
+
+import { StoppedError } from '../core/stopped-error';
 
 export type UsageErrorCode = 'bad_argument' | 'unknown_command' | 'unreadable_file' | 'unwritable_file' | 'bad_input';
 
@@ -38,12 +41,9 @@ export class UnwritableFileError extends withCode('unwritable_file') {}
 export class BadInputError extends withCode('bad_input') {}
 
 /** Ctrl-C ended the command before it finished. */
-export class InterruptedError extends Error {
-  readonly code = 'interrupted';
-
+export class InterruptedError extends StoppedError {
   constructor() {
-    super('interrupted');
-    this.name = 'InterruptedError';
+    super('interrupted', 'interrupted');
   }
 }
 

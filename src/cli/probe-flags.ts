@@ -40,6 +40,7 @@ export const probeOnlyOptions = {
   'no-timestamps': { type: 'boolean' },
   evidence: { type: 'string', multiple: true },
   'correlation-id': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
   ...awsFlagOptions,
 } as const satisfies Options;
 

@@ -3,6 +3,7 @@ import { version } from '../core/version';
 import { CertificateDiagnostics } from './certificate-diagnostics';
 import { CertificateHoverProvider, WorkspaceCertificates } from './certificate-hover';
 import { commandTable, exportRuns, reportErrors, type CommandServices } from './commands';
+import { logEventsTo } from './event-log';
 import { ProbeEvidenceFetcher } from './evidence-fetcher';
 import { ExpectationTests } from './expectation-tests';
 import { PassphraseStore } from './passphrases';
@@ -32,6 +33,8 @@ export class MtlsProbeExtension implements vscode.Disposable {
       return d;
     };
     this.output = own(vscode.window.createOutputChannel('mTLS Probe', { log: true }));
+    // Probe and evidence progress, as it happens (disposed before the channel: disposal runs in reverse).
+    own(logEventsTo(this.output));
     const configs = own(new WorkspaceConfigs());
     const history = own(new RunHistory());
     const passphrases = new PassphraseStore(context.secrets, context.globalState);

@@ -5,17 +5,17 @@ import type { ClientIdentity } from '../core/identity/client-identity';
 import type { ProbePhase } from '../core/probe/types';
 import { identityWords, runLine, type CheckRun } from '../core/runs/check-run';
 import type { PassphraseSource } from '../core/runs/identity-loading';
+import { StoppedError } from '../core/stopped-error';
 import { loadProbeEngine } from './lazy-modules';
 import { requireTrust } from './workspace-trust';
 import type { PassphraseStore } from './passphrases';
 import { endpointIdentityKey, type AdHocProbe, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
 
-/** The person cancelled (a passphrase prompt, a picker): not an error to report. */
-export class CancelledError extends Error {
+/** The person cancelled (a passphrase prompt, a picker): not an error to report. Its code is always `cancelled`. */
+export class CancelledError extends StoppedError {
   constructor() {
-    super('Cancelled.');
-    this.name = 'CancelledError';
+    super('cancelled', 'Cancelled.');
   }
 }
 

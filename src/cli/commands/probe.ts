@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { IdentityError } from '../../core/identity/identity-error';
 import { loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../../core/identity/client-identity';
+import { subscribeEvents } from '../../core/events';
+import { eventLine } from '../../core/events-text';
 import { ProbeInputError } from '../../core/probe/probe';
 import { formatProbeReport } from '../../core/report/curl-style';
 import { currentResult, type CheckRun } from '../../core/runs/check-run';
@@ -10,7 +12,7 @@ import { awsFlagNames } from '../aws-flags';
 import { parseCorrelationId, passphraseFrom, writeOutputFile } from '../arguments';
 import { BadArgumentError, InterruptedError, UnwritableFileError, reasonOf } from '../errors';
 import { connectionHelp, connectionOptions, exitStatusHelp, matrixOnlyOptions, probeOnlyOptions, probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flags';
-import { defineCommand, type CommandIo, type OptionValues } from '../shell';
+import { defineCommand, type CommandContext, type CommandIo, type OptionValues } from '../shell';
 
 // `mtls-probe probe URL`: one traced attempt, printed like curl -v, then the verdict; with --evidence, the
 // server-side records that confirm it.
@@ -35,6 +37,7 @@ Output:
   --otlp FILE            also write the run as OpenTelemetry JSON (OTLP) spans, for Jaeger or Grafana Tempo
   --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
   --no-timestamps        human output without the time column
+  -v, --verbose          on stderr, each phase, each evidence source and the verdict as they happen
 
 Evidence:
   --evidence PATH|aws    after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
@@ -104,39 +107,57 @@ function line(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
+/** The probe, its evidence when asked for, and the output; the exit status. */
+async function probeAndReport(url: string, values: ProbeValues, { io, signal }: CommandContext): Promise<number> {
+  const correlationId = values['correlation-id'] === undefined ? undefined : parseCorrelationId(values['correlation-id']);
+  // The log readers (and the AWS SDK) load only when asked for: a plain probe starts as fast as before.
+  const wantsEvidence = values.evidence !== undefined || awsFlagNames.some((flag) => values[flag] !== undefined);
+  const evidence = wantsEvidence ? await import('./evidence') : undefined;
+  const evidenceOptions = await evidence?.probeEvidenceOptions(values, url, signal, values.json ? undefined : (message) => io.err(`mtls-probe: ${message}\n`));
+  const identity = await identityFromFlags(values);
+  const ca = await readCaFlag(values.cacert);
+  let keyLog = '';
+  const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca) }, identity, {
+    signal,
+    ...(correlationId !== undefined ? { correlationId } : {}),
+    onKeyLog: (k) => (keyLog += k),
+    ...(evidenceOptions !== undefined ? { evidence: evidenceOptions } : {}),
+  });
+  // Ctrl-C while reading logs ends the run like Ctrl-C during the probe.
+  if (signal.aborted) throw new InterruptedError();
+  await appendKeyLog(values.keylog, keyLog);
+  await writeExports(run, values, io);
+  const timestamps = !values['no-timestamps'];
+  if (values.json) io.out(line(JSON.stringify(runJson(run))));
+  else if (evidence !== undefined && evidenceOptions !== undefined && run.evidence !== undefined) {
+    io.out(line(evidence.formatRunReportWithEvidence(run, { timestamps })));
+    const hint = evidence.lookAgainHint(run.evidence, evidenceOptions.request);
+    if (hint !== null) io.out(line(`\n${hint}`));
+  } else io.out(line(formatProbeReport(currentResult(run), { timestamps })));
+  return 0;
+}
+
+/**
+ * --verbose: the progress events the probe and the evidence sources publish (src/core/events.ts), one line each on
+ * stderr, heard until the command ends however it ends.
+ */
+async function verbosely<T>(io: CommandIo, work: () => Promise<T>): Promise<T> {
+  const unsubscribe = subscribeEvents((event) => io.err(`mtls-probe: ${eventLine(event).text}\n`));
+  try {
+    return await work();
+  } finally {
+    unsubscribe();
+  }
+}
+
 export const probeCommand = defineCommand({
   name: 'probe',
   usage: probeUsage,
   options,
   cancellable: true,
   inputErrors: [IdentityError, ProbeInputError],
-  async run(values, positionals, { io, signal }) {
+  async run(values, positionals, context) {
     const url = checkArguments(values, positionals);
-    const correlationId = values['correlation-id'] === undefined ? undefined : parseCorrelationId(values['correlation-id']);
-    // The log readers (and the AWS SDK) load only when asked for: a plain probe starts as fast as before.
-    const wantsEvidence = values.evidence !== undefined || awsFlagNames.some((flag) => values[flag] !== undefined);
-    const evidence = wantsEvidence ? await import('./evidence') : undefined;
-    const evidenceOptions = await evidence?.probeEvidenceOptions(values, url, signal, values.json ? undefined : (message) => io.err(`mtls-probe: ${message}\n`));
-    const identity = await identityFromFlags(values);
-    const ca = await readCaFlag(values.cacert);
-    let keyLog = '';
-    const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca) }, identity, {
-      signal,
-      ...(correlationId !== undefined ? { correlationId } : {}),
-      onKeyLog: (k) => (keyLog += k),
-      ...(evidenceOptions !== undefined ? { evidence: evidenceOptions } : {}),
-    });
-    // Ctrl-C while reading logs ends the run like Ctrl-C during the probe.
-    if (signal.aborted) throw new InterruptedError();
-    await appendKeyLog(values.keylog, keyLog);
-    await writeExports(run, values, io);
-    const timestamps = !values['no-timestamps'];
-    if (values.json) io.out(line(JSON.stringify(runJson(run))));
-    else if (evidence !== undefined && evidenceOptions !== undefined && run.evidence !== undefined) {
-      io.out(line(evidence.formatRunReportWithEvidence(run, { timestamps })));
-      const hint = evidence.lookAgainHint(run.evidence, evidenceOptions.request);
-      if (hint !== null) io.out(line(`\n${hint}`));
-    } else io.out(line(formatProbeReport(currentResult(run), { timestamps })));
-    return 0;
+    return values.verbose ? verbosely(context.io, () => probeAndReport(url, values, context)) : probeAndReport(url, values, context);
   },
 });

@@ -32,13 +32,13 @@ async function readRuns(file: string): Promise<CheckRun[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new RunFileError(file, `${file} could not be read (${reasonOf(e)}).`);
+    throw new RunFileError(file, `${file} could not be read (${reasonOf(e)}).`, { code: 'file_unreadable', cause: e });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new RunFileError(file, `${file} is not JSON (${(e as Error).message}): give a file written by mtls-probe probe --json or an exported run.`);
+    throw new RunFileError(file, `${file} is not JSON (${(e as Error).message}): give a file written by mtls-probe probe --json or an exported run.`, { code: 'not_json', cause: e });
   }
   return runsFromJson(value, file);
 }

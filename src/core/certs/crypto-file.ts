@@ -6,7 +6,7 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ContentInfo, id_signedData } from '@peculiar/asn1-cms';
 import { derChildren, readDerElement } from '../formats/der';
 import { derKind } from '../formats/der-kind';
-import { FileError, fileReadProblem } from '../formats/file-error';
+import { FileError, fileReadProblem, type FileErrorCode } from '../formats/file-error';
 import { base64Problem, isClosed, pemBlockDer, pemFileText, pemText, readPemLines, type PemBlock } from '../formats/pem';
 import type { decodePkcs12 } from '../formats/pkcs12';
 import { BoundedCache } from '../bounded-cache';
@@ -18,8 +18,15 @@ import { describeKey, passphraseFailure, publicKeySha256 } from './key-facts';
 // owner's words, is decided here. Only public facts about private keys leave this module (type, size, SHA-256
 // of the public key): never key bytes or passphrases.
 
+/**
+ * The file reader's codes, and what reading any certificate or key file adds: nothing to read (`empty_file`,
+ * `not_a_file`, `file_too_large`), not a format this reads (`no_pem_blocks`, `not_crypto`, `unreadable`), or a
+ * damaged container (`bad_der`, `bad_pkcs12`).
+ */
+export type CryptoFileErrorCode = FileErrorCode | 'empty_file' | 'not_a_file' | 'file_too_large' | 'no_pem_blocks' | 'not_crypto' | 'unreadable' | 'bad_der' | 'bad_pkcs12';
+
 /** A problem with a certificate/key file, worded for the person who owns it. Never contains key material. */
-export class CryptoFileError extends FileError {
+export class CryptoFileError extends FileError<CryptoFileErrorCode> {
   override name = 'CryptoFileError';
 }
 
@@ -123,7 +130,7 @@ function addPrivateKey(out: CryptoFileContents, input: KeyInput, line: number | 
         : createPrivateKey({ key: input.der, format: 'der', type: input.type, ...(input.encryptedPkcs8 ? { passphrase } : {}) });
   } catch (e) {
     if (encrypted && passphraseFailure(e) !== undefined) {
-      throw new CryptoFileError('wrong_passphrase', out.file, `The passphrase does not decrypt the private key at ${where(out.file, line)}: check the passphrase.`);
+      throw new CryptoFileError('wrong_passphrase', out.file, `The passphrase does not decrypt the private key at ${where(out.file, line)}: check the passphrase.`, { cause: e });
     }
     out.problems.push({ line, message: `The private key at ${where(out.file, line)} is not readable (corrupt, truncated, or an unsupported algorithm): export it again as PKCS#8.` });
     return;
@@ -192,8 +199,8 @@ function addPkcs12(out: CryptoFileContents, data: Buffer, passphrase: string | u
   try {
     decoded = pkcs12Decoder(data, out.file, passphrase);
   } catch (e) {
-    if (e instanceof FileError && (e.code === 'passphrase_required' || e.code === 'wrong_passphrase')) throw new CryptoFileError(e.code, e.file, e.message);
-    throw new CryptoFileError('bad_pkcs12', out.file, `${out.file} looks like PKCS#12 but could not be read (corrupt or an unsupported encryption): export it again.`);
+    if (e instanceof FileError && (e.code === 'passphrase_required' || e.code === 'wrong_passphrase')) throw new CryptoFileError(e.code, e.file, e.message, { cause: e });
+    throw new CryptoFileError('bad_pkcs12', out.file, `${out.file} looks like PKCS#12 but could not be read (corrupt or an unsupported encryption): export it again.`, { cause: e });
   }
   for (const der of decoded.certificates) addCertificate(out, der, 'pkcs12', undefined);
   for (const der of decoded.keys) addPrivateKey(out, { der, type: 'pkcs8' }, undefined, undefined);
@@ -371,7 +378,7 @@ export function parseCryptoText(data: Buffer, file: string, options: CryptoFileO
   } catch (e) {
     if (e instanceof CryptoFileError) throw e;
     // A parser library tripped on hostile bytes: say what the file is not, never its internals.
-    throw new CryptoFileError('unreadable', file, `${file} could not be read as a certificate or key file (corrupt or an unsupported format).`);
+    throw new CryptoFileError('unreadable', file, `${file} could not be read as a certificate or key file (corrupt or an unsupported format).`, { cause: e });
   }
 }
 
@@ -404,5 +411,5 @@ export async function readCryptoFile(path: string, options: CryptoFileOptions & 
 
 function readError(e: unknown, path: string): CryptoFileError {
   const { code, message } = fileReadProblem(e, path);
-  return new CryptoFileError(code, path, message);
+  return new CryptoFileError(code, path, message, { cause: e });
 }

@@ -27,7 +27,10 @@ const attributeShortNames: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
-export class DistinguishedNameError extends Error {}
+/** A Name whose DER is malformed or truncated; its code is always `bad_distinguished_name`. */
+export class DistinguishedNameError extends Error {
+  readonly code = 'bad_distinguished_name';
+}
 
 /** Escapes an attribute value as RFC 4514 section 2.4 requires. */
 export function escapeDnValue(value: string): string {

@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { fileReadProblem, type FileErrorCode } from '../formats/file-error';
 import { base64Problem, pemMarker, readPemLines, type PemBlock, type PemLine } from '../formats/pem';
 import { albMaxChainDepth, albMaxTrustStoreCertificates } from './alb-trust-store-rules';
 import { FindingList, chainDepths, checkCertificate, describeName, parseCertificate, type ParsedCertificate, type TrustStoreFinding } from './truststore-certificates';
@@ -33,14 +34,24 @@ export interface TrustStoreLintOptions {
   now?: Date;
 }
 
+/**
+ * Why a bundle cannot be linted: it could not be read (`file_not_found`, `file_unreadable`, `file_is_directory`,
+ * the cause being the file system's error), it is too big (`file_too_large`), or it is binary, not PEM (`not_pem`).
+ */
+export type TrustStoreFileErrorCode = FileErrorCode | 'file_too_large' | 'not_pem';
+
 /** A bundle file that cannot be linted at all (missing, a directory, binary, too big). */
 export class TrustStoreFileError extends Error {
+  readonly code: TrustStoreFileErrorCode;
+
   constructor(
     readonly file: string,
     message: string,
+    options: ErrorOptions & { code: TrustStoreFileErrorCode },
   ) {
-    super(message);
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'TrustStoreFileError';
+    this.code = options.code;
   }
 }
 
@@ -252,9 +263,9 @@ export async function lintTrustStoreFile(path: string, options: TrustStoreLintOp
   let bytes: Buffer;
   try {
     const info = await stat(path);
-    if (info.isDirectory()) throw new TrustStoreFileError(path, `${path} is a directory. Give the path of the PEM CA bundle file.`);
+    if (info.isDirectory()) throw new TrustStoreFileError(path, `${path} is a directory. Give the path of the PEM CA bundle file.`, { code: 'file_is_directory' });
     if (info.size > maxTrustStoreFileBytes) {
-      throw new TrustStoreFileError(path, `${path} is ${(info.size / 1024 / 1024).toFixed(1)} MB; a trust-store bundle of at most ${albMaxTrustStoreCertificates} CA certificates is a few hundred KB at most, and this tool reads up to 50 MB. Check that this is the right file.`);
+      throw new TrustStoreFileError(path, `${path} is ${(info.size / 1024 / 1024).toFixed(1)} MB; a trust-store bundle of at most ${albMaxTrustStoreCertificates} CA certificates is a few hundred KB at most, and this tool reads up to 50 MB. Check that this is the right file.`, { code: 'file_too_large' });
     }
     // Read through a handle with a cap: a FIFO or a file that grows reports no honest size.
     const handle = await open(path, 'r');
@@ -266,7 +277,7 @@ export async function lintTrustStoreFile(path: string, options: TrustStoreLintOp
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
         if (bytesRead === 0) break;
         total += bytesRead;
-        if (total > maxTrustStoreFileBytes) throw new TrustStoreFileError(path, `${path} is larger than 50 MB; a trust-store bundle is a few hundred KB at most. Check that this is the right file.`);
+        if (total > maxTrustStoreFileBytes) throw new TrustStoreFileError(path, `${path} is larger than 50 MB; a trust-store bundle is a few hundred KB at most. Check that this is the right file.`, { code: 'file_too_large' });
         chunks.push(chunk.subarray(0, bytesRead));
       }
       bytes = Buffer.concat(chunks, total);
@@ -275,10 +286,10 @@ export async function lintTrustStoreFile(path: string, options: TrustStoreLintOp
     }
   } catch (error) {
     if (error instanceof TrustStoreFileError) throw error;
-    throw new TrustStoreFileError(path, describeFsError(path, error));
+    throw new TrustStoreFileError(path, describeFsError(path, error), { code: fileReadProblem(error, path).code, cause: error });
   }
   if (looksBinary(bytes)) {
-    throw new TrustStoreFileError(path, `${path} is a binary file (DER?), not a PEM bundle; ALB trust stores take PEM text. Convert a DER certificate with: openssl x509 -inform der -in ${path} -out ca.pem`);
+    throw new TrustStoreFileError(path, `${path} is a binary file (DER?), not a PEM bundle; ALB trust stores take PEM text. Convert a DER certificate with: openssl x509 -inform der -in ${path} -out ca.pem`, { code: 'not_pem' });
   }
   return lintTrustStore(bytes.toString('utf8'), path, options);
 }

@@ -4,13 +4,16 @@ import { defaultTimeouts } from '../probe/probe';
 import type { PhaseTimeouts, ProbeOptions } from '../probe/types';
 import type { EndpointConfig, IdentityConfig } from './types';
 
+/** Why a configured check cannot run: `identity_not_defined`, `ca_unreadable` (the cause says why), `ca_not_pem`. */
+export type ConfigRunErrorCode = 'identity_not_defined' | 'ca_unreadable' | 'ca_not_pem';
+
 /**
  * A configured check that cannot run as written: an identity the config does not define, a CA file that
  * is missing or not PEM. Names the file and the endpoint; never carries key material or passphrases.
  */
 export class ConfigRunError extends Error {
-  constructor(readonly code: string, readonly file: string | undefined, message: string) {
-    super(message);
+  constructor(readonly code: ConfigRunErrorCode, readonly file: string | undefined, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ConfigRunError';
   }
 }
@@ -31,7 +34,7 @@ export async function readEndpointCa(endpoint: EndpointConfig, file: string): Pr
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this user (check its permissions)' : code === 'EISDIR' ? 'is a directory; name the PEM file itself' : `could not be read (${code ?? (e as Error).message})`;
-    throw new ConfigRunError('ca_unreadable', file, `The CA file ${file} of endpoint "${endpoint.name}" ${why}.`);
+    throw new ConfigRunError('ca_unreadable', file, `The CA file ${file} of endpoint "${endpoint.name}" ${why}.`, { cause: e });
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigRunError('ca_not_pem', file, `The CA file ${file} of endpoint "${endpoint.name}" contains no PEM CERTIFICATE block: give a PEM bundle of the CAs that issued the server's certificate.`);

@@ -4,7 +4,9 @@
 import type { AwsEndpointSettings } from '../config/types';
 import type { ProbeResult, Verdict } from '../probe/types';
 import type { AwsAccess } from './aws/aws-clients';
+import { publishEvent } from '../events';
 import { correlationKeysFor, evidenceWindow, upgradeVerdict } from './correlate';
+import { eventError, evidenceRef } from './evidence-events';
 import { LocalLogSource } from './local/local-logs';
 import type { CorrelationKeys, EvidenceCollectOptions, EvidenceReport, EvidenceSource, TimeWindow } from './types';
 
@@ -80,23 +82,33 @@ export function evidenceSourceLabel(request: EvidenceRequest): string {
  */
 export async function collectEvidence(request: EvidenceRequest, window: TimeWindow, keys: CorrelationKeys, options: EvidenceCollectOptions = {}): Promise<CollectedEvidence> {
   const sources = await evidenceSources(request);
+  const collection = evidenceRef(keys, options);
+  publishEvent('mtls-probe:evidence:start', () => ({ collection, sources: sources.map((s) => s.name), window: { from: window.from.toISOString(), to: window.to.toISOString() } }));
   const latest: EvidenceReport[] = sources.map(() => ({ events: [], stats: { files: 0, lines: 0, skippedLines: 0 }, problems: [] }));
   const { onUpdate, ...common } = options;
-  const reports = await Promise.all(
-    sources.map(async (source, i) => {
-      const report = await source.collect(window, keys, {
-        ...common,
-        onUpdate: (partial) => {
-          latest[i] = partial;
-          onUpdate?.(mergeEvidenceReports(latest));
-        },
-      });
-      latest[i] = report;
-      if (sources.length > 1) onUpdate?.(mergeEvidenceReports(latest));
-      return report;
-    }),
-  );
-  return { report: mergeEvidenceReports(reports), sourceLabel: evidenceSourceLabel(request) };
+  let reports: EvidenceReport[];
+  try {
+    reports = await Promise.all(
+      sources.map(async (source, i) => {
+        const report = await source.collect(window, keys, {
+          ...common,
+          onUpdate: (partial) => {
+            latest[i] = partial;
+            onUpdate?.(mergeEvidenceReports(latest));
+          },
+        });
+        latest[i] = report;
+        if (sources.length > 1) onUpdate?.(mergeEvidenceReports(latest));
+        return report;
+      }),
+    );
+  } catch (error) {
+    publishEvent('mtls-probe:evidence:error', () => ({ collection, error: eventError(error) }));
+    throw error;
+  }
+  const report = mergeEvidenceReports(reports);
+  publishEvent('mtls-probe:evidence:done', () => ({ collection, records: report.events.length, problems: report.problems.length }));
+  return { report, sourceLabel: evidenceSourceLabel(request) };
 }
 
 export interface ProbeEvidenceOptions extends Omit<EvidenceCollectOptions, 'onUpdate' | 'probeEndedAt'> {

@@ -110,6 +110,8 @@ export interface EvidenceReport {
 
 export interface EvidenceCollectOptions {
   signal?: AbortSignal;
+  /** The run the evidence is for: it names the collection in its progress events (src/core/events.ts). */
+  runId?: string;
   onProgress?(message: string): void;
   /**
    * For sources whose evidence arrives late (AWS): keep polling for what is not yet available until this

@@ -1,14 +1,26 @@
 // The readers of certificate, key and PKCS#12 files fail the same way whoever calls them; each caller throws
 // its own subclass (IdentityError, CryptoFileError) so that its callers can tell whose problem it is.
 
-/** A problem with a certificate, key or PKCS#12 file, worded for the person who owns it. Never contains key material. */
-export class FileError extends Error {
+/**
+ * What went wrong with a file, as the readers of this layer say it: it could not be read (`file_not_found`,
+ * `file_unreadable`, `file_is_directory`), or it is a PKCS#12 file that is not one (`bad_pfx`) or that its
+ * passphrase does not open (`passphrase_required`, `wrong_passphrase`). Stable: callers and scripts branch on them.
+ */
+export type FileErrorCode = 'file_not_found' | 'file_unreadable' | 'file_is_directory' | 'bad_pfx' | 'passphrase_required' | 'wrong_passphrase';
+
+/**
+ * A problem with a certificate, key or PKCS#12 file, worded for the person who owns it. Never contains key material.
+ * `code` is stable (each subclass widens the union with its own codes); `cause` is the error it was made from (the
+ * file system's, node:crypto's), when there is one.
+ */
+export class FileError<Code extends string = FileErrorCode> extends Error {
   constructor(
-    readonly code: string,
+    readonly code: Code,
     readonly file: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'FileError';
   }
 }
@@ -20,7 +32,7 @@ export class FileError extends Error {
 export const passphraseHint = 'give it (CLI: --pass-env VAR, with the passphrase in that environment variable)';
 
 /** Why `path` could not be read, as a code and a sentence; `what` names the file's role ("Key file "). */
-export function fileReadProblem(e: unknown, path: string, what = ''): { code: string; message: string } {
+export function fileReadProblem(e: unknown, path: string, what = ''): { code: FileErrorCode; message: string } {
   const code = (e as NodeJS.ErrnoException).code;
   const file = `${what}${path}`;
   if (code === 'ENOENT') return { code: 'file_not_found', message: `${file} does not exist: check the path.` };

@@ -30,9 +30,9 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string | un
   let asn1: forge.asn1.Asn1;
   try {
     asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary')), { strict: false } as never);
-  } catch {
+  } catch (e) {
     const hint = data.includes('-----BEGIN') ? ' It looks like PEM: pass it with --cert/--key instead of --pfx.' : '';
-    throw new FileError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`);
+    throw new FileError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`, { cause: e });
   }
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
@@ -40,10 +40,10 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string | un
   } catch (e) {
     const message = (e as Error).message ?? '';
     if (/MAC could not be verified|wrong password|Invalid password/i.test(message)) {
-      if (passphrase === undefined) throw new FileError('passphrase_required', file, `${file} is a PKCS#12 file protected by a passphrase: ${passphraseHint}.`);
-      throw new FileError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`);
+      if (passphrase === undefined) throw new FileError('passphrase_required', file, `${file} is a PKCS#12 file protected by a passphrase: ${passphraseHint}.`, { cause: e });
+      throw new FileError('wrong_passphrase', file, `The passphrase does not open ${file} (its integrity check failed): check the passphrase, or the file is corrupt.`, { cause: e });
     }
-    throw new FileError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`);
+    throw new FileError('bad_pfx', file, `${file} could not be read as PKCS#12: ${message.replace(/\.$/, '')}.`, { cause: e });
   }
   const certificates: Buffer[] = [];
   const keys: Buffer[] = [];

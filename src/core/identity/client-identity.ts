@@ -90,7 +90,7 @@ async function readInput(file: string, what: string): Promise<Buffer> {
     return await readFile(file);
   } catch (e) {
     const { code, message } = fileReadProblem(e, file, `${what} `);
-    throw new IdentityError(code, file, message);
+    throw new IdentityError(code, file, message, { cause: e });
   }
 }
 
@@ -116,32 +116,36 @@ export function parseCertificates(data: Buffer, file: string): X509Certificate[]
     }
     return certBlocks.map((b, i) => {
       const der = pemBlockDer(b);
+      let cause: unknown;
       try {
         if (der !== null) return new X509Certificate(der);
-      } catch {
+      } catch (e) {
         // Worded below, the same as damaged base64: the person can only copy the block again.
+        cause = e;
       }
-      throw new IdentityError('bad_certificate', file, `Certificate block ${i + 1} in ${file} is not a valid X.509 certificate (corrupt or truncated base64).`);
+      throw new IdentityError('bad_certificate', file, `Certificate block ${i + 1} in ${file} is not a valid X.509 certificate (corrupt or truncated base64).`, cause !== undefined ? { cause } : undefined);
     });
   }
   try {
     return [new X509Certificate(data)];
-  } catch {
-    throw new IdentityError('bad_certificate', file, `${file} is neither a PEM file with a CERTIFICATE block nor a DER X.509 certificate.`);
+  } catch (e) {
+    throw new IdentityError('bad_certificate', file, `${file} is neither a PEM file with a CERTIFICATE block nor a DER X.509 certificate.`, { cause: e });
   }
 }
 
-function passphraseRequired(file: string): IdentityError {
-  return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: ${passphraseHint}.`);
+function passphraseRequired(file: string, options?: ErrorOptions): IdentityError {
+  return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: ${passphraseHint}.`, options);
 }
 
+/** node:crypto's error in the owner's words; the original stays as the cause (its OpenSSL reason, never key bytes). */
 function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean): IdentityError {
   const failure = passphraseFailure(e);
-  if (failure === 'missing') return passphraseRequired(file);
+  const cause = e !== undefined ? { cause: e } : undefined;
+  if (failure === 'missing') return passphraseRequired(file, cause);
   if (passphraseGiven && failure === 'wrong') {
-    return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`);
+    return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`, cause);
   }
-  return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`);
+  return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`, cause);
 }
 
 /** Reads a private key from PEM (any block, encrypted PKCS#8 or legacy encrypted PEM) or DER. */
@@ -240,7 +244,7 @@ export async function loadPfxIdentity(input: PfxIdentityFile): Promise<ClientIde
   try {
     decoded = decodePkcs12(data, input.pfxFile, input.passphrase);
   } catch (e) {
-    throw e instanceof FileError ? new IdentityError(e.code, e.file, e.message) : e;
+    throw e instanceof FileError ? new IdentityError(e.code, e.file, e.message, { cause: e }) : e;
   }
   const { certificates, keys } = decoded;
   if (certificates.length === 0) throw new IdentityError('no_certificate', input.pfxFile, `${input.pfxFile} holds no certificate.`);

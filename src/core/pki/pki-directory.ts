@@ -5,8 +5,15 @@ import { dirname, join, resolve } from 'node:path';
 
 export type PkiDirectoryProblem = 'not-empty' | 'not-a-directory' | 'io';
 
+/** The problem as a code in the form every core error's `code` has: `dir_not_empty`, `not_a_directory`, `dir_io_failed`. */
+export type PkiDirectoryErrorCode = 'dir_not_empty' | 'not_a_directory' | 'dir_io_failed';
+
+const problemCodes: Record<PkiDirectoryProblem, PkiDirectoryErrorCode> = { 'not-empty': 'dir_not_empty', 'not-a-directory': 'not_a_directory', io: 'dir_io_failed' };
+
 /** The output directory cannot be used: it is not empty, not a directory, or not writable. */
 export class PkiDirectoryError extends Error {
+  readonly code: PkiDirectoryErrorCode;
+
   constructor(
     message: string,
     readonly dir: string,
@@ -15,6 +22,7 @@ export class PkiDirectoryError extends Error {
   ) {
     super(message, options);
     this.name = 'PkiDirectoryError';
+    this.code = problemCodes[problem];
   }
 }
 

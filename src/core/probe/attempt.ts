@@ -14,6 +14,7 @@ import { version } from '../version';
 import { flattenHeaders, phase, readBodyPreview, secureContextFor, waitForConnect, waitForHandshake } from './connection';
 import { decodeMtlsHeaders } from './mtls-headers';
 import { PhaseTimeout, ProbeAbortedError, errorCode, errorMessage } from './probe-errors';
+import { ProbeEventPublisher } from './probe-events';
 import { TappedSocket } from './tapped-socket';
 import type { AttemptFacts } from './verdict';
 import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbePhase, ProbeResult, ProbeTarget } from './types';
@@ -33,6 +34,8 @@ export class ProbeAttempt {
   readonly keyLog = new KeyLog();
   readonly timings: ProbeResult['timings'] = { dns: null, tcp: null, tls: null, firstByte: null, total: 0 };
   readonly facts: AttemptFailureFacts;
+  /** The attempt's progress on node:diagnostics_channel (../events.ts). */
+  readonly progress: ProbeEventPublisher;
   client: ProbeResult['client'] = { address: null, port: null };
   tap: TappedSocket | null = null;
   tlsSocket: TLSSocket | null = null;
@@ -54,6 +57,9 @@ export class ProbeAttempt {
   ) {
     this.timeouts = { ...defaults, ...options.timeouts };
     this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true };
+    this.progress = new ProbeEventPublisher(target, correlationId, options.runId, this.clock);
+    this.progress.start(target, options.identity?.label ?? null, options.handshakeOnly === true);
+    this.progress.enterPhase('dns');
     options.onPhase?.('dns');
   }
 
@@ -65,6 +71,7 @@ export class ProbeAttempt {
 
   private enter(next: ProbePhase): void {
     this.currentPhase = next;
+    this.progress.enterPhase(next);
     this.options.onPhase?.(next);
   }
 
@@ -219,6 +226,7 @@ export class ProbeAttempt {
   fail(e: unknown): void {
     if (e instanceof ProbeAbortedError) {
       this.destroySockets();
+      this.progress.cancelled({ code: e.code, message: e.message });
       throw e;
     }
     const current = this.currentPhase;
@@ -226,6 +234,7 @@ export class ProbeAttempt {
     this.facts.errorCode = errorCode(e);
     this.facts.errorMessage = errorMessage(e);
     this.facts.timedOut = e instanceof PhaseTimeout;
+    this.progress.endPhase({ code: this.facts.errorCode, message: this.facts.errorMessage, timedOut: this.facts.timedOut });
     if (this.facts.timedOut) this.note('tcp', 'timeout', { phase: current, message: this.facts.errorMessage });
     else this.note(current === 'dns' ? 'tcp' : current, 'error', { code: this.facts.errorCode, message: this.facts.errorMessage });
   }

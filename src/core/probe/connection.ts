@@ -66,8 +66,8 @@ export function parseTarget(options: ProbeOptions): { url: URL; host: string; po
   let url: URL;
   try {
     url = new URL(options.url);
-  } catch {
-    throw new ProbeInputError('bad_url', `"${options.url}" is not a URL: give one like https://api.example.com/health.`);
+  } catch (e) {
+    throw new ProbeInputError('bad_url', `"${options.url}" is not a URL: give one like https://api.example.com/health.`, { cause: e });
   }
   if (url.protocol !== 'https:') {
     throw new ProbeInputError('bad_url', `"${options.url}" is not an https:// URL: mTLS needs TLS.`);

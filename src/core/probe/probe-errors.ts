@@ -1,14 +1,18 @@
 // The probe's own errors: bad input (the caller's to fix), a cancellation, a phase that ran out of time; and Node's
 // errors turned into a stable code and one readable line for the trace, the JSON and the terminal.
 
+/** Why probe options are refused: `bad_url`, a URL that does not parse or is not https://. */
+export type ProbeInputErrorCode = 'bad_url';
+
 /** Bad probe options (not a network outcome): the caller must fix its input. */
 export class ProbeInputError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
+  constructor(readonly code: ProbeInputErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ProbeInputError';
   }
 }
 
+/** A cancelled probe. Its code and name are Node's own for an abort, so callers that know those recognise it. */
 export class ProbeAbortedError extends Error {
   readonly code = 'ABORT_ERR';
   constructor() {
@@ -17,7 +21,7 @@ export class ProbeAbortedError extends Error {
   }
 }
 
-/** A phase that ran past its limit: its code is Node's own for a timeout. */
+/** A phase that ran past its limit: its code is Node's own for a timeout (`ETIMEDOUT`). */
 export class PhaseTimeout extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(phase: string, ms: number) {

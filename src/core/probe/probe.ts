@@ -22,6 +22,7 @@ export function newCorrelationId(now = Date.now()): string {
 /**
  * One traced attempt: DNS → TCP → TLS → HTTP. Never throws for a network outcome: every failure
  * becomes a verdict. Throws ProbeInputError for bad options and ProbeAbortedError when cancelled.
+ * Its progress (each phase, the verdict) goes out on node:diagnostics_channel: see ../events.ts.
  */
 export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
   const { url, host, port } = parseTarget(options);
@@ -42,12 +43,15 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
     await attempt.handshake();
     if (options.handshakeOnly) await attempt.listenAfterHandshake();
     else await attempt.exchange();
+    attempt.progress.endPhase();
   } catch (e) {
     attempt.fail(e);
   } finally {
     await attempt.teardown();
   }
-  return outcomeOf(attempt, options);
+  const outcome = outcomeOf(attempt, options);
+  attempt.progress.done(outcome.result);
+  return outcome;
 }
 
 /** The TCP events (FIN and RST, with the handshake phase they came in) merged with the decoded TLS events. */

@@ -59,6 +59,8 @@ export interface ProbeOptions {
   bodyPreviewBytes?: number;
   /** Use this correlation id instead of a fresh one. */
   correlationId?: string;
+  /** The run this probe is part of: it names the probe in its progress events (src/core/events.ts). */
+  runId?: string;
   /** Each phase as it begins (a progress line can name what the probe is waiting for). */
   onPhase?(phase: ProbePhase): void;
 }

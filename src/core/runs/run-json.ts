@@ -30,11 +30,21 @@ export function runJson(run: CheckRun): RunJson {
   };
 }
 
+/**
+ * Why a saved file gives no run: it holds none (`not_a_run`, the default: JSON of another shape), it is not JSON
+ * (`not_json`), or it could not be read (`file_unreadable`). The latter two carry the parser's or the file
+ * system's error as the cause.
+ */
+export type RunFileErrorCode = 'not_a_run' | 'not_json' | 'file_unreadable';
+
 /** A saved file that is not a run: names the file and what was wrong. */
 export class RunFileError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(message);
+  readonly code: RunFileErrorCode;
+
+  constructor(readonly file: string, message: string, options: ErrorOptions & { code?: RunFileErrorCode } = {}) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'RunFileError';
+    this.code = options.code ?? 'not_a_run';
   }
 }
 

@@ -100,13 +100,15 @@ export function runFromResult(result: ProbeResult, meta: { id?: string; endpoint
 /** Probes once (no evidence): identity loading, the probe and the expectation. */
 export async function probeCheck(target: CheckTarget, identity: CheckIdentity, options: Omit<RunCheckOptions, 'evidence'> = {}): Promise<CheckRun> {
   const loaded = identity === null || !isConfigured(identity) ? identity : await untilAborted(loadIdentityWith(identity, options.passphrases ?? noPassphrases), options.signal);
+  // The id is the run's before the probe starts, so the probe's progress events name the run they belong to.
+  const id = options.id ?? newRunId();
   const extras = { ...(options.signal !== undefined ? { signal: options.signal } : {}), ...(options.correlationId !== undefined ? { correlationId: options.correlationId } : {}) };
   const base = target.kind === 'endpoint' ? await probeOptionsFor(target.endpoint, loaded, extras) : { ...target.options, identity: loaded, ...extras };
-  const probeOptions = options.onPhase !== undefined ? { ...base, onPhase: options.onPhase } : base;
+  const probeOptions: ProbeOptions = { ...base, runId: id, ...(options.onPhase !== undefined ? { onPhase: options.onPhase } : {}) };
   const { result, keyLog } = await probe(probeOptions);
   if (keyLog.length > 0) options.onKeyLog?.(keyLog);
   const run = runFromResult(result, {
-    ...(options.id !== undefined ? { id: options.id } : {}),
+    id,
     endpointName: target.kind === 'endpoint' ? target.endpoint.name : target.name,
     identityName: identityNameOf(identity),
     ...(options.expected !== undefined ? { expected: options.expected } : {}),
@@ -136,6 +138,7 @@ export async function collectRunEvidence(run: CheckRun, request: EvidenceRequest
     // The log readers load with the first evidence asked for: a plain probe does not pay for them.
     const { collectProbeEvidence } = await import('../evidence/collect');
     const found = await collectProbeEvidence(run.result, request, {
+      runId: run.id,
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       ...(options.waitUntil !== undefined ? { waitUntil: options.waitUntil } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),

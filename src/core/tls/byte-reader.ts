@@ -1,6 +1,12 @@
-/** Thrown when a TLS structure is shorter than its own length fields say. */
+/**
+ * `tls_truncated`: a structure is shorter than its own length fields say; `tls_unsupported`: it holds a form the
+ * decoder does not lay out (an explicit curve).
+ */
+export type TlsDecodeErrorCode = 'tls_truncated' | 'tls_unsupported';
+
+/** Thrown when a TLS structure cannot be decoded: cut short (most often) or of a form the decoder does not read. */
 export class TlsDecodeError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly code: TlsDecodeErrorCode = 'tls_truncated') {
     super(message);
     this.name = 'TlsDecodeError';
   }

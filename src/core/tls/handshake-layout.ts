@@ -183,7 +183,7 @@ function signed(w: Walker): void {
 function ecdheParams(w: Walker): void {
   const [curveType] = w.fixed('curveType', 'Curve type (1 byte)', 1);
   // Only named curves are laid out further; explicit curves are long gone from TLS.
-  if (curveType !== 3) throw new TlsDecodeError(`curve type ${curveType}`);
+  if (curveType !== 3) throw new TlsDecodeError(`curve type ${curveType}`, 'tls_unsupported');
   w.fixed('namedGroup', 'Named group (2 bytes)', 2);
   w.vector('publicKey', 'ECDH public key', 1);
   signed(w);

@@ -130,40 +130,78 @@ function profileWords(access: AwsCallContext['access']): string {
   return access.profile !== undefined ? `profile "${access.profile}"` : 'the default credential chain (AWS_PROFILE, environment, ~/.aws)';
 }
 
+/** How an AWS call failed, as AwsEvidenceError's code says it. */
+export type AwsCallFailure = 'aws_credentials_expired' | 'aws_no_credentials' | 'aws_access_denied' | 'aws_throttled' | 'aws_not_found' | 'aws_unreachable' | 'aws_call_failed';
+
+interface SdkError {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { attempts?: number; httpStatusCode?: number };
+}
+
+function sdkErrorFacts(error: unknown): { err: SdkError; name: string; message: string } {
+  const err = error as SdkError;
+  return { err, name: err?.name ?? 'Error', message: (err?.message ?? String(error)).replace(/\s+/g, ' ').trim() };
+}
+
+/** What kind of failure an AWS SDK error is (by its name, HTTP status or Node's errno code). */
+export function awsCallFailure(error: unknown): AwsCallFailure {
+  const { err, name, message } = sdkErrorFacts(error);
+  if (expiredCodes.has(name) || /token (has )?expired|session .*expired|ExpiredToken/i.test(message)) return 'aws_credentials_expired';
+  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(name)) return 'aws_no_credentials';
+  if (deniedCodes.has(name) || err?.$metadata?.httpStatusCode === 403) return 'aws_access_denied';
+  if (throttledCodes.has(name)) return 'aws_throttled';
+  if (notFoundCodes.has(name)) return 'aws_not_found';
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) return 'aws_unreachable';
+  return 'aws_call_failed';
+}
+
 /** The error as a sentence that names the call, the resource and the fix; never the credentials themselves. */
 export function describeAwsError(error: unknown, context: AwsCallContext): string {
-  const err = error as { name?: string; message?: string; code?: string; $metadata?: { attempts?: number; httpStatusCode?: number } };
-  const name = err?.name ?? 'Error';
-  const message = (err?.message ?? String(error)).replace(/\s+/g, ' ').trim();
+  const { err, name, message } = sdkErrorFacts(error);
   const who = profileWords(context.access);
   const login = context.access.profile !== undefined ? `aws sso login --profile ${context.access.profile}` : 'aws sso login';
-  if (expiredCodes.has(name) || /token (has )?expired|session .*expired|ExpiredToken/i.test(message)) {
-    // The same sentence for every call it breaks, so a report says it once.
-    return `The AWS credentials of ${who} have expired or are not valid: refresh them (e.g. \`${login}\`) and run again.`;
+  switch (awsCallFailure(error)) {
+    case 'aws_credentials_expired':
+      // The same sentence for every call it breaks, so a report says it once.
+      return `The AWS credentials of ${who} have expired or are not valid: refresh them (e.g. \`${login}\`) and run again.`;
+    case 'aws_no_credentials':
+      return `No AWS credentials could be loaded from ${who} (${message}): configure the profile in ~/.aws/config (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again.`;
+    case 'aws_access_denied':
+      return `AWS denied ${context.action} on ${context.resource} to ${who} (${name}: ${message}): allow that action for this identity in IAM, or use a profile that has it.`;
+    case 'aws_throttled': {
+      const attempts = err?.$metadata?.attempts;
+      return `AWS throttled ${context.action} on ${context.resource}${attempts !== undefined ? ` (${attempts} attempts)` : ''}: try again in a minute.`;
+    }
+    case 'aws_not_found':
+      return `${context.resource} was not found by ${context.action} in region ${context.access.region} (${name}): check the ARN, the region and that ${who} is in the right account.`;
+    case 'aws_unreachable':
+      return `Could not reach AWS for ${context.action} (${(err as NodeJS.ErrnoException).code}: ${message}): check the network, a proxy, or AWS_ENDPOINT_URL.`;
+    case 'aws_call_failed':
+      return `${context.action} on ${context.resource} failed (${name}: ${message}).`;
   }
-  if (name === 'CredentialsProviderError' || /Could not load credentials|credential/i.test(name)) {
-    return `No AWS credentials could be loaded from ${who} (${message}): configure the profile in ~/.aws/config (or set AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again.`;
-  }
-  if (deniedCodes.has(name) || err?.$metadata?.httpStatusCode === 403) {
-    return `AWS denied ${context.action} on ${context.resource} to ${who} (${name}: ${message}): allow that action for this identity in IAM, or use a profile that has it.`;
-  }
-  if (throttledCodes.has(name)) {
-    const attempts = err?.$metadata?.attempts;
-    return `AWS throttled ${context.action} on ${context.resource}${attempts !== undefined ? ` (${attempts} attempts)` : ''}: try again in a minute.`;
-  }
-  if (notFoundCodes.has(name)) {
-    return `${context.resource} was not found by ${context.action} in region ${context.access.region} (${name}): check the ARN, the region and that ${who} is in the right account.`;
-  }
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code !== undefined && /^E[A-Z]+$/.test(code)) {
-    return `Could not reach AWS for ${context.action} (${code}: ${message}): check the network, a proxy, or AWS_ENDPOINT_URL.`;
-  }
-  return `${context.action} on ${context.resource} failed (${name}: ${message}).`;
 }
+
+/**
+ * Why AWS evidence could not be had: an AWS call failed (AwsCallFailure, with the SDK's error as the cause), or a
+ * Logs Insights query of the WAF log could not be made (`waf_query_no_keys`: nothing to search by), was not
+ * started (`waf_query_no_id`), ended unfinished (`waf_query_failed`) or ran too long (`waf_query_timeout`).
+ */
+export type AwsEvidenceErrorCode = AwsCallFailure | 'waf_query_no_keys' | 'waf_query_no_id' | 'waf_query_failed' | 'waf_query_timeout';
 
 /** An AWS failure already described for people. */
 export class AwsEvidenceError extends Error {
   override readonly name = 'AwsEvidenceError';
+
+  constructor(
+    readonly code: AwsEvidenceErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** Runs one AWS call, turning any failure (except cancellation) into an AwsEvidenceError with a clear message. */
@@ -173,6 +211,6 @@ export async function awsCall<T>(context: AwsCallContext, signal: AbortSignal | 
     return await call();
   } catch (error) {
     signal?.throwIfAborted();
-    throw new AwsEvidenceError(describeAwsError(error, context), { cause: error });
+    throw new AwsEvidenceError(awsCallFailure(error), describeAwsError(error, context), { cause: error });
   }
 }

@@ -15,15 +15,17 @@ import type {
   EvidenceContext,
   EvidenceCoverage,
   EvidenceEvent,
+  EvidenceKind,
   EvidenceReport,
   EvidenceSource,
   TimeWindow,
 } from '../types';
 import { plural, probeConnectionRecord, type ProbeConnection } from '../correlate';
+import { SourceProgress } from '../evidence-events';
 import { LogRecordCollector } from '../logs/log-record-collector';
 import { describeListenerMutualTls, listenerContext } from './alb-listener';
 import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
-import { loadBalancerOf, parseArn, parseS3Url, s3Url, webAclOf, type LoadBalancerRef, type WebAclRef } from './aws-resources';
+import { loadBalancerOf, parseArn, parseS3Url, s3Url, webAclOf, type LoadBalancerRef, type S3Location, type WebAclRef } from './aws-resources';
 import { describeMetrics, fetchMetrics, metricEvents, metricRange, type MetricRange, type MetricTargets } from './cloudwatch-metrics';
 import { listAlbLogObjects, scanAlbLogObject } from './s3-alb-logs';
 import { queryWafLogs } from './waf-log-query';
@@ -63,13 +65,71 @@ type LookResult = Omit<EvidenceCoverage, 'state' | 'expectedBy'> & {
   pendingDetail?: string;
 };
 
-/** One kind of evidence the settings make possible, looked at once per round until it settles. */
-interface Piece {
+/** What a piece of evidence is called and what it covers. */
+interface PieceCoverage {
   name: string;
   /** The coverage rows this piece fills (a failure marks them all failed). */
   kinds: string[];
+  /** The kinds of record it finds, counted for its progress events. */
+  records: EvidenceKind[];
+}
+
+/** The four pieces of AWS evidence a probe can have, by what they cover. */
+const pieceCoverage = {
+  metrics: { name: 'CloudWatch metrics', kinds: ['CloudWatch metrics'], records: ['cloudwatch-metric'] },
+  sampledRequests: { name: 'WAF sampled requests', kinds: ['WAF sampled requests'], records: ['waf-sampled-request'] },
+  albLogs: { name: 'ALB logs in S3', kinds: ['ALB connection log', 'ALB access log'], records: ['alb-connection-log', 'alb-access-log'] },
+  wafLog: { name: 'WAF log', kinds: ['WAF log'], records: ['waf-log'] },
+} satisfies Record<string, PieceCoverage>;
+
+/** One kind of evidence the settings make possible, looked at once per round until it settles. */
+interface Piece extends PieceCoverage {
   availableBy: Date;
   look(signal: AbortSignal | undefined): Promise<LookResult[]>;
+}
+
+/** What the looks have found so far: the report is made from it after each round. */
+class Findings {
+  readonly problems: EvidenceReport['problems'] = [];
+  readonly context: EvidenceContext[] = [];
+  readonly coverage = new Map<string, EvidenceCoverage>();
+  /** Events that are not log records (metric minutes, sampled requests), by the piece that found them. */
+  readonly otherEvents = new Map<string, EvidenceEvent[]>();
+  readonly collector: LogRecordCollector;
+
+  constructor(keys: CorrelationKeys, window: TimeWindow) {
+    this.collector = new LogRecordCollector(keys, window);
+  }
+
+  report(): EvidenceReport {
+    const collected = this.collector.report();
+    const events = [...collected.events, ...[...this.otherEvents.values()].flat()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    return { events, stats: collected.stats, problems: [...this.problems, ...collected.problems], coverage: [...this.coverage.values()], context: [...this.context] };
+  }
+
+  /** How many records of these kinds were found. */
+  count(kinds: readonly EvidenceKind[]): number {
+    return this.report().events.filter((e) => kinds.includes(e.kind)).length;
+  }
+}
+
+/** The AWS resources the settings name. */
+interface Resources {
+  loadBalancer: LoadBalancerRef | null;
+  webAcl: WebAclRef | null;
+  albLogs: S3Location | null;
+}
+
+/** One collection's inputs and findings, shared by its steps. */
+interface Collection {
+  clients: AwsClients;
+  region: string;
+  window: TimeWindow;
+  keys: CorrelationKeys;
+  probeEnd: Date;
+  findings: Findings;
+  progress: SourceProgress;
+  options: EvidenceCollectOptions;
 }
 
 export class AwsEvidenceSource implements EvidenceSource {
@@ -84,131 +144,155 @@ export class AwsEvidenceSource implements EvidenceSource {
   }
 
   async collect(window: TimeWindow, keys: CorrelationKeys, options: EvidenceCollectOptions = {}): Promise<EvidenceReport> {
-    const { signal } = options;
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     const settings = this.settings;
     const region = this.options.access?.region ?? awsRegionFor(settings);
-    const problems: EvidenceReport['problems'] = [];
-    const context: EvidenceContext[] = [];
-    const collector = new LogRecordCollector(keys, window);
-    const otherEvents = new Map<string, EvidenceEvent[]>();
-    const coverage = new Map<string, EvidenceCoverage>();
-    const report = (): EvidenceReport => {
-      const collected = collector.report();
-      const events = [...collected.events, ...[...otherEvents.values()].flat()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-      return { events, stats: collected.stats, problems: [...problems, ...collected.problems], coverage: [...coverage.values()], context: [...context] };
-    };
+    const findings = new Findings(keys, window);
     if (region === null) {
-      problems.push({ message: 'No AWS region: add "region" to the endpoint\'s "aws" settings (or an ARN that names one), or set AWS_REGION.' });
-      return report();
+      findings.problems.push({ message: 'No AWS region: add "region" to the endpoint\'s "aws" settings (or an ARN that names one), or set AWS_REGION.' });
+      return findings.report();
     }
     const clients = new AwsClients({ region, ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...this.options.access });
-    const probeEnd = options.probeEndedAt ?? window.from;
-    const after = (ms: number): Date => new Date(probeEnd.getTime() + ms);
-    const loadBalancer: LoadBalancerRef | null = loadBalancerOf(settings.listenerArn ?? settings.loadBalancerArn ?? '') ?? null;
-    const webAcl: WebAclRef | null = settings.webAclArn !== undefined ? webAclOf(settings.webAclArn) : null;
-
+    const progress = new SourceProgress(this.name, keys, options);
+    const collection: Collection = { clients, region, window, keys, probeEnd: options.probeEndedAt ?? window.from, findings, progress, options };
     try {
+      const resources = this.resources();
       // The setup first: it explains the probe even when no log has arrived yet.
-      if (settings.listenerArn !== undefined || settings.loadBalancerArn !== undefined) {
-        options.onProgress?.('Reading the listener\'s mTLS settings (ELBv2)');
-        try {
-          const lookup = { ...(settings.listenerArn !== undefined ? { listenerArn: settings.listenerArn } : {}), ...(settings.loadBalancerArn !== undefined ? { loadBalancerArn: settings.loadBalancerArn } : {}), ...(this.options.port !== undefined ? { port: this.options.port } : {}) };
-          for (const listener of await describeListenerMutualTls(clients, lookup, signal)) context.push(listenerContext(listener));
-        } catch (error) {
-          signal?.throwIfAborted();
-          problems.push({ message: messageOf(error) });
-        }
-      }
-      let visibility: WebAclVisibility | null = null;
-      if (webAcl !== null) {
-        try {
-          visibility = await describeWebAcl(clients, webAcl, signal);
-        } catch (error) {
-          signal?.throwIfAborted();
-          problems.push({ message: messageOf(error) });
-        }
-      }
-
-      const pieces: Piece[] = [];
-      const albLogs = settings.albLogs !== undefined ? parseS3Url(settings.albLogs) : null;
-      const wafLogPieceNeeded = settings.wafLogGroup !== undefined;
-      if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, keys, probeEnd, collector));
-      if (loadBalancer !== null || visibility !== null) {
-        // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
-        const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
-        const targets: MetricTargets = {
-          ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}),
-          ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}),
-        };
-        const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
-        pieces.push(this.metricsPiece(clients, targets, range, after(deliveryDelays.metricsMs), (events) => otherEvents.set('metrics', events)));
-      }
-      if (wafLogPieceNeeded) pieces.push(this.wafLogPiece(clients, settings.wafLogGroup!, window, keys, probeEnd, collector, options.onProgress));
-      else if (webAcl !== null && visibility !== null) {
-        pieces.push(this.sampledRequestsPiece(clients, webAcl, visibility, window, keys, after(deliveryDelays.sampledRequestsMs), (events) => otherEvents.set('sampled', events)));
-      }
-      // What the settings leave out is said too, with the setting that would add it.
-      if (albLogs === null) {
-        coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'set "albLogs", the s3:// location the load balancer writes its logs to (CLI: --alb-logs)' });
-      }
-      if (!wafLogPieceNeeded && webAcl === null) {
-        coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'set "wafLogGroup" for the WAF log, or "webAclArn" for its sampled requests (CLI: --waf-log-group, --web-acl-arn)' });
-      }
-      if (loadBalancer === null && webAcl === null) {
-        coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)' });
-      }
-      if (pieces.length === 0 && context.length === 0 && problems.length === 0) {
-        problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });
-      }
-
-      const settled = new Set<string>();
-      for (let round = 1; ; round++) {
-        for (const piece of pieces) {
-          if (settled.has(piece.name)) continue;
-          signal?.throwIfAborted();
-          options.onProgress?.(`Looking for ${piece.name}${round > 1 ? ` (look ${round})` : ''}`);
-          let results: LookResult[];
-          try {
-            results = await piece.look(signal);
-          } catch (error) {
-            signal?.throwIfAborted();
-            const detail = messageOf(error);
-            results = piece.kinds.map((evidence) => ({ evidence, state: 'failed', detail }));
-          }
-          const late = this.now() < piece.availableBy.getTime();
-          let open = false;
-          for (const result of results) {
-            const state = result.state === 'empty' ? (late ? 'not-yet-available' : 'missing') : result.state;
-            if (state === 'not-yet-available') open = true;
-            const detail = state === 'not-yet-available' ? (result.pendingDetail ?? result.detail) : result.detail;
-            coverage.set(result.evidence, { evidence: result.evidence, state, detail, ...(state === 'not-yet-available' ? { expectedBy: piece.availableBy.toISOString() } : {}) });
-          }
-          if (!open) settled.add(piece.name);
-        }
-        options.onUpdate?.(report());
-        const waitUntil = options.waitUntil?.getTime();
-        const remaining = pieces.filter((p) => !settled.has(p.name));
-        if (remaining.length === 0 || waitUntil === undefined || this.now() >= waitUntil) break;
-        const pause = Math.min(this.options.pollIntervalMs ?? 30_000, waitUntil - this.now());
-        const expected = remaining.map((p) => `${p.name} by ${p.availableBy.toISOString().slice(11, 19)}`).join(', ');
-        const waiting = `Waiting for AWS to deliver: ${expected} UTC (looking again in ${Math.round(pause / 1000)} s, until ${new Date(waitUntil).toISOString().slice(11, 19)})`;
-        options.onWaiting?.(waiting);
-        options.onProgress?.(waiting);
-        await sleep(pause, undefined, { signal });
-      }
-      return report();
+      const visibility = await this.readSetup(collection, resources.webAcl);
+      const pieces = this.piecesFor(collection, resources, visibility);
+      this.noteUnconfigured(findings, resources, pieces.length);
+      await this.lookUntilSettled(collection, pieces);
+      return findings.report();
     } finally {
       clients.destroy();
     }
+  }
+
+  private resources(): Resources {
+    const { settings } = this;
+    return {
+      loadBalancer: loadBalancerOf(settings.listenerArn ?? settings.loadBalancerArn ?? '') ?? null,
+      webAcl: settings.webAclArn !== undefined ? webAclOf(settings.webAclArn) : null,
+      albLogs: settings.albLogs !== undefined ? parseS3Url(settings.albLogs) : null,
+    };
+  }
+
+  /** The listener's mTLS setup and the web ACL's settings: each failure is a problem of the report, not the end. */
+  private async readSetup(collection: Collection, webAcl: WebAclRef | null): Promise<WebAclVisibility | null> {
+    const { settings } = this;
+    const { clients, findings, options } = collection;
+    const { signal } = options;
+    if (settings.listenerArn !== undefined || settings.loadBalancerArn !== undefined) {
+      options.onProgress?.('Reading the listener\'s mTLS settings (ELBv2)');
+      const lookup = { ...(settings.listenerArn !== undefined ? { listenerArn: settings.listenerArn } : {}), ...(settings.loadBalancerArn !== undefined ? { loadBalancerArn: settings.loadBalancerArn } : {}), ...(this.options.port !== undefined ? { port: this.options.port } : {}) };
+      const listeners = await setupStep(collection, 'listener mTLS settings (ELBv2)', () => describeListenerMutualTls(clients, lookup, signal), (found) => found.length);
+      for (const listener of listeners ?? []) findings.context.push(listenerContext(listener));
+    }
+    if (webAcl === null) return null;
+    return setupStep(collection, 'web ACL settings (WAFv2)', () => describeWebAcl(clients, webAcl, signal), () => 1);
+  }
+
+  /** Each kind of evidence the settings and the setup make possible. */
+  private piecesFor(collection: Collection, resources: Resources, visibility: WebAclVisibility | null): Piece[] {
+    const { clients, region, window, keys, probeEnd, findings, options } = collection;
+    const { loadBalancer, webAcl, albLogs } = resources;
+    const after = (ms: number): Date => new Date(probeEnd.getTime() + ms);
+    const pieces: Piece[] = [];
+    if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, keys, probeEnd, findings.collector));
+    if (loadBalancer !== null || visibility !== null) {
+      // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
+      const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
+      const targets: MetricTargets = {
+        ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}),
+        ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}),
+      };
+      const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
+      pieces.push(this.metricsPiece(clients, targets, range, after(deliveryDelays.metricsMs), (events) => findings.otherEvents.set('metrics', events)));
+    }
+    if (this.settings.wafLogGroup !== undefined) pieces.push(this.wafLogPiece(clients, this.settings.wafLogGroup, window, keys, probeEnd, findings.collector, options.onProgress));
+    else if (webAcl !== null && visibility !== null) {
+      pieces.push(this.sampledRequestsPiece(clients, webAcl, visibility, window, keys, after(deliveryDelays.sampledRequestsMs), (events) => findings.otherEvents.set('sampled', events)));
+    }
+    return pieces;
+  }
+
+  /** What the settings leave out is said too, with the setting that would add it. */
+  private noteUnconfigured(findings: Findings, resources: Resources, pieceCount: number): void {
+    const { coverage, context, problems } = findings;
+    if (resources.albLogs === null) {
+      coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'set "albLogs", the s3:// location the load balancer writes its logs to (CLI: --alb-logs)' });
+    }
+    if (this.settings.wafLogGroup === undefined && resources.webAcl === null) {
+      coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'set "wafLogGroup" for the WAF log, or "webAclArn" for its sampled requests (CLI: --waf-log-group, --web-acl-arn)' });
+    }
+    if (resources.loadBalancer === null && resources.webAcl === null) {
+      coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)' });
+    }
+    if (pieceCount === 0 && context.length === 0 && problems.length === 0) {
+      problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });
+    }
+  }
+
+  /** Round after round, each piece not yet settled is looked at; after each round an update, then a pause while waiting. */
+  private async lookUntilSettled(collection: Collection, pieces: Piece[]): Promise<void> {
+    const { options } = collection;
+    const settled = new Set<string>();
+    for (let round = 1; ; round++) {
+      for (const piece of pieces) {
+        if (settled.has(piece.name)) continue;
+        options.signal?.throwIfAborted();
+        if (await this.lookOnce(collection, piece, round)) settled.add(piece.name);
+      }
+      options.onUpdate?.(collection.findings.report());
+      const waitUntil = options.waitUntil?.getTime();
+      const remaining = pieces.filter((p) => !settled.has(p.name));
+      if (remaining.length === 0 || waitUntil === undefined || this.now() >= waitUntil) break;
+      await this.pauseBeforeNextLook(collection, remaining, waitUntil);
+    }
+  }
+
+  /** One look at one piece, its coverage rows set from what it found; true once nothing of it is still to come. */
+  private async lookOnce(collection: Collection, piece: Piece, round: number): Promise<boolean> {
+    const { options, progress, findings } = collection;
+    options.onProgress?.(`Looking for ${piece.name}${round > 1 ? ` (look ${round})` : ''}`);
+    progress.started(piece.name, round);
+    let results: LookResult[];
+    try {
+      results = await piece.look(options.signal);
+      progress.found(piece.name, () => findings.count(piece.records), round);
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      progress.failed(piece.name, error, round);
+      const detail = messageOf(error);
+      results = piece.kinds.map((evidence) => ({ evidence, state: 'failed', detail }));
+    }
+    const late = this.now() < piece.availableBy.getTime();
+    let open = false;
+    for (const result of results) {
+      const state = result.state === 'empty' ? (late ? 'not-yet-available' : 'missing') : result.state;
+      if (state === 'not-yet-available') open = true;
+      const detail = state === 'not-yet-available' ? (result.pendingDetail ?? result.detail) : result.detail;
+      findings.coverage.set(result.evidence, { evidence: result.evidence, state, detail, ...(state === 'not-yet-available' ? { expectedBy: piece.availableBy.toISOString() } : {}) });
+    }
+    return !open;
+  }
+
+  private async pauseBeforeNextLook(collection: Collection, remaining: Piece[], waitUntil: number): Promise<void> {
+    const { options } = collection;
+    const pause = Math.min(this.options.pollIntervalMs ?? 30_000, waitUntil - this.now());
+    const pending = remaining.map((p) => `${p.name} by ${p.availableBy.toISOString().slice(11, 19)}`);
+    const waiting = `Waiting for AWS to deliver: ${pending.join(', ')} UTC (looking again in ${Math.round(pause / 1000)} s, until ${new Date(waitUntil).toISOString().slice(11, 19)})`;
+    options.onWaiting?.(waiting);
+    options.onProgress?.(waiting);
+    collection.progress.waiting(pending, new Date(this.now() + pause), new Date(waitUntil));
+    await sleep(pause, undefined, { signal: options.signal });
   }
 
   private metricsPiece(clients: AwsClients, targets: MetricTargets, range: MetricRange, availableBy: Date, publish: (events: EvidenceEvent[]) => void): Piece {
     const where = [targets.loadBalancerDimension, targets.webAcl?.metricName].filter(Boolean).join(' and ');
     const minutes = `${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC`;
     return {
-      name: 'CloudWatch metrics',
-      kinds: ['CloudWatch metrics'],
+      ...pieceCoverage.metrics,
       availableBy,
       look: async (signal) => {
         const series = await fetchMetrics(clients, targets, range, signal);
@@ -236,8 +320,7 @@ export class AwsEvidenceSource implements EvidenceSource {
     publish: (events: EvidenceEvent[]) => void,
   ): Piece {
     return {
-      name: 'WAF sampled requests',
-      kinds: ['WAF sampled requests'],
+      ...pieceCoverage.sampledRequests,
       availableBy,
       look: async (signal) => {
         if (!visibility.sampledRequestsEnabled) {
@@ -255,7 +338,7 @@ export class AwsEvidenceSource implements EvidenceSource {
 
   private albLogsPiece(
     clients: AwsClients,
-    location: NonNullable<ReturnType<typeof parseS3Url>>,
+    location: S3Location,
     region: string,
     loadBalancer: LoadBalancerRef | null,
     window: TimeWindow,
@@ -266,8 +349,7 @@ export class AwsEvidenceSource implements EvidenceSource {
     const read = new Set<string>();
     const intervalEnd = Math.ceil((probeEnd.getTime() + 1) / 300_000) * 300_000;
     return {
-      name: 'ALB logs in S3',
-      kinds: ['ALB connection log', 'ALB access log'],
+      ...pieceCoverage.albLogs,
       availableBy: new Date(intervalEnd + deliveryDelays.albLogsAfterIntervalMs),
       look: async (signal) => {
         const listing = await listAlbLogObjects(clients, location, { region, loadBalancer }, window, signal);
@@ -322,8 +404,7 @@ export class AwsEvidenceSource implements EvidenceSource {
   ): Piece {
     const seen = new Set<string>();
     return {
-      name: 'WAF log',
-      kinds: ['WAF log'],
+      ...pieceCoverage.wafLog,
       availableBy: new Date(probeEnd.getTime() + deliveryDelays.wafLogsMs),
       look: async (signal) => {
         // A connection ALB refused in the handshake never reaches the WAF: nothing to wait for.
@@ -357,6 +438,24 @@ function refusedConnection(own: ProbeConnection): string | null {
   if (!('event' in own)) return null;
   const status = String(own.event.record.tls_verify_status ?? '');
   return status.startsWith('Failed:') ? status : null;
+}
+
+/**
+ * A setup lookup (the listener, the web ACL) as its own step: its progress events, and a failure that becomes a
+ * problem of the report (null) rather than the end of the collection. A cancel still ends it.
+ */
+async function setupStep<T>(collection: Collection, item: string, read: () => Promise<T>, count: (found: T) => number): Promise<T | null> {
+  collection.progress.started(item);
+  try {
+    const found = await read();
+    collection.progress.found(item, () => count(found));
+    return found;
+  } catch (error) {
+    collection.options.signal?.throwIfAborted();
+    collection.progress.failed(item, error);
+    collection.findings.problems.push({ message: messageOf(error) });
+    return null;
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -54,7 +54,7 @@ const finished = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout', 'Unknown
 export async function queryWafLogs(clients: AwsClients, logGroup: string, window: TimeWindow, keys: CorrelationKeys, options: WafLogQueryOptions = {}): Promise<WafLogQueryResult> {
   const { signal } = options;
   const queryString = wafLogQueryString(keys, options.limit);
-  if (queryString === null) throw new AwsEvidenceError(`The WAF log group ${logGroup} can only be searched by the probe's trace id or client address, and the probe has neither.`);
+  if (queryString === null) throw new AwsEvidenceError('waf_query_no_keys', `The WAF log group ${logGroup} can only be searched by the probe's trace id or client address, and the probe has neither.`);
   const access = clients.access;
   const logs = clients.logs();
   const started = await awsCall({ action: 'logs:StartQuery', resource: logGroup, access }, signal, () =>
@@ -70,7 +70,7 @@ export async function queryWafLogs(clients: AwsClients, logGroup: string, window
     ),
   );
   const queryId = started.queryId;
-  if (queryId === undefined) throw new AwsEvidenceError(`logs:StartQuery on ${logGroup} returned no query id.`);
+  if (queryId === undefined) throw new AwsEvidenceError('waf_query_no_id', `logs:StartQuery on ${logGroup} returned no query id.`);
 
   const stop = (): void => {
     // Best effort: a cancelled run should not leave a query scanning (and billing) in AWS.
@@ -90,10 +90,10 @@ export async function queryWafLogs(clients: AwsClients, logGroup: string, window
         });
         return { queryId, rows, recordsScanned: page.statistics?.recordsScanned ?? null };
       }
-      if (finished.has(status)) throw new AwsEvidenceError(`The Logs Insights query on ${logGroup} ended with status ${status}: run it again, or open it in the CloudWatch console (query id ${queryId}).`);
+      if (finished.has(status)) throw new AwsEvidenceError('waf_query_failed', `The Logs Insights query on ${logGroup} ended with status ${status}: run it again, or open it in the CloudWatch console (query id ${queryId}).`);
       if (Date.now() + wait > deadline) {
         stop();
-        throw new AwsEvidenceError(`The Logs Insights query on ${logGroup} was still ${status} after ${Math.round((options.queryTimeoutMs ?? 120_000) / 1000)} s and was stopped: narrow the window or try again.`);
+        throw new AwsEvidenceError('waf_query_timeout', `The Logs Insights query on ${logGroup} was still ${status} after ${Math.round((options.queryTimeoutMs ?? 120_000) / 1000)} s and was stopped: narrow the window or try again.`);
       }
       options.onProgress?.(`Logs Insights query on ${logGroup}: ${status}`);
       await sleep(wait, undefined, { signal });

@@ -8,6 +8,7 @@ import type { CorrelationKeys, EvidenceCollectOptions, EvidenceReport, EvidenceS
 import { isAlbConnectionLogFileName } from '../logs/alb-connection-log';
 import { expandLogPaths, readLogLines } from '../logs/line-reader';
 import { LogRecordCollector, logFormatNames, logParsers } from '../logs/log-record-collector';
+import { SourceProgress } from '../evidence-events';
 
 /** How many non-blank lines at the top of a file the format sniffing looks at. */
 const sniffLines = 20;
@@ -73,8 +74,10 @@ export class LocalLogSource implements EvidenceSource {
   async collect(window: TimeWindow, keys: CorrelationKeys, options: EvidenceCollectOptions = {}): Promise<EvidenceReport> {
     const { signal } = options;
     signal?.throwIfAborted();
+    const progress = new SourceProgress(this.name, keys, options);
     const expanded = await expandLogPaths(this.paths, signal);
     const problems: EvidenceReport['problems'] = [...expanded.problems];
+    for (const problem of expanded.problems) progress.failed(problem.file ?? '', { code: 'log_path_unreadable', message: problem.message });
 
     const byFormat = new Map<LogFormat, string[]>();
     for (const file of expanded.files) {
@@ -85,10 +88,15 @@ export class LocalLogSource implements EvidenceSource {
       } catch (error) {
         signal?.throwIfAborted();
         problems.push({ file, message: `${file}: cannot read (${(error as Error).message})` });
+        progress.failed(file, error);
         continue;
       }
       if (sniffed.format === null) {
-        if (sniffed.lines > 0) problems.push({ file, message: `${file}: not a recognised log format (ALB connection or access log, AWS WAF log, ModSecurity JSON audit log, CloudWatch metric stream JSON)` });
+        if (sniffed.lines > 0) {
+          const message = `${file}: not a recognised log format (ALB connection or access log, AWS WAF log, ModSecurity JSON audit log, CloudWatch metric stream JSON)`;
+          problems.push({ file, message });
+          progress.failed(file, { code: 'log_format_unknown', message });
+        }
         continue;
       }
       byFormat.set(sniffed.format, [...(byFormat.get(sniffed.format) ?? []), file]);
@@ -99,7 +107,12 @@ export class LocalLogSource implements EvidenceSource {
       for (const file of byFormat.get(kind) ?? []) {
         signal?.throwIfAborted();
         options.onProgress?.(`Reading ${basename(file)} (${logFormatNames[kind]})`);
+        progress.started(file);
+        const problemsBefore = collector.problems.length;
         const matched = await collector.scan(file, kind, { signal, chunkBytes: this.chunkBytes });
+        // A damaged file is read up to the damage: its records count, and the damage is said too.
+        for (const problem of collector.problems.slice(problemsBefore)) progress.failed(file, { code: 'log_partly_read', message: problem.message });
+        progress.found(file, () => matched);
         options.onProgress?.(`${basename(file)}: ${matched} matching record${matched === 1 ? '' : 's'}`);
       }
     }

@@ -85,14 +85,29 @@ export async function isGzipFile(file: string): Promise<boolean> {
   }
 }
 
-class FileReadProblem extends Error {}
+/** Why a log stopped being read: `gzip_truncated`, `gzip_corrupt`, or `log_unreadable` (the file or download failed). */
+type FileReadProblemCode = 'gzip_truncated' | 'gzip_corrupt' | 'log_unreadable';
 
-function describeReadError(file: string, error: unknown): string {
+/** A log that could not be read (to its end): a problem of the report, never thrown out of this module. */
+class FileReadProblem extends Error {
+  constructor(
+    readonly code: FileReadProblemCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The read or gunzip error in the reader's words, with the original as the cause. */
+function readProblem(file: string, error: unknown): FileReadProblem {
   const err = error as NodeJS.ErrnoException;
   const code = typeof err?.code === 'string' ? err.code : '';
-  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) return `${file}: the gzip data is truncated (unexpected end of file); the lines before the cut were read`;
-  if (code.startsWith('Z_')) return `${file}: the gzip data is corrupt (${err.message}); the lines before the damage were read`;
-  return `${file}: cannot read (${err?.message ?? String(error)})`;
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(err?.message ?? '')) {
+    return new FileReadProblem('gzip_truncated', `${file}: the gzip data is truncated (unexpected end of file); the lines before the cut were read`, { cause: error });
+  }
+  if (code.startsWith('Z_')) return new FileReadProblem('gzip_corrupt', `${file}: the gzip data is corrupt (${err.message}); the lines before the damage were read`, { cause: error });
+  return new FileReadProblem('log_unreadable', `${file}: cannot read (${err?.message ?? String(error)})`, { cause: error });
 }
 
 /** The decompressed bytes of a file or stream, in chunks; a read or gunzip failure becomes a FileReadProblem. */
@@ -106,7 +121,7 @@ async function* readFileChunks(file: string, options: LineReaderOptions): AsyncG
   try {
     gzip = await isGzipFile(file);
   } catch (error) {
-    throw new FileReadProblem(describeReadError(file, error));
+    throw readProblem(file, error);
   }
   // Compressed reads stay smaller than output chunks: gunzip inflates each read whole before backpressure
   // applies, and WAF JSON inflates ~13x (1 MiB reads measured +30 MB peak RSS; 256 KiB reads cost ~10 % time).
@@ -129,7 +144,7 @@ async function* readStreamChunks(input: LogStreamInput, options: LineReaderOptio
     }
   } catch (error) {
     options.signal?.throwIfAborted();
-    throw new FileReadProblem(describeReadError(input.name, error));
+    throw readProblem(input.name, error);
   }
   if (headBytes === 0) return;
   const first = Buffer.concat(head);
@@ -169,7 +184,7 @@ async function* decompressed(name: string, input: Readable, gzip: boolean, optio
     }
   } catch (error) {
     options.signal?.throwIfAborted();
-    throw new FileReadProblem(describeReadError(name, error));
+    throw readProblem(name, error);
   } finally {
     input.destroy();
     source.destroy();

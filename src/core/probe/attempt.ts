@@ -56,7 +56,7 @@ export class ProbeAttempt {
     defaults: PhaseTimeouts,
   ) {
     this.timeouts = { ...defaults, ...options.timeouts };
-    this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true };
+    this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true, request: null };
     this.progress = new ProbeEventPublisher(target, correlationId, options.runId, this.clock);
     this.progress.start(target, options.identity?.label ?? null, options.handshakeOnly === true);
     this.progress.enterPhase('dns');
@@ -188,6 +188,7 @@ export class ProbeAttempt {
     if (options.hostHeader) headers.host = options.hostHeader;
     const httpVersion = h2 ? 'HTTP/2' : 'HTTP/1.1';
     this.note('http', 'request', { method, path, httpVersion, headers }, 'out');
+    this.facts.request = { method, path, t: roundMs(this.clock()) };
     const t0 = this.clock();
     const response = await this.within('HTTP response', this.timeouts.http, undiciRequest.call(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }));
     this.timings.firstByte = roundMs(this.clock() - t0);

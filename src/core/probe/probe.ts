@@ -6,6 +6,8 @@ import { roundMs, type TraceEvent } from '../trace';
 import { ProbeAttempt } from './attempt';
 import { parseTarget } from './connection';
 import { describeHandshakePhase } from './phase';
+import { renegotiationOf } from './renegotiation';
+import { fallbackOptions, refusalAfterRequest, verdictWithFallback } from './post-handshake-auth';
 import { ProbeAbortedError } from './probe-errors';
 import type { PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget, TlsSummary } from './types';
 import { classifyAttempt, identityFacts, isServerCertificateError, type AttemptFacts } from './verdict';
@@ -25,6 +27,22 @@ export function newCorrelationId(now = Date.now()): string {
  * Its progress (each phase, the verdict) goes out on node:diagnostics_channel: see ../events.ts.
  */
 export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
+  const first = await probeOnce(options);
+  const refusal = refusalAfterRequest(first.facts);
+  if (refusal === null) return first.outcome;
+  const { result } = first.outcome;
+  if (options.tlsMinVersion === 'TLSv1.3') {
+    result.verdict = verdictWithFallback(result.verdict, refusal, null, 'the lowest TLS version allowed is 1.3 (--tls-min 1.3)');
+    return first.outcome;
+  }
+  const retry = await probeOnce(fallbackOptions(options));
+  result.verdict = verdictWithFallback(result.verdict, refusal, { result: retry.outcome.result, facts: retry.facts });
+  result.fallback = { reason: 'post_handshake_auth_not_offered', tlsMaxVersion: 'TLSv1.2', result: retry.outcome.result };
+  return { ...first.outcome, keyLog: first.outcome.keyLog + retry.outcome.keyLog, fallbackWire: retry.outcome.wire };
+}
+
+/** One attempt, with the facts its verdict was made from (the fallback decision reads them). */
+async function probeOnce(options: ProbeOptions): Promise<{ outcome: ProbeOutcome; facts: AttemptFacts }> {
   const { url, host, port } = parseTarget(options);
   if (options.signal?.aborted) throw new ProbeAbortedError();
   const target: ProbeTarget = {
@@ -49,9 +67,9 @@ export async function probe(options: ProbeOptions): Promise<ProbeOutcome> {
   } finally {
     await attempt.teardown();
   }
-  const outcome = outcomeOf(attempt, options);
-  attempt.progress.done(outcome.result);
-  return outcome;
+  const done = outcomeOf(attempt, options);
+  attempt.progress.done(done.outcome.result);
+  return done;
 }
 
 /** The TCP events (FIN and RST, with the handshake phase they came in) merged with the decoded TLS events. */
@@ -104,13 +122,19 @@ function tlsSummary(attempt: ProbeAttempt, state: TlsSessionState): TlsSummary {
 }
 
 /** What crossed the wire, decoded and merged with the TCP and HTTP events, and the verdict on all of it. */
-function outcomeOf(attempt: ProbeAttempt, options: ProbeOptions): ProbeOutcome {
+function outcomeOf(attempt: ProbeAttempt, options: ProbeOptions): { outcome: ProbeOutcome; facts: AttemptFacts } {
   const { target, timings, facts, tap, keyLog } = attempt;
   const chunks = tap?.chunks ?? [];
   const { events: tlsEvents, state } = decodeWire(chunks, keyLog, attempt.clock());
   const { trace, peerClose } = mergedTrace(attempt, state, tlsEvents);
+  const renegotiation = renegotiationOf(state, facts.request);
+  if (renegotiation !== null) {
+    // Named where it began, so the trace reads "renegotiation after GET /secure/" before the new handshake.
+    const at = trace.findIndex((ev) => ev.t >= renegotiation.t);
+    trace.splice(at < 0 ? trace.length : at, 0, { t: renegotiation.t, dir: 'in', layer: 'tls', event: 'renegotiation', detail: { ...renegotiation } });
+  }
   timings.total = roundMs(attempt.clock());
-  const verdict = classifyAttempt({
+  const verdictFacts: AttemptFacts = {
     ...facts,
     tls: state,
     peerClose,
@@ -119,12 +143,13 @@ function outcomeOf(attempt: ProbeAttempt, options: ProbeOptions): ProbeOutcome {
     target: { url: target.url, host: target.host, port: target.port, serverName: target.serverName, serverNameGiven: options.serverName !== undefined, address: target.address },
     at: attempt.startedAt.getTime(),
     trust: options.ca !== undefined ? 'cacert' : 'system',
-  });
+  };
+  const verdict = classifyAttempt(verdictFacts);
   const result: ProbeResult = {
     target,
     identity: options.identity?.summary() ?? null,
     timings,
-    tls: tlsSummary(attempt, state),
+    tls: { ...tlsSummary(attempt, state), ...(renegotiation !== null ? { renegotiation } : {}) },
     trace,
     http: facts.http,
     correlationId: attempt.correlationId,
@@ -133,5 +158,5 @@ function outcomeOf(attempt: ProbeAttempt, options: ProbeOptions): ProbeOutcome {
     startedAt: attempt.startedAt.toISOString(),
     error: facts.errorCode ? { code: facts.errorCode, message: facts.errorMessage ?? '' } : null,
   };
-  return { result, keyLog: keyLog.toString(), wire: chunks };
+  return { outcome: { result, keyLog: keyLog.toString(), wire: chunks }, facts: verdictFacts };
 }

@@ -100,6 +100,12 @@ export interface TlsSummary {
   /** True when Node verified the server's certificate chain and name. */
   serverCertificateVerified: boolean | null;
   serverCertificateError?: string;
+  /**
+   * A TLS 1.2 renegotiation the server started (a HelloRequest): after which request, and whether its new
+   * handshake asked for a client certificate. `certificateRequest` and `clientCertificateSent` are then the new
+   * handshake's.
+   */
+  renegotiation?: { t: number; after: string | null; askedForCertificate: boolean };
 }
 
 /** Decoded `X-Amzn-Mtls-Clientcert-*` headers a target echoed back. */
@@ -146,6 +152,24 @@ export interface ProbeResult {
   startedAt: string;
   /** The error that ended the attempt, if any (a stable code and Node's message). */
   error: { code: string; message: string } | null;
+  /**
+   * The same request made again over TLS 1.2, when the first attempt (over TLS 1.3) was refused after the request in
+   * a way a server that asks for the client certificate only after the handshake would refuse it (see
+   * post-handshake-auth.ts). The verdict above is the first attempt's, worded with what the retry showed.
+   */
+  fallback?: ProbeFallback;
+}
+
+/** Why the probe retried: over TLS 1.3 a certificate asked after the handshake needs post_handshake_auth, not offered. */
+export type FallbackReason = 'post_handshake_auth_not_offered';
+
+/** The retry over TLS 1.2, where a server asks for a certificate after the handshake by renegotiation. */
+export interface ProbeFallback {
+  reason: FallbackReason;
+  /** What the retry changed: the highest TLS version offered. */
+  tlsMaxVersion: 'TLSv1.2';
+  /** The retry as a probe result of its own (its own correlation id, trace, timings and verdict; never a fallback). */
+  result: ProbeResult;
 }
 
 /** Not part of the JSON result: the session's key log (only written when asked, e.g. --keylog). */
@@ -154,4 +178,6 @@ export interface ProbeOutcome {
   keyLog: string;
   /** The raw bytes of both directions as the tap recorded them (for captures and re-decoding). */
   wire: WireChunk[];
+  /** The TLS 1.2 retry's bytes, when there was one (result.fallback). */
+  fallbackWire?: WireChunk[];
 }

@@ -17,6 +17,8 @@ export interface AttemptFacts {
   secureConnected: boolean;
   http: HttpSummary | null;
   handshakeOnly: boolean;
+  /** The HTTP request once it was sent (ms from the attempt's start); null before that or with --handshake-only. */
+  request?: { method: string; path: string; t: number } | null;
   /** Bytes received from the server over the whole attempt. */
   bytesIn: number;
   /**

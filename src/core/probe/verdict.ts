@@ -4,6 +4,7 @@ import type { HttpSummary, Verdict } from './types';
 import { makeVerdict as verdict, tlsLabel, type AttemptFacts } from './verdict-facts';
 import { missingIntermediateHint, noneSentWords, probeWithCertificateHint, sentAlone, unsentCertificate } from './verdict-client-certificate';
 import { serverCertificateVerdict } from './verdict-server-certificate';
+import { inRenegotiationWords, renegotiationOf, renegotiationWords } from './renegotiation';
 
 export type { AttemptFacts, IdentityFacts, TargetFacts } from './verdict-facts';
 export { identityFacts } from './verdict-facts';
@@ -49,9 +50,13 @@ function fromServerAlert(alert: ObservedAlert, facts: AttemptFacts): Verdict {
   const name = alert.description;
   const sent = tls.handshakes.some((h) => h.dir === 'out' && h.type === HandshakeType.Certificate);
   const askedForCertificate = tls.certificateRequest !== null;
-  const where = alert.encrypted
-    ? `arriving encrypted after the ${tlsLabel(tls)} handshake had completed on the client's side`
-    : `during the ${tlsLabel(tls)} handshake`;
+  const renegotiation = renegotiationOf(tls, facts.request);
+  const where =
+    renegotiation !== null && alert.t >= renegotiation.t
+      ? `${inRenegotiationWords(renegotiation)} (the first ${tlsLabel(tls)} handshake had asked for no certificate)`
+      : alert.encrypted
+        ? `arriving encrypted after the ${tlsLabel(tls)} handshake had completed on the client's side`
+        : `during the ${tlsLabel(tls)} handshake`;
   if (askedForCertificate && sent && clientCertificateAlerts.has(name)) {
     if (tls.clientCertificate?.empty === true) {
       return verdict('mtls', `alert_${name}`, `The server refused the connection with a ${alert.level} ${name} alert (${alert.code}) ${where}: it asked for a client certificate and ${noneSentWords(facts)}.`);
@@ -247,6 +252,24 @@ function withUnsentCertificateWords(v: Verdict, facts: AttemptFacts): Verdict {
   return v;
 }
 
+/**
+ * A renegotiation that asked for the certificate is named in every verdict it led to: an alert's words already say
+ * it; an answer (or a close) after it says what became of the certificate.
+ */
+function withRenegotiationWords(v: Verdict, facts: AttemptFacts): Verdict {
+  const renegotiation = renegotiationOf(facts.tls, facts.request);
+  if (renegotiation === null || v.summary.includes('renegotiat')) return v;
+  const words = renegotiationWords(renegotiation);
+  const sentence = `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+  if (!renegotiation.askedForCertificate) return { ...v, summary: `${v.summary} ${sentence}.` };
+  const { tls } = facts;
+  const leaf = tls.clientCertificate?.certificates[0];
+  const sent = tls.clientCertificate?.empty === false && leaf !== undefined;
+  const certificate = sent ? `the client sent ${leaf.subject}` : noneSentWords(facts);
+  const outcome = sent && v.stoppedAt === null && facts.http !== null ? `${certificate}, and the server accepted it` : certificate;
+  return { ...v, summary: `${v.summary} ${sentence}: ${outcome}.` };
+}
+
 export function classifyAttempt(facts: AttemptFacts): Verdict {
-  return withUnsentCertificateWords(classifyOutcome(facts), facts);
+  return withRenegotiationWords(withUnsentCertificateWords(classifyOutcome(facts), facts), facts);
 }

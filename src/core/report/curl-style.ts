@@ -92,6 +92,8 @@ function eventLines(ev: TraceEvent): string[] {
         return [`${d.version} (${ev.dir === 'out' ? 'OUT' : 'IN'}), TLS encrypted ${d.contentType}, ${d.length} bytes (${d.reason})`];
       case 'not_tls':
         return [`(${ev.dir === 'out' ? 'OUT' : 'IN'}) not TLS: ${d.bytes} bytes "${d.preview}"`];
+      case 'renegotiation':
+        return [`TLS renegotiation started by the server${d.after ? ` after the request for ${d.after}` : ''} (Hello request)${d.askedForCertificate ? ': its handshake asks for a client certificate' : ''}`];
       case 'established':
         return [`SSL connection using ${d.version} / ${d.cipher}`, `ALPN: ${d.alpn ? `server accepted ${d.alpn}` : 'server did not agree on a protocol'}`, `server certificate ${d.serverCertificateVerified ? 'verify ok' : 'NOT verified (-k)'}`];
       case 'error':
@@ -181,7 +183,8 @@ export function formatSummary(result: ProbeResult): string[] {
   else lines.push('Client identity: none (probing without a client certificate)');
   if (tls.certificateRequest) {
     const n = tls.certificateRequest.authorities.length;
-    lines.push(`The server asked for a client certificate${n > 0 ? `, from one of ${n} CA name(s): ${tls.certificateRequest.authorities.join(' | ')}` : ' (no CA names advertised)'}.`);
+    const when = tls.renegotiation?.askedForCertificate ? ` when it renegotiated${tls.renegotiation.after ? ` after the request for ${tls.renegotiation.after}` : ''} (not in the first handshake)` : '';
+    lines.push(`The server asked for a client certificate${when}${n > 0 ? `, from one of ${n} CA name(s): ${tls.certificateRequest.authorities.join(' | ')}` : ' (no CA names advertised)'}.`);
     lines.push(tls.clientCertificateSent ? 'A client certificate was sent.' : result.identity ? 'No client certificate was sent, although one was configured.' : 'No client certificate was sent.');
   } else if (tls.version) {
     lines.push('The server did not ask for a client certificate.');
@@ -194,9 +197,25 @@ export function formatSummary(result: ProbeResult): string[] {
   lines.push(`Verdict: ${outcomeWords(result)} — ${v.reason}`);
   lines.push(`  ${v.summary}`);
   if (v.hint) lines.push(`  Hint: ${v.hint}`);
+  const retry = result.fallback?.result;
+  if (retry !== undefined) {
+    lines.push(`TLS 1.2 retry (X-Amzn-Trace-Id: ${retry.correlationId}): ${outcomeWords(retry)} — ${retry.verdict.reason}`);
+    lines.push(`  ${retry.verdict.summary}`);
+  }
   return lines;
 }
 
+/** The TLS 1.2 retry's trace under a line saying why it was made. */
+function fallbackTrace(result: ProbeResult, options: CurlStyleOptions): string[] {
+  const fallback = result.fallback;
+  if (fallback === undefined) return [];
+  return [
+    '',
+    '* Retrying the same request over TLS 1.2 (times from the retry\'s start): over TLS 1.3 the server refused it after the request without asking for a client certificate, and this client cannot offer post-handshake authentication',
+    ...formatTrace(fallback.result, options),
+  ];
+}
+
 export function formatProbeReport(result: ProbeResult, options: CurlStyleOptions = {}): string {
-  return [...formatTrace(result, options), ...formatSummary(result)].join('\n');
+  return [...formatTrace(result, options), ...fallbackTrace(result, options), ...formatSummary(result)].join('\n');
 }

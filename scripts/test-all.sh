@@ -18,9 +18,9 @@ as_root() {
   fi
 }
 
-# Real peers for the integration tests (nginx, HAProxy, openssl s_server; ModSecurity with the OWASP CRS for the
-# WAF lab), curl, GNU time and jq for the benchmarks.
-packages=(nginx libnginx-mod-http-modsecurity modsecurity-crs haproxy openssl curl time jq ca-certificates)
+# Real peers for the integration tests (nginx, HAProxy, Apache httpd with mod_ssl, Caddy, openssl s_server;
+# ModSecurity with the OWASP CRS for the WAF lab), curl, GNU time and jq for the benchmarks.
+packages=(nginx libnginx-mod-http-modsecurity modsecurity-crs haproxy apache2 caddy openssl curl time jq ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,12 +28,15 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test-all: installing ${missing[*]}" >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  # Debian starts nginx and haproxy as services on install; the tests run their own on loopback ports.
+  # Debian starts nginx, haproxy, apache2 and caddy as services on install (where systemd runs; apache2 and caddy
+  # both want :80, one of them fails, and apt-get still succeeds); the tests run their own on loopback ports.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for binary in /usr/sbin/nginx /usr/sbin/haproxy /usr/bin/openssl; do
+for binary in /usr/sbin/nginx /usr/sbin/haproxy /usr/sbin/apache2 /usr/bin/caddy /usr/bin/openssl; do
   [ -x "$binary" ] || { echo "test-all: $binary is missing after the install" >&2; exit 1; }
 done
+# Apache's TLS module (from apache2-bin) is a shared object, not an executable.
+[ -f /usr/lib/apache2/modules/mod_ssl.so ] || { echo "test-all: /usr/lib/apache2/modules/mod_ssl.so is missing after the install" >&2; exit 1; }
 
 # node_modules exactly as package-lock.json says. npm ci starts from nothing (~20 s), so it is skipped when the
 # last one here installed this very lock file with this Node; any change to either installs again.

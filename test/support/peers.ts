@@ -21,7 +21,7 @@ export interface RunningPeer {
   stop(): Promise<void>;
 }
 
-const installHint = 'npm run test:all installs them (or apt-get install -y nginx haproxy openssl)';
+const installHint = 'npm run test:all installs them (or apt-get install -y --no-install-recommends nginx haproxy apache2 caddy openssl)';
 
 /** Resolves a peer binary; fails loudly when missing unless the developer explicitly allowed skipping. */
 export function requireBinary(t: Pick<TestContext, 'skip'> | null, name: string, candidates: string[]): string | null {

@@ -98,6 +98,11 @@ function expectRenegotiation(result: ProbeResult): void {
   assert.equal(helloRequests(result).length, 1, `one incoming HelloRequest\n${explain(result)}`);
   assert.match(result.verdict.summary, /renegotiat/i, explain(result));
   assert.match(result.verdict.summary, /\/secure\//, explain(result));
+  // The renegotiated handshake brings its own keys: every record after it decrypts too (the key log has both).
+  assert.deepEqual(result.trace.filter((e) => e.event === 'encrypted_record'), [], `every record decrypted\n${explain(result)}`);
+  const renegotiation = result.trace.find((e) => e.event === 'renegotiation');
+  assert.equal(renegotiation?.detail?.after, 'GET /secure/', explain(result));
+  assert.equal(result.tls.renegotiation?.askedForCertificate, true, explain(result));
 }
 
 /** Post-handshake authentication is not a WAF's doing: neither the summary nor the hint may say so. */

@@ -132,7 +132,10 @@ export class TlsSessionDecoder {
   private clientRandom: string | null = null;
   private serverRandom: string | null = null;
   private handshakeContext: HandshakeContext = emptyHandshakeContext;
-  private tls12Openers: { client: RecordOpener; server: RecordOpener } | null | undefined;
+  /** The latest ClientHello's random: a TLS 1.2 renegotiation brings new randoms, so a new key block. */
+  private latestClientRandom: string | null = null;
+  /** TLS 1.2 openers of the handshake whose ClientHello had `random` (null when the key log lacks its secret). */
+  private tls12Openers: { random: string; openers: { client: RecordOpener; server: RecordOpener } | null } | undefined;
 
   constructor(private readonly keyLog: KeyLog, private readonly emit: (event: TraceEvent) => void) {}
 
@@ -184,7 +187,10 @@ export class TlsSessionDecoder {
 
   private versionLabel(recordVersion?: number): string {
     if (this.state.version !== null) return this.state.version;
-    if (this.state.clientHello?.supportedVersions.includes('TLSv1.3')) return 'TLSv1.3';
+    const hello = this.state.clientHello;
+    if (hello?.supportedVersions.includes('TLSv1.3')) return 'TLSv1.3';
+    // A ClientHello without supported_versions offers its legacy version and those below (RFC 8446 4.2.1).
+    if (hello && hello.supportedVersions.length === 0 && hello.legacyVersion.startsWith('TLSv')) return hello.legacyVersion;
     return recordVersion !== undefined ? nameOf(protocolVersionNames, recordVersion) : 'TLS';
   }
 
@@ -317,6 +323,7 @@ export class TlsSessionDecoder {
         const ch = fields as ClientHelloFields;
         s.clientHello ??= ch;
         this.clientRandom ??= ch.random;
+        this.latestClientRandom = ch.random;
         break;
       }
       case HandshakeType.ServerHello: {
@@ -378,14 +385,20 @@ export class TlsSessionDecoder {
 
   private enterTls12Protection(dir: WireDirection, side: DirectionState): void {
     side.epoch = 'application';
-    if (this.tls12Openers === undefined) {
-      const master = this.clientRandom === null ? undefined : this.keyLog.get('CLIENT_RANDOM', this.clientRandom);
-      this.tls12Openers =
-        master === undefined || this.cipherSuiteCode === null || this.serverRandom === null
-          ? null
-          : Tls12AeadRecordOpener.fromMasterSecret(this.cipherSuiteCode, master, Buffer.from(this.clientRandom!, 'hex'), Buffer.from(this.serverRandom, 'hex'));
+    // Each handshake's ChangeCipherSpec moves to its own key block: after a renegotiation, the new randoms' one.
+    const random = this.latestClientRandom;
+    if (random !== null && this.tls12Openers?.random !== random) {
+      const master = this.keyLog.get('CLIENT_RANDOM', random);
+      this.tls12Openers = {
+        random,
+        openers:
+          master === undefined || this.cipherSuiteCode === null || this.serverRandom === null
+            ? null
+            : Tls12AeadRecordOpener.fromMasterSecret(this.cipherSuiteCode, master, Buffer.from(random, 'hex'), Buffer.from(this.serverRandom, 'hex')),
+      };
     }
-    side.opener = this.tls12Openers === null ? null : dir === 'out' ? this.tls12Openers.client : this.tls12Openers.server;
+    const openers = this.tls12Openers?.openers ?? null;
+    side.opener = openers === null ? null : dir === 'out' ? openers.client : openers.server;
   }
 }
 

@@ -5,6 +5,7 @@ import { identityErrorCode } from './probe-runner';
 import { beginMarkerRange } from './text-positions';
 import type { FolderConfig } from './workspace-configs';
 import { isWorkspaceTrusted } from './workspace-trust';
+import type { OutsideFileGate } from './outside-file-gate';
 
 const severities = {
   error: vscode.DiagnosticSeverity.Error,
@@ -26,7 +27,7 @@ export class CertificateDiagnostics implements vscode.Disposable {
   readonly #pending = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #subscriptions: vscode.Disposable[];
 
-  constructor() {
+  constructor(private readonly outsideFiles: OutsideFileGate) {
     this.#subscriptions = [
       vscode.workspace.onDidOpenTextDocument((d) => this.#schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => this.#schedule(e.document, 300)),
@@ -95,6 +96,8 @@ export class CertificateDiagnostics implements vscode.Disposable {
       let document: vscode.TextDocument | undefined;
       for (const identity of config.identities) {
         if (identity.kind !== 'pem' || identity.name === noIdentityName) continue;
+        // A key outside the workspace is read only after the person allowed it; a background check never asks.
+        if ((await this.outsideFiles.notAllowed([identity.certFile, identity.keyFile])).length > 0) continue;
         try {
           await engine.loadConfiguredIdentity(identity);
         } catch (error) {

@@ -6,6 +6,7 @@ import { commandTable, exportRuns, reportErrors, type CommandServices } from './
 import { logEventsTo } from './event-log';
 import { ProbeEvidenceFetcher } from './evidence-fetcher';
 import { ExpectationTests } from './expectation-tests';
+import { OutsideFileGate } from './outside-file-gate';
 import { PassphraseStore } from './passphrases';
 import { ProbeRunner } from './probe-runner';
 import { ReportDocuments, reportScheme } from './report-documents';
@@ -38,12 +39,13 @@ export class MtlsProbeExtension implements vscode.Disposable {
     const configs = own(new WorkspaceConfigs());
     const history = own(new RunHistory());
     const passphrases = new PassphraseStore(context.secrets, context.globalState);
-    const runner = new ProbeRunner(this.output, history, passphrases);
+    const outsideFiles = new OutsideFileGate(context.workspaceState);
+    const runner = new ProbeRunner(this.output, history, passphrases, outsideFiles);
     const evidence = own(new ProbeEvidenceFetcher(this.output, history));
     const linter = own(new TrustStoreLinter());
     const reports = own(new ReportDocuments());
     const tests = own(new ExpectationTests(configs, runner, evidence));
-    const diagnostics = own(new CertificateDiagnostics());
+    const diagnostics = own(new CertificateDiagnostics(outsideFiles));
     const certificates = own(new WorkspaceCertificates());
 
     own(vscode.window.createTreeView('mtlsProbe.endpoints', { treeDataProvider: own(new EndpointsView(configs, history)), showCollapseAll: true }));

@@ -9,6 +9,7 @@ import { StoppedError } from '../core/stopped-error';
 import { loadProbeEngine } from './lazy-modules';
 import { requireTrust } from './workspace-trust';
 import type { PassphraseStore } from './passphrases';
+import type { OutsideFileGate } from './outside-file-gate';
 import { endpointIdentityKey, type AdHocProbe, type ProbeRun, type RunHistory } from './run-history';
 import type { EndpointRef } from './workspace-configs';
 
@@ -35,6 +36,11 @@ export function identityErrorCode(error: unknown): string | undefined {
 
 function fileOf(identity: IdentityConfig): string {
   return identity.kind === 'pfx' ? identity.pfxFile : identity.keyFile;
+}
+
+/** Every file an identity is read from. */
+function filesOf(identity: IdentityConfig): string[] {
+  return identity.kind === 'pfx' ? [identity.pfxFile] : [identity.certFile, identity.keyFile];
 }
 
 /**
@@ -69,13 +75,19 @@ export class ProbeRunner {
     private readonly output: vscode.LogOutputChannel,
     private readonly history: RunHistory,
     passphrases: PassphraseStore,
+    private readonly outsideFiles: OutsideFileGate,
   ) {
     this.#passphrases = secretStoragePassphrases(passphrases);
   }
 
-  /** Loads a configured identity, asking for its passphrase when needed (kept in SecretStorage once it works). */
-  async loadIdentity(identity: IdentityConfig): Promise<ClientIdentity> {
+  /**
+   * Loads an identity, asking for its passphrase when needed (kept in SecretStorage once it works). One from a
+   * workspace config is read from outside the workspace folders only once allowed; files the person picked in a
+   * file dialog (`picked`) are theirs to give.
+   */
+  async loadIdentity(identity: IdentityConfig, picked = false): Promise<ClientIdentity> {
     requireTrust('Loading a client identity');
+    if (!picked) await this.outsideFiles.confirm(filesOf(identity), `Identity "${identity.name}"`);
     const engine = await loadProbeEngine();
     return engine.loadIdentityWith(identity, this.#passphrases);
   }
@@ -88,6 +100,8 @@ export class ProbeRunner {
     this.history.setRunning(key, true);
     try {
       const identity = identityName === noIdentityName ? null : findIdentity(config, identityName, endpoint.name);
+      const files = [...(identity !== null ? filesOf(identity) : []), ...(endpoint.caFile !== undefined ? [endpoint.caFile] : []), ...(endpoint.logs !== undefined ? [endpoint.logs] : [])];
+      await this.outsideFiles.confirm(files, `Probing "${endpoint.name}"${identity !== null ? ` with "${identity.name}"` : ''}`);
       const engine = await loadProbeEngine();
       const expected = endpoint.expectations.find((e) => e.identity === identityName)?.expected;
       const run = await engine.probeCheck({ kind: 'endpoint', endpoint }, identity, {

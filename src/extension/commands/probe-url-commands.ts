@@ -69,12 +69,12 @@ async function pickAdHocIdentity(s: CommandServices): Promise<{ loaded: ClientId
   if (!file) throw new CancelledError();
   const name = path.basename(file.fsPath);
   if (/\.(p12|pfx)$/i.test(file.fsPath)) {
-    return { loaded: await s.runner.loadIdentity({ kind: 'pfx', name, pfxFile: file.fsPath, location: adHocLocation }), saved: { pfxFile: file.fsPath } };
+    return { loaded: await s.runner.loadIdentity({ kind: 'pfx', name, pfxFile: file.fsPath, location: adHocLocation }, true), saved: { pfxFile: file.fsPath } };
   }
   const [key] = (await vscode.window.showOpenDialog({ title: `Private key for ${name} (cancel if the file holds both)`, canSelectMany: false })) ?? [];
   const keyFile = (key ?? file).fsPath;
   return {
-    loaded: await s.runner.loadIdentity({ kind: 'pem', name, certFile: file.fsPath, keyFile, location: adHocLocation }),
+    loaded: await s.runner.loadIdentity({ kind: 'pem', name, certFile: file.fsPath, keyFile, location: adHocLocation }, true),
     saved: { certFile: file.fsPath, ...(key !== undefined ? { keyFile } : {}) },
   };
 }

@@ -139,6 +139,8 @@ export class ExpectationTests implements vscode.Disposable {
           const probeRun = await this.evidence.settled(probed, collecting, evidenceWaitMs, abort.signal);
           const duration = Date.now() - started;
           run.appendOutput(`${probeRun.report.replace(/\r?\n/g, '\r\n')}\r\n`, undefined, item);
+          // After a TLS 1.2 retry a pass says too which attempt it was judged on and what the other got.
+          if (probeRun.expectation?.passed && probeRun.result.fallback !== undefined) run.appendOutput(`Expectation: ${probeRun.expectation.message}\r\n`, undefined, item);
           if (probeRun.expectation?.passed) {
             run.passed(item, duration);
             counts.passed++;

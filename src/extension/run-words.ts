@@ -122,8 +122,12 @@ export function traceDocument(run: CheckRun, report: string, evidence?: string):
   ];
   if (run.expectation !== undefined) {
     const e = run.expectation;
-    // What was got, not the verdict's sentence again (it is right above).
-    head.push(`Expectation: ${e.expected} — ${e.passed ? 'met' : `NOT met: got ${v.stoppedAt ?? 'target'} (${v.reason})`}`);
+    // What was got, not the verdict's sentence again (it is right above). After a TLS 1.2 retry (or without the one
+    // asked for) the verdict above is the first attempt's: the judgement's words say which attempt it judged.
+    const attempts = e.got !== undefined && (run.result.fallback !== undefined || e.judgedAttempt === null) ? e.got : undefined;
+    const got = attempts ?? `${v.stoppedAt ?? 'target'} (${v.reason})`;
+    const [line = '', ...more] = wrapText(`Expectation: ${e.expected} — ${e.passed ? `met${attempts !== undefined ? `: got ${attempts}` : ''}` : `NOT met: got ${got}`}`, traceWidth - 2);
+    head.push(line, ...more.map((l) => `  ${l}`));
   } else {
     head.push('Expectation: none (add one under "expect" in the workspace config to check this every run)');
   }

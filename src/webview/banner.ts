@@ -74,6 +74,17 @@ function reasonCode(run: TimelineRun): HTMLElement {
   return h('code', { class: 'reason' }, `${run.verdict.stoppedAt ?? 'passed'} · ${run.verdict.reason}`);
 }
 
+/**
+ * The retry's own verdict, one line under the run's: "TLS 1.2 retry: passed · target_responded — The request
+ * passed every layer…". The run's verdict above is the first attempt's, worded with what the retry showed.
+ */
+function retryLine(run: TimelineRun): HTMLElement | null {
+  const retry = run.verdict.retry;
+  if (retry === undefined) return null;
+  const tone = retry.stoppedAt === null ? 'retry-passed' : 'retry-stopped';
+  return h('p', { class: `retry-line ${tone}` }, icon(retry.stoppedAt === null ? 'check' : 'cross', 'inline-icon retry-icon'), h('strong', {}, `${retry.label}: `), h('code', { class: 'reason' }, `${retry.stoppedAt ?? 'passed'} · ${retry.reason}`), ` — ${retry.summary}`);
+}
+
 function evidenceBlock(run: TimelineRun): HTMLElement | null {
   const { evidence } = run;
   if (evidence.context.length === 0 && evidence.coverage.length === 0 && evidence.problems.length === 0) return null;
@@ -121,6 +132,7 @@ export function fullBanner(run: TimelineRun): HTMLElement {
         h('h2', { class: 'headline', id: `headline-${run.id}` }, v.headline),
         h('p', { class: 'banner-line' }, reasonCode(run), confidenceChip(run, false), expectationChip(run), collectingIndicator(run)),
         h('p', { class: 'summary' }, v.summary),
+        retryLine(run),
         v.wafReach === undefined ? null : h('p', { class: 'waf-reach' }, icon('shield', 'inline-icon'), v.wafReach),
         v.hint === undefined ? null : h('p', { class: 'hint' }, h('strong', {}, 'Hint: '), v.hint),
       ),
@@ -153,6 +165,7 @@ export function runCard(run: TimelineRun, index: number): HTMLElement {
     h('h2', { class: 'headline', id: `headline-${run.id}` }, run.verdict.headline),
     h('p', { class: 'banner-line' }, reasonCode(run), confidenceChip(run, true), expectationChip(run), collectingIndicator(run)),
     h('p', { class: 'summary' }, run.verdict.summary),
+    retryLine(run),
     run.verdict.wafReach === undefined ? null : h('p', { class: 'waf-reach' }, icon('shield', 'inline-icon'), run.verdict.wafReach),
     body.length === 0 ? null : h('details', { class: 'run-card-more' }, h('summary', {}, 'Facts and evidence'), h('p', { class: 'confidence-text' }, run.verdict.confidenceText), ...body),
   );

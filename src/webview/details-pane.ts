@@ -50,6 +50,8 @@ export class DetailsPane {
       ['Absolute', mark.time],
     ];
     if (mark.duration !== undefined) times.push(['Covers', formatDuration(mark.duration)]);
+    const attempt = mark.attempt === undefined ? undefined : run.run.attempts?.find((a) => a.index === mark.attempt);
+    if (attempt !== undefined) times.push(['Attempt', `${attempt.label}, ${formatRelativeTime(Math.max(0, mark.t - attempt.from))} after it started (X-Amzn-Trace-Id: ${attempt.correlationId})`]);
     if (withRun) times.unshift(['Run', `${run.index + 1}: ${run.run.title}`]);
     times.push(['Lane', location.lane.info.label]);
     const head = h(

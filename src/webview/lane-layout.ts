@@ -80,6 +80,8 @@ export interface PlacedLabel {
   row: LabelRow;
   /** The label is cut (with an ellipsis) to this width so it ends before the label after the next; Infinity: not cut. */
   maxWidth: number;
+  /** The label ends at its mark instead of starting there: it would have run past the lane's right edge. */
+  end?: boolean;
 }
 
 /** Narrower than this a cut label says nothing: it is left out instead. */
@@ -88,9 +90,10 @@ const minLabelPx = 28;
 /**
  * Labels start at their mark and run right; each goes in the row above the marks if it clears the last label
  * there, else in the row below, else it is left out (the mark keeps its name for screen readers and tooltips).
- * A label may run until the mark two further on, whose label may take the same row.
+ * A label may run until the mark two further on, whose label may take the same row. A last label that would run
+ * past `limitPx` (the lane's right edge: a verdict at the end of the run) ends at its mark instead, if that clears.
  */
-export function placeLabels(items: ReadonlyArray<{ x: number; width: number }>, gapPx = 6): PlacedLabel[] {
+export function placeLabels(items: ReadonlyArray<{ x: number; width: number }>, gapPx = 6, limitPx = Infinity): PlacedLabel[] {
   let aboveEnd = -Infinity;
   let belowEnd = -Infinity;
   return items.map(({ x, width }, i) => {
@@ -100,6 +103,17 @@ export function placeLabels(items: ReadonlyArray<{ x: number; width: number }>, 
     // Widths are estimates: a label with room to spare is not cut at its estimate.
     const maxWidth = room >= width ? Infinity : room;
     if (maxWidth < Math.min(width, minLabelPx)) return { row: null, maxWidth: 0 };
+    if (maxWidth === Infinity && left + width > limitPx) {
+      const start = x + 8 - width;
+      if (start >= aboveEnd + gapPx) {
+        aboveEnd = x + 8;
+        return { row: 'above', maxWidth, end: true };
+      }
+      if (start >= belowEnd + gapPx) {
+        belowEnd = x + 8;
+        return { row: 'below', maxWidth, end: true };
+      }
+    }
     if (left >= aboveEnd + gapPx) {
       aboveEnd = left + Math.min(width, maxWidth);
       return { row: 'above', maxWidth };

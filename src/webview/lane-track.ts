@@ -54,7 +54,10 @@ export class LaneTrack {
   ) {
     this.element = h('div', { class: 'lane-track' });
     this.phaseElements = lane.phases.map((phase) => {
-      const bar = h('div', { class: `phase phase-${phase.name} outcome-${phase.outcome}`, role: 'img', 'aria-label': phase.label, title: phase.label }, h('span', { class: 'phase-label' }, phase.label));
+      // A retry's phase says so to a screen reader and in its tooltip; on screen, the attempt's bar above says it.
+      const attempt = phase.attempt !== undefined && phase.attempt > 0 ? run.run.attempts?.find((a) => a.index === phase.attempt) : undefined;
+      const name = attempt === undefined ? phase.label : `${attempt.label}: ${phase.label}`;
+      const bar = h('div', { class: `phase phase-${phase.name} outcome-${phase.outcome}`, role: 'img', 'aria-label': name, title: name }, h('span', { class: 'phase-label' }, phase.label));
       this.element.append(bar);
       return bar;
     });
@@ -110,7 +113,7 @@ export class LaneTrack {
     const ts = this.lane.times.subarray(lo, hi);
     for (let i = 0; i < count; i++) xs[i] = toPx(ts[i]!);
     const items = layoutLaneItems(xs, ts);
-    const labels = this.labels(items, lo);
+    const labels = this.labels(items, lo, frame.widthPx);
     const next = new Map<string, ItemElement>();
     const drawn: DrawnItem[] = [];
     items.forEach((item, i) => {
@@ -142,7 +145,7 @@ export class LaneTrack {
    * Each item's label: its own, a cluster's count, or — on the first mark of a fan — the whole flight in order
    * ("ServerHello, Certificate, … · 1.2"), the way a packet list sums up one segment; the fan's other marks have none.
    */
-  private labels(items: LaneItem[], lo: number): ItemLabel[] {
+  private labels(items: LaneItem[], lo: number, widthPx: number): ItemLabel[] {
     const units: Array<{ item: number; x: number; width: number; text: string }> = [];
     items.forEach((item, i) => {
       if (item.kind === 'cluster') {
@@ -154,7 +157,7 @@ export class LaneTrack {
       const text = item.fan === null ? markLabelText(this.lane.points[lo + item.index]!) : flightLabel(this.lane.points.slice(lo + item.fan.first, lo + item.fan.last + 1));
       units.push({ item: i, x: item.x, width: text.length * labelCharPx + 10, text });
     });
-    const placed = placeLabels(units);
+    const placed = placeLabels(units, undefined, widthPx);
     const labels: ItemLabel[] = items.map(() => ({ row: null, maxWidth: 0, text: null }));
     units.forEach((unit, u) => (labels[unit.item] = { ...placed[u]!, text: unit.text }));
     return labels;
@@ -210,11 +213,12 @@ interface ItemLabel extends PlacedLabel {
 
 /** Writes the label only when it changed: most frames move marks without touching their text. */
 function setLabel(element: ItemElement, label: ItemLabel): void {
-  const key = `${label.row}|${Math.round(label.maxWidth)}|${label.text}`;
+  const key = `${label.row}|${Math.round(label.maxWidth)}|${label.text}|${label.end === true}`;
   if (element.labelKey === key) return;
   element.labelKey = key;
   element.classList.remove('label-above', 'label-below', 'label-none');
   element.classList.add(label.row === null ? 'label-none' : `label-${label.row}`);
+  element.classList.toggle('label-end', label.end === true);
   const span = element.querySelector<HTMLElement>('.mark-label');
   if (span === null || label.row === null || label.text === null) return;
   if (span.textContent !== label.text) span.textContent = label.text;

@@ -4,6 +4,7 @@
 // drawing.
 
 import type { TimelineRun } from '../core/timeline/model';
+import { AttemptStrip } from './attempt-strip';
 import { timeToWorld, type TimeRange } from './axis';
 import { h, icon } from './dom';
 import { FrameScheduler } from './frame-scheduler';
@@ -42,6 +43,7 @@ export class LanesView {
   private timeline: PreparedTimeline | null = null;
   private tracks: LaneTrack[] = [];
   private bands: Array<{ run: PreparedRun; element: HTMLElement }> = [];
+  private strips: AttemptStrip[] = [];
   private collapsed: ReadonlySet<string> = new Set();
   private viewport: Viewport = { from: 0, to: 1 };
   private widthPx = 0;
@@ -133,6 +135,7 @@ export class LanesView {
   private build(timeline: PreparedTimeline): void {
     this.tracks = [];
     this.bands = [];
+    this.strips = [];
     const compare = timeline.runs.length > 1;
     const sections = timeline.runs.map((run) => this.buildRun(run, compare));
     this.body.replaceChildren(this.ruler.grid, ...sections);
@@ -153,6 +156,12 @@ export class LanesView {
     const band = h('div', { class: 'probe-band', 'aria-hidden': 'true' });
     this.bands.push({ run: prepared, element: band });
     const lanes = h('div', { class: 'run-lanes', role: 'group', 'aria-label': `${run.title}: lanes` }, band);
+    if (run.attempts !== undefined && run.attempts.length > 1) {
+      // Above the lanes, like a parent span over its children: which attempt each part of the run belongs to.
+      const strip = new AttemptStrip(prepared, run.attempts, (markId) => this.callbacks.onSelect(markId));
+      this.strips.push(strip);
+      lanes.append(strip.element, ...strip.dividers);
+    }
     for (const lane of prepared.lanes) {
       const track = new LaneTrack(prepared, lane);
       this.tracks.push(track);
@@ -184,6 +193,7 @@ export class LanesView {
     }
     const frame = { axis, viewport: this.viewport, widthPx: this.widthPx, activeMarkId: this.navigation.activeMarkId, selectedMarkId: this.selectedMarkId };
     for (const track of this.tracks) track.render(frame);
+    for (const strip of this.strips) strip.render(frame);
     this.navigation.afterRender(focusWasInside && !this.body.contains(document.activeElement));
     this.drawnOnce = true;
     this.callbacks.onDrawn();

@@ -3,7 +3,8 @@
 // notes on its side and the records the server side wrote as notes on the other. One row per mark; a long trace
 // keeps only the rows in view. In compare mode the runs follow one another, each under its own header row.
 
-import type { TimelineMark } from '../core/timeline/model';
+import type { TimelineAttempt, TimelineMark } from '../core/timeline/model';
+import { attemptText } from './attempt-strip';
 import { h, icon } from './dom';
 import { handleFocusKeys } from './focus-keys';
 import { FrameScheduler } from './frame-scheduler';
@@ -17,7 +18,12 @@ export interface SequenceViewCallbacks {
   compactBanner(run: PreparedRun['run']): HTMLElement;
 }
 
-type Row = { kind: 'run'; run: PreparedRun; collapsed: boolean } | { kind: 'gap'; ms: number } | { kind: 'mark'; run: PreparedRun; mark: TimelineMark };
+type Row = { kind: 'run'; run: PreparedRun; collapsed: boolean } | { kind: 'gap'; ms: number } | { kind: 'attempt'; attempt: TimelineAttempt } | { kind: 'mark'; run: PreparedRun; mark: TimelineMark };
+
+/** Rows that only say something about the time between marks: the keyboard passes over them. */
+function isPassive(row: Row | undefined): boolean {
+  return row?.kind === 'gap' || row?.kind === 'attempt';
+}
 
 const sequenceRowHeightPx = 30;
 const overscanRows = 8;
@@ -40,8 +46,15 @@ function rowsOf(timeline: PreparedTimeline, collapsed: ReadonlySet<string>): Row
     if (collapsed.has(run.run.id)) continue;
     const marks = run.run.marks.map((mark, i) => ({ mark, i })).sort((a, b) => a.mark.t - b.mark.t || a.i - b.i);
     let previous: number | null = null;
+    let attempt = -1;
     for (const { mark } of marks) {
       if (previous !== null && mark.t - previous >= gapRowMs) rows.push({ kind: 'gap', ms: mark.t - previous });
+      // An attempt begins (the first, then the retry): a row that names it, before its first event.
+      const next = run.run.attempts?.find((a) => a.index === mark.attempt && a.index > attempt);
+      if (next !== undefined) {
+        rows.push({ kind: 'attempt', attempt: next });
+        attempt = next.index;
+      }
       rows.push({ kind: 'mark', run, mark });
       previous = mark.t;
     }
@@ -51,6 +64,23 @@ function rowsOf(timeline: PreparedTimeline, collapsed: ReadonlySet<string>): Row
 
 interface RowElement extends HTMLElement {
   rowIndex?: number;
+}
+
+/**
+ * A note's words: a retry's summary begins with the retry's name ("TLS 1.2 retry — DNS lookup of …"), which the
+ * attempt's row above already says; the note leaves it out (its accessible name keeps it).
+ */
+function noteText(run: PreparedRun, mark: TimelineMark): string {
+  const attempt = mark.attempt !== undefined && mark.attempt > 0 ? run.run.attempts?.find((a) => a.index === mark.attempt) : undefined;
+  const prefix = attempt === undefined ? null : `${attempt.label} — `;
+  return prefix !== null && mark.summary.startsWith(prefix) ? mark.summary.slice(prefix.length) : mark.summary;
+}
+
+/** "… 2.1 s later", or where a retry begins (its "why" mark, a row of its own, says it in full to screen readers). */
+function passiveRow(row: Extract<Row, { kind: 'gap' | 'attempt' }>): RowElement {
+  if (row.kind === 'gap') return h('div', { class: 'seq-row seq-gap', 'aria-hidden': 'true' }, h('span', { class: 'seq-gap-label' }, `… ${formatDuration(row.ms)} later`));
+  const { attempt } = row;
+  return h('div', { class: `seq-row seq-gap seq-attempt tone-${attempt.tone}`, 'aria-hidden': 'true', title: attempt.why ?? attempt.label }, h('span', { class: 'seq-gap-label seq-attempt-label' }, `${attemptText(attempt)}${attempt.why !== undefined ? ` — ${attempt.why}` : ''}`));
 }
 
 export class SequenceView {
@@ -79,7 +109,7 @@ export class SequenceView {
     this.rows = rowsOf(timeline, collapsed);
     this.selectedMarkId = selectedMarkId;
     const selected = this.rows.findIndex((r) => r.kind === 'mark' && r.mark.id === selectedMarkId);
-    this.activeIndex = selected >= 0 ? selected : Math.max(0, this.rows.findIndex((r) => r.kind !== 'gap'));
+    this.activeIndex = selected >= 0 ? selected : Math.max(0, this.rows.findIndex((r) => !isPassive(r)));
     const host = serverName(timeline.model.runs[0]?.url ?? '');
     this.header.replaceChildren(h('span', { class: 'seq-time' }, 'Time'), h('span', { class: 'seq-client-notes' }, 'Client events'), h('span', { class: 'seq-lifeline-head' }, h('span', { class: 'seq-lifeline-name' }, 'Client')), h('span', { class: 'seq-messages' }), h('span', { class: 'seq-lifeline-head' }, h('span', { class: 'seq-lifeline-name' }, `Server · ${host}`)), h('span', { class: 'seq-server-notes' }, 'Server-side records'));
     this.scroller.setAttribute('aria-label', `Sequence diagram: ${this.rows.filter((r) => r.kind === 'mark').length} events`);
@@ -130,10 +160,10 @@ export class SequenceView {
 
   private drawRow(index: number): RowElement {
     const row = this.rows[index]!;
-    const element: RowElement = row.kind === 'mark' ? this.markRow(row.mark) : row.kind === 'run' ? this.runRow(row.run, row.collapsed) : h('div', { class: 'seq-row seq-gap', 'aria-hidden': 'true' }, h('span', { class: 'seq-gap-label' }, `… ${formatDuration(row.ms)} later`));
+    const element: RowElement = row.kind === 'mark' ? this.markRow(row.mark, noteText(row.run, row.mark)) : row.kind === 'run' ? this.runRow(row.run, row.collapsed) : passiveRow(row);
     element.rowIndex = index;
     element.style.transform = `translateY(${index * sequenceRowHeightPx}px)`;
-    if (row.kind !== 'gap') {
+    if (!isPassive(row)) {
       element.tabIndex = index === this.activeIndex ? 0 : -1;
       element.setAttribute('aria-posinset', String(index + 1));
       element.setAttribute('aria-setsize', String(this.rows.length));
@@ -145,7 +175,7 @@ export class SequenceView {
     return h('div', { class: `seq-row seq-run${collapsed ? ' is-collapsed' : ''}`, role: 'option', 'aria-selected': 'false', 'aria-expanded': String(!collapsed), 'data-run-id': run.run.id, 'aria-label': `Run ${run.index + 1}: ${run.run.title} — ${run.run.verdict.headline}. Enter ${collapsed ? 'expands' : 'collapses'} it.` }, icon('chevron', 'run-chevron'), h('span', { class: 'run-index' }, String(run.index + 1)), this.callbacks.compactBanner(run.run));
   }
 
-  private markRow(mark: TimelineMark): RowElement {
+  private markRow(mark: TimelineMark, noteWords: string): RowElement {
     const version = shortVersion(mark.version);
     const lock = mark.encrypted === true ? icon(mark.decrypted === true ? 'unlock' : 'lock', 'lock') : null;
     const text = h('span', { class: 'seq-label' }, mark.label, version === null ? null : h('span', { class: 'seq-version' }, ` TLS ${version}`), lock, mark.encrypted === true ? h('span', { class: 'visually-hidden' }, mark.decrypted === true ? ' decrypted' : ' encrypted') : null);
@@ -153,7 +183,7 @@ export class SequenceView {
     if (mark.dir === 'out' || mark.dir === 'in') {
       cells[3]!.append(h('span', { class: `seq-arrow ${markClassName(mark, 'arrow')}` }, text, h('span', { class: 'seq-line' })));
     } else {
-      const note = h('span', { class: `seq-note ${markClassName(mark, 'note')}` }, h('span', { class: 'seq-note-glyph' }, markGlyph(mark)), text, h('span', { class: 'seq-note-summary' }, mark.summary));
+      const note = h('span', { class: `seq-note ${markClassName(mark, 'note')}` }, h('span', { class: 'seq-note-glyph' }, markGlyph(mark)), text, h('span', { class: 'seq-note-summary' }, noteWords));
       cells[mark.dir === 'local' ? 1 : 5]!.append(note);
     }
     return h('div', { class: `seq-row seq-mark tone-${mark.tone}`, role: 'option', 'aria-selected': String(mark.id === this.selectedMarkId), 'aria-label': markAccessibleName(mark), title: markAccessibleName(mark), 'data-mark-id': mark.id }, ...cells);
@@ -188,8 +218,8 @@ export class SequenceView {
   /** The next row a reader can land on (gap rows only say how long nothing happened). */
   private step(from: number, by: number): number {
     let index = Math.min(Math.max(from + by, 0), this.rows.length - 1);
-    while (this.rows[index]?.kind === 'gap' && index + Math.sign(by) >= 0 && index + Math.sign(by) < this.rows.length) index += Math.sign(by);
-    return this.rows[index]?.kind === 'gap' ? from : index;
+    while (isPassive(this.rows[index]) && index + Math.sign(by) >= 0 && index + Math.sign(by) < this.rows.length) index += Math.sign(by);
+    return isPassive(this.rows[index]) ? from : index;
   }
 
   private onKeyDown(event: KeyboardEvent): void {

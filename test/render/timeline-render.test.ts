@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { TimelineMark, TimelineModel } from '../../src/core/timeline/model';
+import { buildTimeline } from '../../src/core/timeline/build-timeline';
+import { fallbackRun } from '../support/fallback-run';
 import { compareModel, largeTimelineModel, singleRunModel } from '../support/timeline-fixtures';
 import type { PageElement, PageGlobals } from './page-globals';
 import { launchChromium, openReport, ReportFiles, type OpenedReport, type OpenOptions } from './report-browser';
@@ -23,7 +25,7 @@ before(async () => {
   browser = await launchChromium();
   files = await ReportFiles.create();
   await mkdir(screenshots, { recursive: true });
-  for (const [name, model] of [['single', singleRunModel()], ['compare', compareModel()], ['large', largeTimelineModel()], ['big-message', bigMessageModel()]] as const) {
+  for (const [name, model] of [['single', singleRunModel()], ['compare', compareModel()], ['large', largeTimelineModel()], ['big-message', bigMessageModel()], ['fallback', fallbackModel()]] as const) {
     reports.set(name, { file: (await files.write(name, model)).file, model });
   }
 });
@@ -63,6 +65,14 @@ function bigMessageModel(): TimelineModel {
   };
   certificate.detail.fields = [{ name: 'Handshake header', value: 'Certificate (11)', path: 'header' }, { name: 'Certificates', value: '2', children: [{ name: 'Certificate 2', value: 'CN=Amazon RSA 2048 M02', path: 'certificates.1' }] }];
   return model;
+}
+
+/**
+ * A real probe with a TLS 1.2 retry (recorded from Apache httpd: test/support/fallback-run.ts) as the builder makes
+ * it: a 403 over TLS 1.3 without a certificate asked, then over TLS 1.2 a renegotiation that asks, and a 200.
+ */
+function fallbackModel(): TimelineModel {
+  return buildTimeline([fallbackRun()], { now: new Date('2026-12-06T04:00:00.000Z') });
 }
 
 const run0 = (model: TimelineModel) => model.runs[0]!;
@@ -253,6 +263,82 @@ describe('a single run', () => {
       });
       const [tr, tg, tb] = (text.match(/\d+/g) ?? []).map(Number) as [number, number, number];
       assert.ok(0.2126 * tr + 0.7152 * tg + 0.0722 * tb > 180, `text ${text}`);
+    });
+  });
+});
+
+describe('a run with a TLS 1.2 retry', () => {
+  test('the banner adds the retry\'s verdict; an Attempts row draws both attempts in time order over the same lanes', async () => {
+    await scenario('fallback-retry', 'fallback', {}, async (page, model) => {
+      const { verdict, attempts, marks } = run0(model);
+      const status = page.locator('[role="status"]');
+      assert.equal(await status.locator('h2.headline').textContent(), verdict.headline);
+      const retryLine = (await status.locator('.retry-line').textContent()) ?? '';
+      assert.ok(retryLine.startsWith(`TLS 1.2 retry: passed · ${verdict.retry!.reason}`), retryLine);
+      assert.ok(retryLine.includes(verdict.retry!.summary));
+      const bars = page.locator('.attempt-row .attempt-bar');
+      assert.equal(await bars.count(), 2);
+      assert.deepEqual(await bars.locator('.attempt-label').allTextContents(), [`TLS 1.3 attempt · refused with HTTP 403 · ${(attempts![0]!.to).toFixed(1)} ms`, `TLS 1.2 retry · passed (HTTP 200) · ${(attempts![1]!.to - attempts![1]!.from).toFixed(1)} ms`]);
+      const [one, two] = [(await bars.nth(0).boundingBox())!, (await bars.nth(1).boundingBox())!];
+      assert.ok(two.x >= one.x + one.width - 1, `the retry's bar follows the first's: ${one.x}+${one.width} → ${two.x}`);
+      assert.ok(two.width > 200 && one.width > 200, 'both read at Fit all');
+      const divider = (await page.locator('.attempt-divider').boundingBox())!;
+      assert.ok(Math.abs(divider.x - two.x) < 3, `a line down the lanes where the retry began: ${divider.x} vs ${two.x}`);
+      assert.ok(divider.height > 300, 'over every lane');
+      for (const info of model.lanes) {
+        const { labels, clustered } = await laneContents(page, info.id);
+        assert.equal(labels.length + clustered, marks.filter((m) => m.lane === info.id).length, `lane ${info.id} holds both attempts' marks`);
+      }
+      const retryPhases = await page.locator('.phase[aria-label^="TLS 1.2 retry: "]').count();
+      assert.equal(retryPhases, run0(model).phases.filter((p) => p.attempt === 1).length, 'the retry\'s phases say so to a screen reader');
+      assert.equal(await page.locator('.phase', { hasText: 'TLS renegotiation' }).count(), 1);
+    });
+  });
+
+  test('the retry\'s bar opens why it was made; zoomed in, the renegotiation\'s CertificateRequest says which attempt it was', async () => {
+    await scenario('fallback-retry-why', 'fallback', {}, async (page, model) => {
+      const why = markOf(model, (m) => m.kind === 'attempt');
+      await page.locator('.attempt-bar.attempt-1').click();
+      const details = page.locator('.details');
+      await details.waitFor({ state: 'visible' });
+      assert.equal(await details.locator('h2').textContent(), why.detail.title);
+      assert.equal(await page.locator('.detail-meaning p').textContent(), why.detail.meaning);
+      assert.ok((await details.textContent())!.includes('post_handshake_auth_not_offered'));
+      await page.keyboard.press('Escape');
+      // Zoomed in where the renegotiation began: the HelloRequest, and the new handshake's flight with its CertificateRequest.
+      const began = (await page.locator('.phase', { hasText: 'TLS renegotiation' }).boundingBox())!;
+      await page.mouse.move(began.x + began.width * 0.12, began.y + 30);
+      await page.keyboard.down('Control');
+      for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
+      await page.keyboard.up('Control');
+      await page.waitForTimeout(50);
+      const { labels } = await laneContents(page, 'tls');
+      for (const name of ['Renegotiation', 'HelloRequest', 'CertificateRequest']) {
+        const mark = markOf(model, (m) => m.attempt === 1 && m.label === name);
+        assert.ok(labels.some((l) => l.startsWith(mark.summary)), `${name} is a mark of its own once zoomed in: ${labels.length} marks drawn`);
+      }
+      const request = markOf(model, (m) => m.attempt === 1 && m.label === 'CertificateRequest');
+      await page.locator(`.mark[data-mark-id="${request.id}"]`).click();
+      await details.waitFor({ state: 'visible' });
+      const text = (await details.textContent()) ?? '';
+      assert.ok(text.includes(`AttemptTLS 1.2 retry, `), text.slice(0, 400));
+      assert.ok(text.includes(request.summary), 'its summary, naming the retry and the renegotiation');
+    });
+  });
+
+  test('the sequence view names each attempt before its first event', async () => {
+    await scenario('fallback-retry-sequence', 'fallback', { viewport: { width: 1400, height: 1400 } }, async (page, model) => {
+      await page.getByRole('button', { name: 'Sequence', exact: true }).click();
+      const attempts = page.locator('.seq-attempt');
+      assert.equal(await attempts.count(), 2);
+      assert.ok((await attempts.nth(1).textContent())!.startsWith('TLS 1.2 retry · passed (HTTP 200)'));
+      assert.ok((await attempts.nth(1).textContent())!.includes(run0(model).attempts![1]!.why!));
+      await page.locator('.seq-row', { has: page.locator('.seq-label', { hasText: /^Renegotiation/ }) }).scrollIntoViewIfNeeded();
+      await page.locator('.seq-scroller').evaluate((el) => (el.scrollTop = 560));
+      await page.waitForTimeout(50);
+      const row = page.locator('.seq-row', { has: page.locator('.seq-label', { hasText: /^Renegotiation$/ }) });
+      await row.click();
+      assert.equal(await page.locator('.details h2').textContent(), markOf(model, (m) => m.label === 'Renegotiation').detail.title);
     });
   });
 });

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Ajv from 'ajv';
 import fc from 'fast-check';
 import { applyEdits, modify, parse as parseJsonc, type JSONPath } from 'jsonc-parser/lib/esm/main.js';
 import { starterConfigText } from '../../src/core/config/starter-config';
@@ -15,6 +13,7 @@ import { checkConfigPaths } from '../../src/core/config/path-checks';
 import { loadWorkspaceConfig, parseWorkspaceConfig } from '../../src/core/config/workspace-config';
 import { describeExpectedOutcome } from '../../src/core/expectations/evaluate';
 import { generatePki } from '../../src/core/pki/generate-pki';
+import { builtSchema, schemaValidator } from '../support/config-schema';
 
 const folder = '/workspace';
 const configFile = '.vscode/mtls-probe.json';
@@ -896,18 +895,6 @@ describe('the local lab starter', () => {
   });
 });
 
-/** The schema as the build wrote it: what the VSIX ships and VS Code validates with. */
-function builtSchema(): Record<string, unknown> {
-  const file = new URL('../../schemas/mtls-probe.schema.json', import.meta.url);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`${file.pathname} is made by the build from the config's field tables: run npm run build first (${String(e)})`);
-  }
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
 describe('the JSON Schema agrees with the parser', () => {
   const schema = builtSchema();
 
@@ -915,11 +902,7 @@ describe('the JSON Schema agrees with the parser', () => {
     assert.deepEqual(schema, JSON.parse(JSON.stringify(workspaceConfigSchema())));
   });
 
-  const ajv = new Ajv({ allErrors: true });
-  // Editor-only keywords (VS Code reads them for hovers, completion and JSONC).
-  for (const keyword of ['markdownDescription', 'defaultSnippets', 'enumDescriptions', 'allowComments', 'allowTrailingCommas']) ajv.addKeyword(keyword);
-  const validate = ajv.compile(schema);
-  const schemaAccepts = (text: string): boolean => validate(parseJsonc(text, [], { allowTrailingComma: true }));
+  const { validate, accepts: schemaAccepts } = schemaValidator(schema);
 
   test('accepts the starter configs and the full example', () => {
     for (const text of [starterConfigText(), starterConfigText({ pkiDir: 'pki' }), starterConfigText({ lab: { dir: 'mtls-probe-lab', port: 8443 } }), fullExample, '{}']) {

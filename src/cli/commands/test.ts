@@ -19,6 +19,11 @@ Runs the expectations in the workspace config (DIR/${workspaceConfigRelativePath
 endpoint is probed with each identity it has an expectation for ("none" = no client certificate), and the
 layer where the request stopped is compared with the expected one.
 
+A probe refused over TLS 1.3 after the request, with no client certificate asked for, is made again over TLS 1.2
+(where a server that asks for the certificate only for some paths renegotiates). An expectation is judged on the
+first attempt unless its object names another: "attempt": "tls12Fallback" (the retry; not met without one) or
+"last" (the retry when there was one). Each line says what the other attempt got: nothing falls back silently.
+
   --workspace DIR     the workspace folder; the config's relative paths resolve against it (default: the folder
                       that holds the config's .vscode directory, else the current directory)
   --config FILE       the config file (default: DIR/${workspaceConfigRelativePath})
@@ -102,6 +107,8 @@ function checkJson(run: ExpectationRun): Record<string, unknown> {
     expected: check.expected,
     expectedText: check.expectedText,
     status: run.status,
+    // The attempt judged ("first", "tls12Fallback", or null when the retry asked for was not made); absent when the probe did not run.
+    ...(run.run?.expectation?.judgedAttempt !== undefined ? { judgedAttempt: run.run.expectation.judgedAttempt } : {}),
     passed: run.passed,
     message: run.message,
     ...(run.error !== undefined ? { error: run.error } : {}),
@@ -149,7 +156,8 @@ function checkLinePrinter(checks: readonly ExpectationCheck[], io: CommandIo): (
   };
   return (run) => {
     const { check } = run;
-    const got = run.result !== undefined ? `got ${describeOutcome(run.result)}` : run.message;
+    // What the judged attempt got, and what the other one got when the probe retried over TLS 1.2.
+    const got = run.result !== undefined ? `got ${run.run?.expectation?.got ?? describeOutcome(run.result)}` : run.message;
     io.out(`${marks[run.status]} ${check.endpoint.name.padEnd(widths.endpoint)}  ${check.identityName.padEnd(widths.identity)}  expect ${check.expectedText.padEnd(widths.expected)}  ${got}  ${formatMs(run.durationMs)}\n`);
     if (run.status === 'failed') {
       io.out(`    ${run.message}\n    reproduce: ${reproduceCommands(check)?.curl ?? '(the URL does not parse)'}\n`);

@@ -2,8 +2,8 @@ import type { Node } from 'jsonc-parser/lib/esm/main.js';
 import type { Layer } from '../probe/types';
 import { rejected, type EntryContext, type FieldRule, type JsonSchema } from './field-rules';
 import { identityNameProblem, type IdentityNames, type ProbedIdentities } from './identity-fields';
-import { childPath, listNames, membersOf, quote, stringOf, type ProblemCollector } from './jsonc-problems';
-import { noIdentityName, targetName, type EndpointConfig, type Expectation, type ExpectedOutcome } from './types';
+import { childPath, listNames, membersOf, quote, stringOf, type Member, type ProblemCollector } from './jsonc-problems';
+import { expectedAttempts, noIdentityName, targetName, type EndpointConfig, type ExpectedAttempt, type Expectation, type ExpectedOutcome } from './types';
 
 // An endpoint's "expect": identity name → where the probe with it should end. A bad expectation is dropped and its
 // endpoint stays. The outcomes a config can name, their words in the editor and their JSON Schema live here.
@@ -34,7 +34,20 @@ function statusOf(node: Node | undefined): number | undefined {
   return Number.isInteger(value) && value >= status.minimum && value <= status.maximum ? value : undefined;
 }
 
-/** The properties of an outcome written as an object; what they accept together is readOutcomeObject's to say. */
+/** What each attempt an expectation can be judged on means (ExpectedAttempt), in the config's words. */
+const attemptWords = {
+  first: 'The first attempt (the default), whatever the TLS 1.2 retry showed: the message says what the retry got.',
+  tls12Fallback:
+    'The TLS 1.2 retry the probe makes when TLS 1.3 was refused after the request without a client certificate asked for. Not met when the probe made no retry.',
+  last: 'The TLS 1.2 retry when the probe made one, else the first attempt: the TLS 1.2 fallback accepted.',
+} as const satisfies Record<ExpectedAttempt, string>;
+
+const attemptFix = 'Use "first" (the first attempt, the default), "tls12Fallback" (the TLS 1.2 retry) or "last" (the TLS 1.2 retry when the probe made one, else the first attempt).';
+
+/** Words people may write for an attempt, beyond what "did you mean" finds by spelling. */
+const attemptSynonyms: Readonly<Record<string, ExpectedAttempt>> = { retry: 'tls12Fallback', fallback: 'tls12Fallback', tls12: 'tls12Fallback', either: 'last', any: 'last', final: 'last', default: 'first' };
+
+/** The properties of an outcome written as an object; what they accept together is combineOutcome's to say. */
 const outcomeFields = {
   stoppedAt: {
     type: 'string',
@@ -47,7 +60,16 @@ const outcomeFields = {
     pattern: reasonPattern,
     description: 'The verdict\'s reason code, e.g. "alert_certificate_required" or "reset_after_client_certificate" (only with a layer).',
   },
-  status: { ...status, description: `The HTTP status the application should answer with (only with "${targetName}").` },
+  status: { ...status, description: `The HTTP status the application should answer with (with "${targetName}"), or, without "stoppedAt", any HTTP answer with this status.` },
+  attempt: {
+    type: 'string',
+    enum: expectedAttempts,
+    enumDescriptions: expectedAttempts.map((attempt) => attemptWords[attempt]),
+    description:
+      'Which attempt of the probe is judged. A probe refused over TLS 1.3 after the request, with no client certificate asked for, is made again over TLS 1.2, where a server that asks for the certificate only for some paths (Apache: SSLVerifyClient inside <Location>) renegotiates. Default: "first"; the message always says what the other attempt got.',
+    markdownDescription:
+      'Which attempt of the probe is judged. A probe refused over TLS 1.3 after the request, with no client certificate asked for, is made again over TLS 1.2, where a server that asks for the certificate only for some paths (Apache: `SSLVerifyClient` inside `<Location>`) renegotiates: Node, like browsers, cannot offer TLS 1.3 post-handshake authentication.\n\n- `"first"` (the default): the first attempt;\n- `"tls12Fallback"`: the TLS 1.2 retry — not met when the probe made none;\n- `"last"`: the TLS 1.2 retry when the probe made one, else the first attempt (the fallback accepted).\n\nNothing falls back silently: the message always says what the other attempt got.',
+  },
 };
 const outcomeFieldNames = Object.keys(outcomeFields) as (keyof typeof outcomeFields)[];
 
@@ -68,16 +90,45 @@ function readOutcomeWord(problems: ProblemCollector, node: Node, written: string
   return undefined;
 }
 
-function readOutcomeObject(problems: ProblemCollector, node: Node, jsonPath: string): ExpectedOutcome | undefined {
-  const fields = problems.fields(node, jsonPath, outcomeFieldNames);
+type OutcomeMembers = ReadonlyMap<keyof typeof outcomeFields, Member>;
+
+/** The properties of an outcome object, each read on its own (what they mean together comes after). */
+interface OutcomeParts {
+  stoppedAt?: Layer | typeof targetName;
+  reason?: string;
+  status?: number;
+  attempt?: ExpectedAttempt;
+}
+
+function readAttempt(problems: ProblemCollector, member: Member, jsonPath: string): ExpectedAttempt | undefined {
+  const written = stringOf(member.value);
+  const attempt = expectedAttempts.find((known) => known === written);
+  if (attempt !== undefined) return attempt;
+  const lower = written?.toLowerCase();
+  const closest = lower === undefined ? undefined : Object.hasOwn(attemptSynonyms, lower) ? attemptSynonyms[lower] : problems.closest(lower, expectedAttempts);
+  problems.error(
+    member.value ?? member.key,
+    childPath(jsonPath, 'attempt'),
+    `"attempt" must be ${listNames(expectedAttempts)}; found ${problems.found(member.value)}. ${dropped}`,
+    `${closest !== undefined ? `Did you mean "${closest}"? ` : ''}${attemptFix}`,
+  );
+  return undefined;
+}
+
+/** Each property of an outcome object; undefined once one is bad (every bad one is reported). */
+function readOutcomeParts(problems: ProblemCollector, node: Node, fields: OutcomeMembers, jsonPath: string): OutcomeParts | undefined {
   const stoppedAt = fields.get('stoppedAt');
   const reason = fields.get('reason');
   const statusMember = fields.get('status');
+  const attempt = fields.get('attempt');
+  const parts: OutcomeParts = {};
   let valid = true;
   const stoppedAtValue = stringOf(stoppedAt?.value);
   if (!stoppedAt) {
-    problems.error(node, jsonPath, `the expected outcome has no "stoppedAt". ${dropped}`, `Add "stoppedAt": a layer (${listNames(layerNames)}) or "${targetName}".`);
-    valid = false;
+    if (!statusMember) {
+      problems.error(node, jsonPath, `the expected outcome has no "stoppedAt". ${dropped}`, `Add "stoppedAt": a layer (${listNames(layerNames)}) or "${targetName}"; or "status" alone for an HTTP status from whichever layer answers.`);
+      valid = false;
+    }
   } else if (stoppedAtValue === undefined || (!isLayer(stoppedAtValue) && stoppedAtValue !== targetName)) {
     const closest = stoppedAtValue !== undefined ? problems.closest(stoppedAtValue, outcomeWords) : undefined;
     problems.error(
@@ -87,6 +138,8 @@ function readOutcomeObject(problems: ProblemCollector, node: Node, jsonPath: str
       `${closest !== undefined ? `Did you mean "${closest}"? ` : ''}Use one of ${listNames(outcomeWords)}.`,
     );
     valid = false;
+  } else {
+    parts.stoppedAt = stoppedAtValue;
   }
   const reasonValue = stringOf(reason?.value);
   if (reason && (reasonValue === undefined || !reasonRegex.test(reasonValue))) {
@@ -97,6 +150,8 @@ function readOutcomeObject(problems: ProblemCollector, node: Node, jsonPath: str
       'Give the code in lower case with underscores, as the verdict shows it, e.g. "alert_certificate_required".',
     );
     valid = false;
+  } else if (reasonValue !== undefined) {
+    parts.reason = reasonValue;
   }
   const statusValue = statusMember ? statusOf(statusMember.value) : undefined;
   if (statusMember && statusValue === undefined) {
@@ -107,26 +162,47 @@ function readOutcomeObject(problems: ProblemCollector, node: Node, jsonPath: str
       'Give the HTTP status the application should answer with, e.g. 200.',
     );
     valid = false;
+  } else if (statusValue !== undefined) {
+    parts.status = statusValue;
   }
-  if (!valid || stoppedAtValue === undefined) return undefined;
-  if (stoppedAtValue === targetName) {
-    if (reason) {
-      problems.error(reason.key, childPath(jsonPath, 'reason'), `"reason" applies to a layer where the probe stops, not to "${targetName}". ${dropped}`, `Remove "reason", or give "stoppedAt" a layer.`);
+  const attemptValue = attempt ? readAttempt(problems, attempt, jsonPath) : undefined;
+  if (attempt && attemptValue === undefined) valid = false;
+  else if (attemptValue !== undefined) parts.attempt = attemptValue;
+  return valid ? parts : undefined;
+}
+
+/** What the properties mean together: the combinations that say nothing clear are refused. */
+function combineOutcome(problems: ProblemCollector, fields: OutcomeMembers, parts: OutcomeParts, jsonPath: string): ExpectedOutcome | undefined {
+  const { stoppedAt, reason, status: statusValue } = parts;
+  const reasonKey = fields.get('reason')?.key;
+  if (stoppedAt === undefined || stoppedAt === targetName) {
+    if (reason !== undefined) {
+      const what = stoppedAt === undefined ? 'an HTTP status from whichever layer answers' : `"${targetName}"`;
+      problems.error(reasonKey, childPath(jsonPath, 'reason'), `"reason" applies to a layer where the probe stops, not to ${what}. ${dropped}`, `Remove "reason", or give "stoppedAt" a layer.`);
       return undefined;
     }
+    // Without "stoppedAt", "status" is there (readOutcomeParts refuses an object with neither).
+    if (stoppedAt === undefined) return { kind: 'status', status: statusValue! };
     return statusValue !== undefined ? { kind: 'target', status: statusValue } : { kind: 'target' };
   }
-  if (statusMember) {
+  if (statusValue !== undefined) {
     problems.error(
-      statusMember.key,
+      fields.get('status')?.key,
       childPath(jsonPath, 'status'),
       `"status" applies to "stoppedAt": "${targetName}", not to a layer. ${dropped}`,
-      `To expect this status whichever layer answers, write the number alone (e.g. ${statusValue ?? 400}); otherwise remove "status".`,
+      `To expect this status whichever layer answers, write the number alone (e.g. ${statusValue}) or "status" without "stoppedAt"; otherwise remove "status".`,
     );
     return undefined;
   }
-  if (!isLayer(stoppedAtValue)) return undefined;
-  return reasonValue !== undefined ? { kind: 'stopped', layer: stoppedAtValue, reason: reasonValue } : { kind: 'stopped', layer: stoppedAtValue };
+  return reason !== undefined ? { kind: 'stopped', layer: stoppedAt, reason } : { kind: 'stopped', layer: stoppedAt };
+}
+
+function readOutcomeObject(problems: ProblemCollector, node: Node, jsonPath: string): ExpectedOutcome | undefined {
+  const fields = problems.fields(node, jsonPath, outcomeFieldNames);
+  const parts = readOutcomeParts(problems, node, fields, jsonPath);
+  const outcome = parts && combineOutcome(problems, fields, parts, jsonPath);
+  if (outcome === undefined || parts?.attempt === undefined) return outcome;
+  return { ...outcome, attempt: parts.attempt };
 }
 
 function readExpectedOutcome(problems: ProblemCollector, node: Node | undefined, jsonPath: string): ExpectedOutcome | undefined {
@@ -165,7 +241,9 @@ function readExpectations(context: ExpectContext, node: Node, jsonPath: string):
     seen.add(entry.name);
     const nameProblem = identityNameProblem(problems, entry.name, context.identityNames);
     if (nameProblem) {
-      problems.error(entry.key, entryPath, `${nameProblem.message} ${dropped}`, nameProblem.fix);
+      // "expect": { "valid": "target", "attempt": "last" }: a property of one outcome, written beside the identities.
+      const misplaced = Object.hasOwn(outcomeFields, entry.name) ? `"${entry.name}" goes inside one identity's outcome written as an object, e.g. "valid": { "stoppedAt": "${targetName}", "${entry.name}": … }.` : undefined;
+      problems.error(entry.key, entryPath, `${nameProblem.message} ${dropped}`, misplaced ?? nameProblem.fix);
       continue;
     }
     const expected = readExpectedOutcome(problems, entry.value, entryPath);
@@ -208,7 +286,7 @@ export function outcomeDefinitions(): Record<'layer' | 'expectedOutcome', JsonSc
     layer: { type: 'string', enum: layerNames, enumDescriptions: Object.values(layers), description: 'A layer where a probe can stop.' },
     expectedOutcome: {
       description: `Where the probe with this identity should end: a layer where it stops, "${targetName}" when the application answers, or an HTTP status from whichever layer answers.`,
-      markdownDescription: `Where the probe with this identity should end:\n\n- a layer where it stops: ${layerNames.map((layer) => `\`"${layer}"\``).join(', ')};\n- \`"${targetName}"\`: the application answered (any status);\n- a number such as \`200\` or \`400\`: any HTTP answer with this status, whichever layer produced it (e.g. nginx's 400 for a missing certificate);\n- \`{ "stoppedAt": "mtls", "reason": "alert_certificate_required" }\` or \`{ "stoppedAt": "${targetName}", "status": 200 }\` to be more precise.`,
+      markdownDescription: `Where the probe with this identity should end:\n\n- a layer where it stops: ${layerNames.map((layer) => `\`"${layer}"\``).join(', ')};\n- \`"${targetName}"\`: the application answered (any status);\n- a number such as \`200\` or \`400\`: any HTTP answer with this status, whichever layer produced it (e.g. nginx's 400 for a missing certificate);\n- \`{ "stoppedAt": "mtls", "reason": "alert_certificate_required" }\`, \`{ "stoppedAt": "${targetName}", "status": 200 }\` or \`{ "status": 403 }\` to be more precise;\n- with \`"attempt"\` in the object, which attempt is judged when the probe retried over TLS 1.2: \`"first"\` (the default), \`"tls12Fallback"\` or \`"last"\`, e.g. \`{ "stoppedAt": "${targetName}", "attempt": "tls12Fallback" }\`.`,
       anyOf: [
         {
           type: 'string',
@@ -219,17 +297,18 @@ export function outcomeDefinitions(): Record<'layer' | 'expectedOutcome', JsonSc
         {
           type: 'object',
           additionalProperties: false,
-          required: ['stoppedAt'],
           properties: outcomeFields,
-          // The combinations readOutcomeObject refuses: a reason with the target, a status with a layer.
-          if: { properties: { stoppedAt: { const: targetName } } },
-          then: { not: { required: ['reason'] } },
-          else: { not: { required: ['status'] } },
+          // What combineOutcome refuses: neither "stoppedAt" nor "status"; a status with a layer; a reason without one.
+          anyOf: [{ required: ['stoppedAt'] }, { required: ['status'] }],
+          if: { required: ['stoppedAt'], properties: { stoppedAt: { not: { const: targetName } } } },
+          then: { not: { required: ['status'] } },
+          else: { not: { required: ['reason'] } },
         },
       ],
       defaultSnippets: [
         { label: 'stopped at a layer, with a reason', body: { stoppedAt: `\${1|${layerNames.join(',')}|}`, reason: '${2:alert_certificate_required}' } },
         { label: 'target with a status', body: { stoppedAt: targetName, status: '^${1:200}' } },
+        { label: 'judged on the TLS 1.2 retry', body: { stoppedAt: `\${1|${outcomeWords.join(',')}|}`, attempt: `\${2|${['tls12Fallback', 'last', 'first'].join(',')}|}` } },
       ],
     },
   };

@@ -32,15 +32,29 @@ export const noIdentityName = 'none';
 export const targetName = 'target';
 
 /**
+ * Which attempt of a probe an expectation is judged on. A probe refused over TLS 1.3 after the request, without a
+ * client certificate asked for, is made again over TLS 1.2 (ProbeResult.fallback: a server that asks for the
+ * certificate only for some paths renegotiates there). Nothing falls back silently: an expectation names the
+ * attempt it is about, and its message names the other one.
+ * - `first` (the default when absent): the first attempt, whatever the retry showed;
+ * - `tls12Fallback`: the TLS 1.2 retry; not met when the probe made none;
+ * - `last`: the TLS 1.2 retry when the probe made one, else the first attempt (the fallback accepted).
+ */
+export type ExpectedAttempt = 'first' | 'tls12Fallback' | 'last';
+
+/** The attempts in the order the config's words and messages list them. */
+export const expectedAttempts: readonly ExpectedAttempt[] = ['first', 'tls12Fallback', 'last'];
+
+/**
  * What an endpoint × identity probe should end with:
  * - `stopped`: the verdict's layer (and, when given, its reason code);
  * - `target`: the application answered (verdict stoppedAt null), optionally with this HTTP status;
- * - `status`: any HTTP answer with this status, whichever layer produced it (e.g. 400 from nginx's mTLS check).
+ * - `status`: any HTTP answer with this status, whichever layer produced it (e.g. 400 from nginx's mTLS check);
+ * and, when the config names it, the attempt it is judged on (absent: the first).
  */
-export type ExpectedOutcome =
-  | { kind: 'stopped'; layer: Layer; reason?: string }
-  | { kind: 'target'; status?: number }
-  | { kind: 'status'; status: number };
+export type ExpectedOutcome = ({ kind: 'stopped'; layer: Layer; reason?: string } | { kind: 'target'; status?: number } | { kind: 'status'; status: number }) & {
+  attempt?: ExpectedAttempt;
+};
 
 export interface Expectation {
   /** An identity name from the config, or `none`. */

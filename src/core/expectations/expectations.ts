@@ -3,7 +3,7 @@ import { noIdentityName, type EndpointConfig, type Expectation, type ExpectedOut
 import { checkId } from './check-id';
 
 export { checkId } from './check-id';
-export { describeOutcome, evaluateExpectation } from './evaluate';
+export { describeOutcome, evaluateExpectation, judgeExpectation, type ExpectationJudgement, type JudgedAttempt } from './evaluate';
 
 // The config's expectations as checks: one per endpoint × expected outcome. Running them is the run service's
 // job (runs/expectation-runs.ts); this module only says what is expected, so judging a run never loads the runner.
@@ -19,7 +19,7 @@ export interface ExpectationCheck {
   identity: IdentityConfig | null;
   expectation: Expectation;
   expected: ExpectedOutcome;
-  /** describeExpectedOutcome's words: `mtls`, `mtls (alert_unknown_ca)`, `target`, `target with HTTP 200`, `HTTP 400`. */
+  /** describeExpectedOutcome's words: `mtls`, `mtls (alert_unknown_ca)`, `target with HTTP 200`, `HTTP 400`, `target on the TLS 1.2 retry`. */
   expectedText: string;
 }
 

@@ -1,4 +1,5 @@
 import type { ExpectationRun } from '../runs/expectation-runs';
+import { describeOutcome } from '../expectations/evaluate';
 import { formatProbeReport } from './curl-style';
 
 // JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one <testsuite> per endpoint, one
@@ -36,19 +37,36 @@ export interface JunitOptions {
   timestamp?: Date;
 }
 
+/**
+ * Which attempt was judged, when there was a choice (the probe retried over TLS 1.2) or the expectation names one:
+ * `judgedAttempt` (first, tls12Fallback, or none when the retry asked for was not made) and what the retry got.
+ * Testcase properties, as pytest writes them; empty otherwise, so a plain check reads as before.
+ */
+function attemptProperties(run: ExpectationRun): string {
+  const judged = run.run?.expectation?.judgedAttempt;
+  const retry = run.result?.fallback?.result;
+  if (judged === undefined || (retry === undefined && run.check.expected.attempt === undefined)) return '';
+  const properties = [
+    { name: 'judgedAttempt', value: judged ?? 'none' },
+    ...(retry !== undefined ? [{ name: 'tls12Retry', value: `${describeOutcome(retry)} (${retry.correlationId})` }] : []),
+  ];
+  return `\n      <properties>\n${properties.map((p) => `        <property${attributes(p)}/>`).join('\n')}\n      </properties>`;
+}
+
 function testcase(run: ExpectationRun): string {
   const { check } = run;
-  const head = `    <testcase${attributes({ classname: check.endpoint.name, name: `${check.identityName} → ${check.expectedText}`, time: seconds(run.durationMs) })}`;
+  const head = `    <testcase${attributes({ classname: check.endpoint.name, name: `${check.identityName} → ${check.expectedText}`, time: seconds(run.durationMs) })}>${attemptProperties(run)}`;
   const trace = run.result !== undefined ? formatProbeReport(run.result) : '';
   switch (run.status) {
     case 'passed':
-      return `${head}>\n      <system-out>${xmlText(trace)}</system-out>\n    </testcase>`;
+      // A pass after a TLS 1.2 retry says which attempt it was judged on and what the other got, above the trace.
+      return `${head}\n      <system-out>${xmlText(run.result?.fallback !== undefined ? `${run.message}\n\n${trace}` : trace)}</system-out>\n    </testcase>`;
     case 'failed':
-      return `${head}>\n      <failure${attributes({ message: run.message, type: 'ExpectationMismatch' })}>${xmlText(`${run.message}\n\n${trace}`)}</failure>\n    </testcase>`;
+      return `${head}\n      <failure${attributes({ message: run.message, type: 'ExpectationMismatch' })}>${xmlText(`${run.message}\n\n${trace}`)}</failure>\n    </testcase>`;
     case 'error':
-      return `${head}>\n      <error${attributes({ message: run.error ?? run.message, type: 'CheckNotRun' })}>${xmlText(run.message)}</error>\n    </testcase>`;
+      return `${head}\n      <error${attributes({ message: run.error ?? run.message, type: 'CheckNotRun' })}>${xmlText(run.message)}</error>\n    </testcase>`;
     case 'skipped':
-      return `${head}>\n      <skipped${attributes({ message: run.message })}/>\n    </testcase>`;
+      return `${head}\n      <skipped${attributes({ message: run.message })}/>\n    </testcase>`;
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceEvent, EvidenceReport } from '../evidence/types';
-import type { Layer, ProbeResult } from '../probe/types';
-import type { TraceEvent } from '../trace';
+import type { ProbeResult } from '../probe/types';
 import { version as productVersion } from '../version';
+import { Attributes, phaseOfLayer, phasesOf, placeEvents, text, tlsVersion } from './otlp-phases';
 
 // Probe runs as OpenTelemetry traces in the OTLP/JSON encoding (an ExportTraceServiceRequest, as POSTed to a
 // collector's /v1/traces or imported by a tracing backend). The trace id is the X-Amzn-Trace-Id root the probe
@@ -72,39 +72,6 @@ export interface OtlpTracesDocument {
 
 const spanKind = { internal: 1, client: 3 } as const;
 
-/** Collects attributes, leaving out absent values so the document carries no empty keys. */
-class Attributes {
-  readonly list: OtlpKeyValue[] = [];
-
-  str(key: string, value: string | null | undefined): this {
-    if (value !== null && value !== undefined && value !== '') this.list.push({ key, value: { stringValue: value } });
-    return this;
-  }
-
-  int(key: string, value: number | null | undefined): this {
-    if (typeof value === 'number' && Number.isFinite(value)) this.list.push({ key, value: { intValue: String(Math.trunc(value)) } });
-    return this;
-  }
-
-  dbl(key: string, value: number | null | undefined): this {
-    if (typeof value === 'number' && Number.isFinite(value)) this.list.push({ key, value: { doubleValue: value } });
-    return this;
-  }
-
-  bool(key: string, value: boolean | null | undefined): this {
-    if (typeof value === 'boolean') this.list.push({ key, value: { boolValue: value } });
-    return this;
-  }
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === 'number' ? value : undefined;
-}
-
 /** Nanoseconds since the epoch as OTLP's decimal string; `t` is ms since the probe's start, to the microsecond. */
 function nanos(originNs: bigint, t: number): string {
   return (originNs + BigInt(Math.round(t * 1000)) * 1000n).toString();
@@ -144,169 +111,6 @@ function safeUrl(raw: string): string {
     return url.toString();
   } catch {
     return raw;
-  }
-}
-
-function tlsVersion(name: unknown): string | undefined {
-  return typeof name === 'string' && /^TLSv\d/.test(name) ? name.slice(4) : undefined;
-}
-
-function direction(dir: TraceEvent['dir']): string {
-  return dir === 'out' ? 'client_to_server' : dir === 'in' ? 'server_to_client' : 'local';
-}
-
-function headerNames(headers: unknown): string | undefined {
-  return headers !== null && typeof headers === 'object' ? Object.keys(headers).join(', ') : undefined;
-}
-
-type PhaseName = 'dns' | 'tcp connect' | 'tls handshake' | 'http';
-
-interface Phase {
-  name: PhaseName;
-  start: number;
-  end: number;
-  attributes: Attributes;
-  events: Array<{ t: number; name: string; attributes: Attributes }>;
-}
-
-const phaseOfLayer: Record<Layer, PhaseName> = { dns: 'dns', tcp: 'tcp connect', tls: 'tls handshake', mtls: 'tls handshake', http: 'http', waf: 'http' };
-
-function isEnd(e: TraceEvent): boolean {
-  return (e.layer === 'tcp' && (e.event === 'reset' || e.event === 'fin' || e.event === 'timeout')) || e.event === 'error';
-}
-
-/** The phases the trace went through, each from its first event to its last (or to what ended the attempt). */
-function phasesOf(trace: readonly TraceEvent[], total: number): Phase[] {
-  const first = (event: string, layer?: TraceEvent['layer']): TraceEvent | undefined => trace.find((e) => e.event === event && (layer === undefined || e.layer === layer));
-  const endAfter = (start: number, ...done: Array<TraceEvent | undefined>): number => {
-    const explicit = done.find((e) => e !== undefined);
-    if (explicit !== undefined) return explicit.t;
-    return trace.find((e) => e.t >= start && isEnd(e))?.t ?? total;
-  };
-  const phases: Phase[] = [];
-  const add = (name: PhaseName, start: number, end: number): Phase => {
-    const phase: Phase = { name, start, end: Math.max(start, end), attributes: new Attributes(), events: [] };
-    phases.push(phase);
-    return phase;
-  };
-  const lookup = first('dns_lookup');
-  if (lookup !== undefined) {
-    const resolved = first('dns_resolved');
-    add('dns', lookup.t, endAfter(lookup.t, resolved))
-      .attributes.str('dns.question.name', text(lookup.detail?.host))
-      .str('mtls_probe.dns.addresses', (resolved?.detail?.addresses as string[] | undefined)?.join(', '));
-  }
-  const connecting = first('connecting');
-  const connected = first('connected');
-  if (connecting !== undefined) {
-    const detail = connected?.detail ?? connecting.detail;
-    add('tcp connect', connecting.t, endAfter(connecting.t, connected))
-      .attributes.str('network.transport', 'tcp')
-      .str('network.peer.address', text(detail?.address))
-      .int('network.peer.port', num(detail?.port))
-      .str('network.local.address', text(connected?.detail?.localAddress))
-      .int('network.local.port', num(connected?.detail?.localPort));
-  }
-  const firstTls = trace.find((e) => e.layer === 'tls');
-  if (connected !== undefined || firstTls !== undefined) {
-    const start = connected?.t ?? firstTls!.t;
-    const established = first('established');
-    add('tls handshake', start, endAfter(start, established))
-      .attributes.str('tls.protocol.name', 'tls')
-      .bool('tls.established', established !== undefined)
-      .str('tls.protocol.version', tlsVersion(established?.detail?.version))
-      .str('tls.cipher', text(established?.detail?.cipher))
-      .str('tls.next_protocol', text(established?.detail?.alpn))
-      .bool('mtls_probe.tls.server_certificate_verified', established?.detail?.serverCertificateVerified as boolean | undefined);
-  }
-  const request = first('request', 'http');
-  if (request !== undefined) {
-    const response = first('response', 'http');
-    const httpVersion = text(request.detail?.httpVersion);
-    add('http', request.t, endAfter(request.t, first('body', 'http'), response))
-      .attributes.str('http.request.method', text(request.detail?.method))
-      .str('url.path', text(request.detail?.path))
-      .str('network.protocol.name', 'http')
-      .str('network.protocol.version', httpVersion?.replace(/^HTTP\//, ''))
-      .str('mtls_probe.http.request.header_names', headerNames(request.detail?.headers))
-      .int('http.response.status_code', num(response?.detail?.status))
-      .str('mtls_probe.http.response.header_names', headerNames(response?.detail?.headers));
-  }
-  return phases;
-}
-
-/** Decoded fields worth seeing in a tracing backend, per handshake message. Certificates: names only. */
-function messageFields(a: Attributes, type: number, fields: Record<string, unknown> | undefined): void {
-  if (fields === undefined) return;
-  const list = (v: unknown, sep = ', '): string | undefined => (Array.isArray(v) && v.length > 0 ? v.join(sep) : undefined);
-  switch (type) {
-    case 1:
-      a.str('tls.client.server_name', text(fields.serverName)).str('mtls_probe.tls.alpn_offered', list(fields.alpn)).str('mtls_probe.tls.versions_offered', list(fields.supportedVersions));
-      return;
-    case 2:
-      a.str('tls.cipher', text(fields.cipherSuite)).str('tls.next_protocol', text(fields.alpn)).bool('mtls_probe.tls.hello_retry_request', fields.helloRetryRequest === true ? true : undefined);
-      return;
-    case 11: {
-      const certificates = (fields.certificates as Array<{ subject?: string; issuer?: string }> | undefined) ?? [];
-      a.int('mtls_probe.tls.certificate.count', num(fields.count)).bool('mtls_probe.tls.certificate.empty', fields.empty as boolean | undefined);
-      a.str('mtls_probe.tls.certificate.subject', certificates[0]?.subject).str('mtls_probe.tls.certificate.issuer', certificates[0]?.issuer);
-      return;
-    }
-    case 13:
-      a.str('mtls_probe.tls.certificate_request.authorities', list(fields.authorities, '; ')).str('mtls_probe.tls.certificate_request.signature_algorithms', list(fields.signatureAlgorithms));
-      return;
-  }
-}
-
-/** A trace event as a span event, or null for one that only marks a phase's start or end. */
-function spanEvent(e: TraceEvent): { name: string; attributes: Attributes } | null {
-  const d = e.detail ?? {};
-  const a = new Attributes();
-  if (e.event === 'error' || e.event === 'timeout') {
-    const type = e.event === 'timeout' ? 'ETIMEDOUT' : text(d.code);
-    return { name: 'exception', attributes: a.str('exception.type', type).str('exception.message', text(d.message)).str('mtls_probe.phase', text(d.phase)) };
-  }
-  if (e.layer === 'tls' && e.event !== 'established' && e.event !== 'application_data') {
-    a.str('mtls_probe.direction', direction(e.dir)).str('tls.protocol.version', tlsVersion(d.version));
-    if (typeof d.encrypted === 'boolean') a.bool('mtls_probe.tls.encrypted', d.encrypted);
-    if (d.encrypted === true) a.bool('mtls_probe.tls.decrypted', d.decrypted !== false);
-    if (e.event === 'handshake') {
-      a.int('mtls_probe.tls.handshake.type', num(d.type)).int('mtls_probe.tls.handshake.length', num(d.length)).str('mtls_probe.tls.decode_error', text(d.error));
-      messageFields(a, num(d.type) ?? -1, d.fields as Record<string, unknown> | undefined);
-      return { name: `tls.handshake.${text(d.name) ?? 'unknown'}`, attributes: a };
-    }
-    if (e.event === 'alert') {
-      a.str('mtls_probe.tls.alert.level', text(d.level)).str('mtls_probe.tls.alert.description', text(d.description)).int('mtls_probe.tls.alert.code', num(d.code));
-      return { name: 'tls.alert', attributes: a.str('mtls_probe.tls.alert.meaning', text(d.meaning)) };
-    }
-    if (e.event === 'change_cipher_spec') return { name: 'tls.change_cipher_spec', attributes: a.bool('mtls_probe.tls.compatibility', d.compatibility as boolean | undefined) };
-    // not_tls, encrypted_record, truncated_record, decode_error, record: their scalar facts, never raw bytes.
-    for (const key of ['contentType', 'length', 'reason', 'preview', 'message']) {
-      if (typeof d[key] === 'string') a.str(`mtls_probe.tls.${key}`, d[key] as string);
-      else a.int(`mtls_probe.tls.${key}`, num(d[key]));
-    }
-    return { name: `tls.${e.event}`, attributes: a };
-  }
-  if (e.layer === 'tcp' && (e.event === 'reset' || e.event === 'fin')) {
-    return { name: `tcp.${e.event}`, attributes: a.str('mtls_probe.tcp.phase', text(d.phase)).str('error.type', text(d.code)) };
-  }
-  if (e.layer === 'http' && e.event === 'response') return { name: 'http.response', attributes: a.int('http.response.status_code', num(d.status)) };
-  if (e.layer === 'http' && e.event === 'body') return { name: 'http.response.body', attributes: a.int('mtls_probe.http.body_bytes', num(d.bytes)) };
-  return null;
-}
-
-/** Each event on the phase in progress when it happened; a phase stretches to hold its events. */
-function placeEvents(phases: Phase[], trace: readonly TraceEvent[]): void {
-  for (const e of trace) {
-    const event = spanEvent(e);
-    if (event === null) continue;
-    const byTimeout = e.event === 'timeout' ? phases.find((p) => p.name === phaseOfLayer[e.detail?.phase as Layer]) : undefined;
-    const byLayer = e.layer === 'tls' && e.event !== 'error' ? phases.find((p) => p.name === 'tls handshake') : undefined;
-    const phase = byTimeout ?? byLayer ?? phases.filter((p) => p.start <= e.t).at(-1) ?? phases[0];
-    if (phase === undefined) continue;
-    phase.events.push({ t: e.t, ...event });
-    phase.start = Math.min(phase.start, e.t);
-    phase.end = Math.max(phase.end, e.t);
   }
 }
 
@@ -385,7 +189,78 @@ function evidenceSpan(report: EvidenceReport, ids: { traceId: string; startedAt:
   };
 }
 
-/** One run as spans: the probe as the root, a child per phase, and the server-side evidence if any. */
+/** Where an attempt's spans go: the trace, the parent span, the attempt's own start (its trace's t = 0). */
+interface AttemptIds {
+  traceId: string;
+  parent: string;
+  originNs: bigint;
+  /** Keeps the attempts' span ids apart: the attempt's start, and "retry " before a retry's phase names. */
+  startedAt: string;
+  prefix: string;
+}
+
+/** The attempt's end, ms from its start: the last of its total, its events and its phases. */
+function attemptEnd(result: ProbeResult, phases: ReturnType<typeof phasesOf>): number {
+  return Math.max(result.timings.total, ...result.trace.map((e) => e.t), ...phases.map((p) => p.end));
+}
+
+/** The method is known only once a request was sent; a probe stopped before HTTP would have sent a GET. */
+function methodOf(result: ProbeResult): string | undefined {
+  return text(result.trace.find((e) => e.layer === 'http' && e.event === 'request')?.detail?.method);
+}
+
+/** An attempt's phases as spans under `ids.parent`, the one its verdict names failed. */
+function phaseSpans(result: ProbeResult, phases: ReturnType<typeof phasesOf>, ids: AttemptIds): OtlpSpan[] {
+  const failedPhase = result.verdict.stoppedAt !== null ? phaseOfLayer[result.verdict.stoppedAt] : null;
+  return phases.map(
+    (p): OtlpSpan => ({
+      traceId: ids.traceId,
+      spanId: spanIdFor(ids.traceId, ids.startedAt, `${ids.prefix}${p.name}`),
+      parentSpanId: ids.parent,
+      name: p.name,
+      kind: spanKind.internal,
+      startTimeUnixNano: nanos(ids.originNs, p.start),
+      endTimeUnixNano: nanos(ids.originNs, p.end),
+      attributes: p.attributes.list,
+      events: p.events.map((e) => ({ timeUnixNano: nanos(ids.originNs, e.t), name: e.name, attributes: e.attributes.list })),
+      status: p.name === failedPhase ? { code: 2, message: result.verdict.reason } : { code: 0 },
+    }),
+  );
+}
+
+/**
+ * The TLS 1.2 retry (result.fallback): a child span of the probe's named "TLS 1.2 retry", at its own start, with its
+ * own correlation id and verdict, and its phases under it — in the first attempt's trace, so one run is one trace.
+ */
+function retrySpans(input: OtlpRunInput, traceId: string, rootId: string): { spans: OtlpSpan[]; endNs: bigint } | null {
+  const fallback = input.result.fallback;
+  if (fallback === undefined) return null;
+  const retry = fallback.result;
+  const originNs = isoNanos(retry.startedAt) ?? 0n;
+  const phases = phasesOf(retry.trace, retry.timings.total);
+  placeEvents(phases, retry.trace);
+  const spanId = spanIdFor(traceId, retry.startedAt, 'TLS 1.2 retry');
+  const end = attemptEnd(retry, phases);
+  const attributes = rootAttributes({ result: retry, ...(input.title !== undefined ? { title: input.title } : {}) }, methodOf(retry))
+    .str('mtls_probe.fallback.reason', fallback.reason)
+    .str('mtls_probe.fallback.tls_max_version', tlsVersion(fallback.tlsMaxVersion));
+  const span: OtlpSpan = {
+    traceId,
+    spanId,
+    parentSpanId: rootId,
+    name: 'TLS 1.2 retry',
+    kind: spanKind.client,
+    startTimeUnixNano: nanos(originNs, 0),
+    endTimeUnixNano: nanos(originNs, end),
+    attributes: attributes.list,
+    events: [],
+    status: retry.verdict.stoppedAt !== null ? { code: 2, message: retry.verdict.summary } : { code: 1 },
+  };
+  const children = phaseSpans(retry, phases, { traceId, parent: spanId, originNs, startedAt: retry.startedAt, prefix: 'retry ' });
+  return { spans: [span, ...children], endNs: BigInt(nanos(originNs, end)) };
+}
+
+/** One run as spans: the probe as the root, a child per phase, its TLS 1.2 retry if any, and the server-side evidence. */
 function runSpans(input: OtlpRunInput): OtlpSpan[] {
   const { result } = input;
   const traceId = otlpTraceId(result.correlationId, result.startedAt);
@@ -393,38 +268,25 @@ function runSpans(input: OtlpRunInput): OtlpSpan[] {
   const phases = phasesOf(result.trace, result.timings.total);
   placeEvents(phases, result.trace);
   const rootId = spanIdFor(traceId, result.startedAt, 'probe');
-  const rootEnd = Math.max(result.timings.total, ...result.trace.map((e) => e.t), ...phases.map((p) => p.end));
-  // The method is known only once a request was sent; a probe stopped before HTTP would have sent a GET.
-  const method = text(result.trace.find((e) => e.layer === 'http' && e.event === 'request')?.detail?.method);
+  const retry = retrySpans(input, traceId, rootId);
+  const firstEndNs = BigInt(nanos(originNs, attemptEnd(result, phases)));
+  const rootEndNs = retry !== null && retry.endNs > firstEndNs ? retry.endNs : firstEndNs;
+  const method = methodOf(result);
   const failed = result.verdict.stoppedAt !== null;
-  const failedPhase = failed ? phaseOfLayer[result.verdict.stoppedAt!] : null;
   const root: OtlpSpan = {
     traceId,
     spanId: rootId,
     name: `probe ${method ?? 'GET'} ${safeUrl(result.target.url)}`,
     kind: spanKind.client,
     startTimeUnixNano: nanos(originNs, 0),
-    endTimeUnixNano: nanos(originNs, rootEnd),
-    attributes: rootAttributes(input, method).list,
+    endTimeUnixNano: rootEndNs.toString(),
+    attributes: rootAttributes(input, method).str('mtls_probe.fallback.reason', result.fallback?.reason).list,
     events: [],
     status: failed ? { code: 2, message: result.verdict.summary } : { code: 1 },
   };
-  const children = phases.map(
-    (p): OtlpSpan => ({
-      traceId,
-      spanId: spanIdFor(traceId, result.startedAt, p.name),
-      parentSpanId: rootId,
-      name: p.name,
-      kind: spanKind.internal,
-      startTimeUnixNano: nanos(originNs, p.start),
-      endTimeUnixNano: nanos(originNs, p.end),
-      attributes: p.attributes.list,
-      events: p.events.map((e) => ({ timeUnixNano: nanos(originNs, e.t), name: e.name, attributes: e.attributes.list })),
-      status: p.name === failedPhase ? { code: 2, message: result.verdict.reason } : { code: 0 },
-    }),
-  );
+  const children = phaseSpans(result, phases, { traceId, parent: rootId, originNs, startedAt: result.startedAt, prefix: '' });
   const evidence = input.evidence === undefined ? null : evidenceSpan(input.evidence, { traceId, startedAt: result.startedAt, parent: rootId });
-  return [root, ...children, ...(evidence !== null ? [evidence] : [])];
+  return [root, ...children, ...(retry?.spans ?? []), ...(evidence !== null ? [evidence] : [])];
 }
 
 /** Probe runs (with their server-side evidence) as one OTLP/JSON ExportTraceServiceRequest, a trace per run. */

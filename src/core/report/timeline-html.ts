@@ -77,6 +77,13 @@ function relativeTime(ms: number): string {
   return Math.abs(ms) < 1000 ? `${ms.toFixed(3)} ms` : `${(ms / 1000).toFixed(3)} s`;
 }
 
+/** The retry's own verdict under the run's, when the probe retried over TLS 1.2. */
+function retryParagraph(run: TimelineModel['runs'][number]): string {
+  const retry = run.verdict.retry;
+  if (retry === undefined) return '';
+  return `<p>${escapeHtml(`${retry.label}: ${retry.stoppedAt ?? 'passed'} · ${retry.reason} — ${retry.summary}`)}</p>\n`;
+}
+
 /** What the page shows with scripts off: each verdict, then the marks in time order. */
 function noscriptFallback(model: TimelineModel): string {
   const lanes = new Map(model.lanes.map((lane) => [lane.id, lane.label]));
@@ -88,7 +95,7 @@ function noscriptFallback(model: TimelineModel): string {
     return `<section class="noscript-run">
 <h2>${escapeHtml(run.title)}: ${escapeHtml(run.verdict.headline)}</h2>
 <p>${escapeHtml(run.verdict.summary)}</p>
-<p>${escapeHtml(run.verdict.confidenceText)}</p>
+${retryParagraph(run)}<p>${escapeHtml(run.verdict.confidenceText)}</p>
 <table><thead><tr><th>Time</th><th>Lane</th><th>Event</th></tr></thead><tbody>
 ${rows}
 </tbody></table>

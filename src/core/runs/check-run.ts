@@ -3,6 +3,7 @@
 // evidence arriving makes a new run with the same id, so a view holding the old one never sees it change.
 
 import type { ExpectedOutcome } from '../config/types';
+import type { JudgedAttempt } from '../expectations/evaluate';
 import type { CorrelationKeys, EvidenceReport } from '../evidence/types';
 import type { ProbeResult, Verdict } from '../probe/types';
 
@@ -19,11 +20,19 @@ export interface RunEvidence {
 }
 
 export interface RunExpectation {
+  /** What the config expects, with the attempt it names (`outcome.attempt`, absent: the first). */
   outcome: ExpectedOutcome;
-  /** describeExpectedOutcome's words: `mtls`, `target with HTTP 200`… */
+  /** describeExpectedOutcome's words: `mtls`, `target with HTTP 200`, `target on the TLS 1.2 retry`… */
   expected: string;
   passed: boolean;
   message: string;
+  /**
+   * The attempt judged: the first, or the TLS 1.2 retry (result.fallback); null when the retry was asked for and the
+   * probe made none. Absent in runs saved before attempts were judged: the first.
+   */
+  judgedAttempt?: JudgedAttempt | null;
+  /** What the judged attempt got, and the other one when the probe retried: `target with HTTP 200 on the TLS 1.2 retry; the first attempt …`. */
+  got?: string;
 }
 
 export interface CheckRun {

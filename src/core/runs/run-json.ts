@@ -1,12 +1,16 @@
 // A run as JSON: what `mtls-probe probe --json` prints, what the extension exports, what a saved run is and what
 // `mtls-probe report` reads back. It is the probe result's own contract (target, identity, timings, tls, trace,
 // http, correlationId, verdict — add fields, never rename) with the verdict as it stands now, plus the run's
-// metadata, the probe's own verdict when evidence changed it, the evidence and the expectation.
+// metadata, the probe's own verdict when evidence changed it, the evidence and the expectation. A TLS 1.2 retry
+// (`fallback.result`) is a probe result of the same shape. Secret header values are redacted everywhere in it (the
+// request's headers in the trace, the response's, server-side records), the retry's too.
 
 import type { ExpectedOutcome } from '../config/types';
 import type { EvidenceReport } from '../evidence/types';
 import type { ProbeResult, Verdict } from '../probe/types';
-import { noCertificate, type CheckRun, type RunEvidence } from './check-run';
+import { redactSecrets } from '../secret-headers';
+import type { JudgedAttempt } from '../expectations/evaluate';
+import { noCertificate, type CheckRun, type RunEvidence, type RunExpectation } from './check-run';
 
 export const runFormat = 'mtls-probe/run';
 
@@ -15,18 +19,41 @@ export interface RunJson extends ProbeResult {
   /** The probe's own verdict, when evidence confirmed or changed it. */
   probeVerdict?: Verdict;
   evidence?: EvidenceReport & Pick<RunEvidence, 'window' | 'keys' | 'sourceLabel'>;
-  expectation?: { expected: string; outcome: ExpectedOutcome; passed: boolean; message: string };
+  /** `judgedAttempt`: "first", "tls12Fallback" (the TLS 1.2 retry, `fallback.result`), or null when the retry asked for was not made. */
+  expectation?: { expected: string; outcome: ExpectedOutcome; passed: boolean; message: string; judgedAttempt?: JudgedAttempt | null; got?: string };
+}
+
+function expectationJson(e: RunExpectation): NonNullable<RunJson['expectation']> {
+  const judged = e.judgedAttempt !== undefined ? { judgedAttempt: e.judgedAttempt } : {};
+  return { expected: e.expected, outcome: e.outcome, passed: e.passed, message: e.message, ...judged, ...(e.got !== undefined ? { got: e.got } : {}) };
+}
+
+function redacted<T>(value: T): T {
+  return redactSecrets(value) as T;
+}
+
+/** The result with every secret header value replaced by its length: its trace, its HTTP answer, its retry's. */
+function redactedResult(result: ProbeResult): ProbeResult {
+  const { fallback } = result;
+  return {
+    ...result,
+    trace: result.trace.map((event) => (event.detail !== undefined ? { ...event, detail: redacted(event.detail) } : event)),
+    http: redacted(result.http),
+    verdict: redacted(result.verdict),
+    ...(fallback !== undefined ? { fallback: { ...fallback, result: redactedResult(fallback.result) } } : {}),
+  };
 }
 
 export function runJson(run: CheckRun): RunJson {
   const evidence = run.evidence;
+  const result = redactedResult(run.result);
   return {
-    ...run.result,
-    verdict: run.verdict,
+    ...result,
+    verdict: redacted(run.verdict),
     run: { format: runFormat, version: 1, id: run.id, endpoint: run.endpointName, identity: run.identityName, ...(run.collectingEvidence ? { collectingEvidence: true as const } : {}) },
-    ...(run.verdict !== run.result.verdict ? { probeVerdict: run.result.verdict } : {}),
-    ...(evidence !== undefined ? { evidence: { ...evidence.report, window: evidence.window, keys: evidence.keys, sourceLabel: evidence.sourceLabel } } : {}),
-    ...(run.expectation !== undefined ? { expectation: { expected: run.expectation.expected, outcome: run.expectation.outcome, passed: run.expectation.passed, message: run.expectation.message } } : {}),
+    ...(run.verdict !== run.result.verdict ? { probeVerdict: result.verdict } : {}),
+    ...(evidence !== undefined ? { evidence: redacted({ ...evidence.report, window: evidence.window, keys: evidence.keys, sourceLabel: evidence.sourceLabel }) } : {}),
+    ...(run.expectation !== undefined ? { expectation: expectationJson(run.expectation) } : {}),
   };
 }
 
@@ -80,6 +107,13 @@ function checkProbeResult(value: Json, file: string, where: string): void {
       throw new RunFileError(file, `${file}: ${where}.trace[${i}] is not a trace event ({t, dir, layer, event, detail}).`);
     }
   }
+  // A TLS 1.2 retry is a probe result too; it never has one of its own.
+  if (value.fallback !== undefined) {
+    const fallback = value.fallback;
+    if (!isObject(fallback) || typeof fallback.reason !== 'string' || !isObject(fallback.result)) throw new RunFileError(file, `${file}: ${where}.fallback is not a retry ({reason, tlsMaxVersion, result}).`);
+    if (fallback.result.fallback !== undefined) throw new RunFileError(file, `${file}: ${where}.fallback.result has a fallback of its own; a retry is never retried.`);
+    checkProbeResult(fallback.result, file, `${where}.fallback.result`);
+  }
 }
 
 function runFromJsonObject(value: Json, file: string, where: string, index: number): CheckRun {
@@ -97,11 +131,23 @@ function runFromJsonObject(value: Json, file: string, where: string, index: numb
     verdict: value.verdict as unknown as Verdict,
     collectingEvidence: false,
     ...(isObject(evidence) && Array.isArray(evidence.events) ? { evidence: evidenceFromJson(evidence) } : {}),
-    ...(isObject(expectation) && typeof expectation.passed === 'boolean' && isObject(expectation.outcome)
-      ? { expectation: { outcome: expectation.outcome as unknown as ExpectedOutcome, expected: String(expectation.expected), passed: expectation.passed, message: String(expectation.message ?? '') } }
-      : {}),
+    ...(isObject(expectation) && typeof expectation.passed === 'boolean' && isObject(expectation.outcome) ? { expectation: expectationFromJson(expectation) } : {}),
   };
   return Object.freeze(run);
+}
+
+const judgedAttempts: readonly unknown[] = ['first', 'tls12Fallback', null];
+
+function expectationFromJson(expectation: Json): RunExpectation {
+  const { judgedAttempt, got } = expectation;
+  return {
+    outcome: expectation.outcome as unknown as ExpectedOutcome,
+    expected: String(expectation.expected),
+    passed: expectation.passed === true,
+    message: String(expectation.message ?? ''),
+    ...(judgedAttempts.includes(judgedAttempt) ? { judgedAttempt: judgedAttempt as JudgedAttempt | null } : {}),
+    ...(typeof got === 'string' ? { got } : {}),
+  };
 }
 
 function evidenceFromJson(evidence: Json): RunEvidence {

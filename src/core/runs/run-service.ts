@@ -3,7 +3,7 @@
 // collect the server-side evidence and upgrade the verdict, announcing each step as a new immutable run.
 
 import { probeOptionsFor } from '../config/probe-options';
-import { describeExpectedOutcome, evaluateExpectation } from '../expectations/evaluate';
+import { describeExpectedOutcome, judgeExpectation } from '../expectations/evaluate';
 import type { EndpointConfig, ExpectedOutcome, IdentityConfig } from '../config/types';
 import type { EvidenceRequest, ProbeEvidence } from '../evidence/collect';
 import type { ClientIdentity } from '../identity/client-identity';
@@ -72,8 +72,10 @@ function identityNameOf(identity: CheckIdentity): string {
   return isConfigured(identity) ? identity.name : identity.label;
 }
 
+/** The expectation judged on the attempt it names (evidence upgrades the first attempt's verdict; the retry keeps its own). */
 function judged(outcome: ExpectedOutcome, result: ProbeResult): RunExpectation {
-  return { outcome, expected: describeExpectedOutcome(outcome), ...evaluateExpectation(outcome, result) };
+  const { passed, message, attempt, got } = judgeExpectation(outcome, result);
+  return { outcome, expected: describeExpectedOutcome(outcome), passed, message, judgedAttempt: attempt, got };
 }
 
 /** The run with a new verdict (and evidence), its expectation judged again against it. */

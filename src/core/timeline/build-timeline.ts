@@ -6,8 +6,10 @@ import type { EvidenceEvent } from '../evidence/types';
 import { runTitle, type CheckRun } from '../runs/check-run';
 import { evidenceKey, evidenceMarks, evidenceNotes } from './evidence-marks';
 import { runFacts, verdictBanner } from './verdict-banner';
-import { timelineModelVersion, type LaneInfo, type TimelineMark, type TimelineModel, type TimelineRun } from './model';
-import { tracePhases, traceMarks } from './trace-marks';
+import { retryMarks } from './attempts';
+import { timelineModelVersion, type LaneInfo, type TimelineAttempt, type TimelineMark, type TimelineModel, type TimelinePhase, type TimelineRun } from './model';
+import { answeredAt, targetMark, verdictMark, type MarkSlot } from './outcome-marks';
+import { tracePhases, traceMarks, type AttemptPlacement } from './trace-marks';
 
 export const timelineLanes: LaneInfo[] = [
   { id: 'client', label: 'Client', description: 'The probe itself: DNS lookup, errors and timeouts as the client saw them, and the verdict.' },
@@ -19,68 +21,39 @@ export const timelineLanes: LaneInfo[] = [
   { id: 'target', label: 'Target', description: 'The application behind the front: its answer, and the client certificate it was told about.' },
 ];
 
-/** A target-lane mark when the application answered: what it saw of the client certificate, if it echoed it. */
-function targetMark(run: CheckRun, runId: string, index: number, originMs: number): TimelineMark | null {
-  const http = run.result.http;
-  if (run.verdict.stoppedAt !== null || http === null) return null;
-  const response = run.result.trace.find((e) => e.layer === 'http' && e.event === 'response');
-  if (response === undefined) return null;
-  const seen = http.mtlsHeaders;
-  const fields = [
-    { name: 'Status', value: String(http.status) },
-    ...(seen?.subject !== undefined ? [{ name: 'Client certificate subject (X-Amzn-Mtls-Clientcert-Subject)', value: seen.subject }] : []),
-    ...(seen?.serialNumber !== undefined ? [{ name: 'Client certificate serial', value: seen.serialNumber }] : []),
-    ...(seen?.issuer !== undefined ? [{ name: 'Client certificate issuer', value: seen.issuer }] : []),
-    { name: 'Body (first bytes)', value: http.bodyPreview },
-  ];
-  return {
-    id: `${runId}:${index}`,
-    lane: 'target',
-    t: response.t,
-    time: new Date(originMs + response.t).toISOString(),
-    dir: 'in',
-    kind: 'http',
-    label: `${http.status}`,
-    summary: `The application answered ${http.status}${seen?.subject !== undefined ? `, told by the load balancer that the client is ${seen.subject}` : ''}`,
-    tone: 'ok',
-    detail: { title: 'The application answered', fields },
-  };
-}
-
-function verdictMark(run: CheckRun, runId: string, index: number, originMs: number): TimelineMark {
-  const t = run.result.timings.total;
-  const v = run.verdict;
-  return {
-    id: `${runId}:${index}`,
-    lane: 'client',
-    t,
-    time: new Date(originMs + t).toISOString(),
-    dir: 'local',
-    kind: 'verdict',
-    label: v.stoppedAt === null ? 'Passed' : `Stopped: ${v.stoppedAt}`,
-    summary: `Verdict: ${v.stoppedAt === null ? 'passed' : `stopped at ${v.stoppedAt}`} — ${v.reason}${v.confidence === 'confirmed' ? ' (confirmed)' : ''}`,
-    tone: v.stoppedAt === null ? 'ok' : 'error',
-    detail: { title: 'Verdict', fields: [{ name: 'Stopped at', value: v.stoppedAt ?? 'none (the application answered)' }, { name: 'Reason', value: v.reason }, { name: 'Summary', value: v.summary }, ...(v.hint !== undefined ? [{ name: 'Hint', value: v.hint }] : [])] },
-  };
+/** The first attempt's marks (and a retry's, when the probe made one), with the verdict at the run's end. */
+function probeMarks(run: CheckRun, originMs: number): { marks: TimelineMark[]; phases: TimelinePhase[]; attempts?: TimelineAttempt[]; end: number; next: number } {
+  const { result } = run;
+  const fallback = result.fallback;
+  const first: AttemptPlacement | undefined = fallback !== undefined ? { attempt: 0, offset: 0, firstIndex: 0, label: null } : undefined;
+  const marks = traceMarks(result, run.id, originMs, first);
+  const phases = tracePhases(result, first);
+  let next = result.trace.length;
+  const slot = (t: number, attempt?: number): MarkSlot => ({ id: `${run.id}:${next++}`, t, originMs, attemptT: t, ...(attempt !== undefined ? { attempt } : {}), label: null });
+  const answered = answeredAt(result, run.verdict);
+  const target = answered !== null ? targetMark(result, slot(answered, first?.attempt)) : null;
+  if (target !== null) marks.push(target);
+  const retry = fallback !== undefined ? retryMarks(result, fallback, run.id, next) : undefined;
+  if (retry !== undefined) {
+    next += retry.marks.length;
+    marks.push(...retry.marks);
+    phases.push(...retry.phases);
+  }
+  const end = Math.max(result.timings.total, retry?.end ?? 0);
+  // The run's verdict was reached at its end: after the retry, when there was one (it is worded with the retry).
+  marks.push(verdictMark(run.verdict, slot(end)));
+  return { marks, phases, ...(retry !== undefined ? { attempts: retry.attempts } : {}), end, next };
 }
 
 export function timelineRun(run: CheckRun): TimelineRun {
   const originMs = Date.parse(run.result.startedAt);
-  const trace = traceMarks(run.result, run.id, originMs);
-  let next = run.result.trace.length;
-  const extra: TimelineMark[] = [];
-  const target = targetMark(run, run.id, next, originMs);
-  if (target !== null) {
-    extra.push(target);
-    next++;
-  }
-  extra.push(verdictMark(run, run.id, next++, originMs));
+  const probe = probeMarks(run, originMs);
   const events = (run.evidence?.report.events ?? []) as EvidenceEvent[];
   const used = new Set((run.verdict.evidence as EvidenceEvent[]).map(evidenceKey));
-  const evidence = evidenceMarks(events, used, run.id, originMs, next);
-  const window = { from: 0, to: run.result.timings.total };
+  const evidence = evidenceMarks(events, used, run.id, originMs, probe.next);
+  const window = { from: 0, to: probe.end };
   // Stable sort: marks at the same instant keep the order they happened in (a flight of handshake messages).
-  const marks = [...trace, ...extra, ...evidence].sort((a, b) => a.t - b.t);
+  const marks = [...probe.marks, ...evidence].sort((a, b) => a.t - b.t);
   const connecting = run.result.trace.find((e) => e.event === 'connecting');
   const report = run.evidence?.report;
   return {
@@ -94,7 +67,8 @@ export function timelineRun(run: CheckRun): TimelineRun {
     probeWindow: window,
     verdict: verdictBanner(run),
     facts: runFacts(run),
-    phases: tracePhases(run.result),
+    phases: probe.phases,
+    ...(probe.attempts !== undefined ? { attempts: probe.attempts } : {}),
     marks,
     notes: evidenceNotes(evidence, events, used, window),
     evidence: {

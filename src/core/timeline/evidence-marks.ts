@@ -4,7 +4,8 @@
 
 import { recordField as field, recordText } from '../evidence/logs/log-fields';
 import type { EvidenceEvent } from '../evidence/types';
-import { recordRows, redactSecrets } from './mark-details';
+import { redactSecrets } from '../secret-headers';
+import { recordRows } from './mark-details';
 import type { LaneId, MarkKind, MarkTone, TimelineMark, TimelineNote } from './model';
 
 const kindWords: Record<EvidenceEvent['kind'], string> = {

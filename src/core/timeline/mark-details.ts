@@ -1,38 +1,9 @@
 // What the details pane shows for a mark: decoded fields as a tree, certificates as cards, a server-side record as
 // a table with the keys that tied it to the probe. Secret header values never get this far: they are replaced by
-// their length here, because the model goes to a webview and into report files.
+// their length (../secret-headers.ts) before the fields are made, because the model goes to a webview and into
+// report files.
 
 import type { CertificateCard, DetailField } from './model';
-
-/** Headers whose values are credentials: shown as "[redacted, 27 bytes]". */
-const secretHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-amz-security-token']);
-
-export function isSecretHeader(name: string): boolean {
-  return secretHeaders.has(name.trim().toLowerCase());
-}
-
-function redacted(value: unknown): string {
-  const text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
-  return `[redacted, ${Buffer.byteLength(text)} bytes]`;
-}
-
-/**
- * A copy with secret header values replaced, whatever the shape: `{name: value}` (the probe's own headers,
- * ModSecurity), `[{name, value}]` (AWS WAF logs), `[{Name, Value}]` (WAF sampled requests).
- */
-export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 12 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
-  const record = value as Record<string, unknown>;
-  const headerName = record.name ?? record.Name;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(record)) {
-    if (typeof headerName === 'string' && isSecretHeader(headerName) && (key === 'value' || key === 'Value')) out[key] = redacted(v);
-    else if (isSecretHeader(key) && (typeof v === 'string' || Array.isArray(v))) out[key] = redacted(v);
-    else out[key] = redactSecrets(v, depth + 1);
-  }
-  return out;
-}
 
 const maxValueLength = 2000;
 

@@ -47,8 +47,13 @@ export interface TimelineRun {
   verdict: VerdictBanner;
   /** Facts about the run for the header: target, connected to, TLS, HTTP, correlation id. */
   facts: Array<{ label: string; value: string }>;
-  /** Phases as bars on their lanes: DNS lookup, TCP connect, TLS handshake, HTTP exchange. */
+  /** Phases as bars on their lanes: DNS lookup, TCP connect, TLS handshake, HTTP exchange (each attempt's). */
   phases: TimelinePhase[];
+  /**
+   * When the probe made the request more than once (a TLS 1.2 retry after a TLS 1.3 refusal): each attempt in time
+   * order, on the run's one axis. Absent for a run of one attempt.
+   */
+  attempts?: TimelineAttempt[];
   /** Every event, sorted by t (ties keep the order they happened in). */
   marks: TimelineMark[];
   /** Clock-skew and granularity notes, e.g. "CloudWatch datapoints cover whole minutes". */
@@ -56,6 +61,28 @@ export interface TimelineRun {
   evidence: EvidenceStatus;
   /** True while server-side evidence may still arrive (the panel updates live). */
   collectingEvidence: boolean;
+}
+
+/** One attempt of a run, drawn as a bar over the lanes (like a parent span) that its marks and phases sit under. */
+export interface TimelineAttempt {
+  /** 0 for the first attempt, 1 for the retry: marks and phases name theirs by it. */
+  index: number;
+  /** "TLS 1.3 attempt", "TLS 1.2 retry". */
+  label: string;
+  /** The attempt's own span on the run's axis (ms since the run's t = 0). */
+  from: number;
+  to: number;
+  /** ISO 8601 of the attempt's own start. */
+  startedAt: string;
+  /** The X-Amzn-Trace-Id the attempt sent (each attempt has its own). */
+  correlationId: string;
+  /** Why it was made, in words (the retry's); absent for the first attempt. */
+  why?: string;
+  /** The mark that says why it was made (the attempt's bar opens it); absent for the first attempt. */
+  markId?: string;
+  /** The attempt's own outcome, short: "HTTP 403", "passed (HTTP 200)", "stopped at mtls · alert_unknown_ca". */
+  outcome: string;
+  tone: MarkTone;
 }
 
 export interface VerdictBanner {
@@ -74,6 +101,8 @@ export interface VerdictBanner {
   hint?: string;
   /** When the run was a check against an expectation. */
   expectation?: { expected: string; passed: boolean; message: string };
+  /** The retry's own verdict, one line under the run's (which is the first attempt's, worded with the retry). */
+  retry?: { label: string; stoppedAt: Layer | null; reason: string; headline: string; summary: string };
 }
 
 export interface TimelinePhase {
@@ -84,6 +113,8 @@ export interface TimelinePhase {
   from: number;
   to: number;
   outcome: 'ok' | 'failed' | 'unfinished';
+  /** The attempt it belongs to (TimelineRun.attempts); absent in a run of one attempt. */
+  attempt?: number;
 }
 
 export type MarkTone = 'neutral' | 'ok' | 'warning' | 'error';
@@ -100,6 +131,7 @@ export type MarkKind =
   | 'log-record'
   | 'metric'
   | 'sampled-request'
+  | 'attempt'
   | 'verdict';
 
 /**
@@ -131,6 +163,8 @@ export interface TimelineMark {
   encrypted?: boolean;
   /** Protected and decrypted from the session's key log. */
   decrypted?: boolean;
+  /** The attempt it belongs to (TimelineRun.attempts); absent in a run of one attempt and for server-side records. */
+  attempt?: number;
   detail: MarkDetail;
 }
 

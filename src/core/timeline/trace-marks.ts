@@ -4,7 +4,8 @@
 import { handshakeLayout } from '../tls/handshake-layout';
 import type { ProbeResult } from '../probe/types';
 import type { TraceEvent } from '../trace';
-import { certificateCard, fieldTree, redactSecrets, type CertificateFacts } from './mark-details';
+import { redactSecrets } from '../secret-headers';
+import { certificateCard, fieldTree, type CertificateFacts } from './mark-details';
 import type { ByteSpan, LaneId, MarkDetail, MarkKind, MarkTone, TimelineMark, TimelinePhase } from './model';
 
 /** Handshake types by their RFC names, as Wireshark shows them (the text trace keeps curl's words). */
@@ -50,17 +51,42 @@ interface MarkDraft {
   decrypted?: boolean;
 }
 
-/** Each trace event as a mark; `origin` places them in absolute time. */
-export function traceMarks(result: ProbeResult, runId: string, originMs: number): TimelineMark[] {
+/**
+ * Where one attempt's trace sits in its run: the run's first attempt at t = 0, a retry at its own start, its marks
+ * numbered on from `firstIndex`. A retry's mark summaries begin with its label, so a tooltip or a screen reader says
+ * which attempt a ClientHello was; marks and phases carry the attempt's index.
+ */
+export interface AttemptPlacement {
+  attempt: number;
+  /** Where the attempt's t = 0 is on the run's axis (ms). */
+  offset: number;
+  firstIndex: number;
+  /** "TLS 1.2 retry"; null for the first attempt (its words stay as in a run of one attempt). Marks' summaries begin with it. */
+  label: string | null;
+}
+
+/** Three decimals (microseconds), as the trace's own times. */
+export function roundT(t: number): number {
+  return Math.round(t * 1000) / 1000;
+}
+
+/** Each trace event as a mark; `originMs` (the attempt's own start) places them in absolute time. */
+export function traceMarks(result: ProbeResult, runId: string, originMs: number, placement?: AttemptPlacement): TimelineMark[] {
   const at = Date.parse(result.startedAt);
+  const offset = placement?.offset ?? 0;
+  const renegotiation = result.tls.renegotiation;
   return result.trace.map((event, index) => {
     const draft = draftFor(event, result, at);
+    const inRenegotiation = renegotiation !== undefined && event.t >= renegotiation.t && (event.event === 'handshake' || event.event === 'change_cipher_spec');
+    const summary = `${placement?.label != null ? `${placement.label} — ` : ''}${draft.summary}${inRenegotiation ? ' — in the renegotiation' : ''}`;
     return {
-      id: `${runId}:${index}`,
-      t: event.t,
+      id: `${runId}:${(placement?.firstIndex ?? 0) + index}`,
+      t: roundT(event.t + offset),
       time: new Date(originMs + event.t).toISOString(),
       dir: event.dir,
       ...draft,
+      summary,
+      ...(placement !== undefined ? { attempt: placement.attempt } : {}),
     };
   });
 }
@@ -140,6 +166,8 @@ function handshakeSummary(name: string, dir: TraceEvent['dir'], fields: Detail):
       const certs = Array.isArray(fields.certificates) ? (fields.certificates as CertificateFacts[]) : [];
       return { extra: `${certs.length} certificate${certs.length === 1 ? '' : 's'}${certs[0] ? `: ${certs[0].subject}` : ''}`, tone: 'neutral' };
     }
+    case 'HelloRequest':
+      return { extra: 'the server asks the client to start a new handshake: a renegotiation', tone: 'warning' };
     case 'CertificateRequest': {
       const cas = Array.isArray(fields.authorities) ? fields.authorities.length : 0;
       return { extra: `the server asks for a client certificate${cas > 0 ? ` from ${cas} CA name${cas === 1 ? '' : 's'}` : ' (no CA names advertised)'}`, tone: 'neutral' };
@@ -203,6 +231,8 @@ function tlsDraft(event: TraceEvent, d: Detail, result: ProbeResult, at: number)
       };
     case 'application_data':
       return { ...common, kind: 'application-data', label: 'Data', summary: `${version ?? 'TLS'}, ${way}: application data, ${String(d.length ?? 0)} bytes${tag}`, tone: 'neutral', detail: plain('Application data', d) };
+    case 'renegotiation':
+      return { ...common, ...renegotiationDraft(d) };
     case 'established':
       return { ...common, kind: 'handshake', label: 'Established', summary: `TLS established: ${[str(d.version), str(d.cipher), str(d.alpn)].filter(Boolean).join(', ')}`, tone: 'ok', detail: plain('Handshake complete', d) };
     case 'error':
@@ -212,6 +242,24 @@ function tlsDraft(event: TraceEvent, d: Detail, result: ProbeResult, at: number)
     default:
       return { ...common, kind: 'record', label: event.event, summary: `${version ?? 'TLS'}, ${way}: ${event.event.replace(/_/g, ' ')}`, tone: event.event === 'not_tls' || event.event === 'decode_error' ? 'error' : 'warning', detail: plain(event.event.replace(/_/g, ' '), d) };
   }
+}
+
+/** The server started a TLS 1.2 renegotiation (a HelloRequest): after which request, and whether it asks for a certificate. */
+function renegotiationDraft(d: Detail): Omit<MarkDraft, 'lane'> {
+  const after = str(d.after);
+  const asked = d.askedForCertificate === true;
+  const when = after !== undefined ? ` after the request for ${after}` : ' after the handshake';
+  return {
+    kind: 'handshake',
+    label: 'Renegotiation',
+    summary: `The server started a TLS renegotiation${when}${asked ? ': its new handshake asks for a client certificate' : ''}`,
+    tone: 'warning',
+    detail: {
+      title: `Renegotiation${when}`,
+      fields: fieldTree({ after: after ?? '(no request had been sent)', askedForCertificate: asked }),
+      meaning: `The server sent a HelloRequest${when}: the client then makes a whole new handshake inside the encrypted session${asked ? ', and this time the server asks for a client certificate (a CertificateRequest)' : ''}. A TLS 1.2 server that needs a client certificate for one path only (Apache httpd: SSLVerifyClient require inside a <Location>) asks this way, once it has read the request; over TLS 1.3 it would need post-handshake authentication instead.`,
+    },
+  };
 }
 
 function bytesOf(d: Detail, tls13: boolean): MarkDetail['bytes'] | undefined {
@@ -227,10 +275,14 @@ function firstT(trace: readonly TraceEvent[], test: (e: TraceEvent) => boolean):
   return trace.find(test)?.t;
 }
 
-/** DNS, TCP connect, TLS handshake and HTTP exchange as bars: each from its first event to its last or its failure. */
-export function tracePhases(result: ProbeResult): TimelinePhase[] {
+/**
+ * DNS, TCP connect, TLS handshake (and a renegotiation's) and HTTP exchange as bars: each from its first event to
+ * its last or its failure; a retry's on the run's axis, with its attempt (the renderer names it from there).
+ */
+export function tracePhases(result: ProbeResult, placement?: AttemptPlacement): TimelinePhase[] {
   const trace = result.trace;
   const end = result.timings.total;
+  const offset = placement?.offset ?? 0;
   const failureAfter = (from: number): number | undefined => firstT(trace, (e) => e.t >= from && (e.event === 'reset' || e.event === 'fin' || e.event === 'error' || e.event === 'timeout' || (e.event === 'alert' && (e.detail as Detail | undefined)?.level === 'fatal')));
   const phases: TimelinePhase[] = [];
   const add = (lane: LaneId, name: TimelinePhase['name'], title: string, from: number | undefined, done: number | undefined): void => {
@@ -239,7 +291,8 @@ export function tracePhases(result: ProbeResult): TimelinePhase[] {
     const to = done ?? failed ?? end;
     const outcome: TimelinePhase['outcome'] = done !== undefined ? 'ok' : failed !== undefined ? 'failed' : 'unfinished';
     const how = outcome === 'failed' ? ' (failed)' : outcome === 'unfinished' ? ' (unfinished)' : '';
-    phases.push({ lane, name, label: `${title}${how} ${ms(Math.max(0, to - from))}`, from, to: Math.max(from, to), outcome });
+    const phase: TimelinePhase = { lane, name, label: `${title}${how} ${ms(Math.max(0, to - from))}`, from: roundT(from + offset), to: roundT(Math.max(from, to) + offset), outcome };
+    phases.push(placement !== undefined ? { ...phase, attempt: placement.attempt } : phase);
   };
   add('client', 'dns', 'DNS lookup', firstT(trace, (e) => e.event === 'dns_lookup'), firstT(trace, (e) => e.event === 'dns_resolved'));
   const connecting = firstT(trace, (e) => e.event === 'connecting');
@@ -247,6 +300,12 @@ export function tracePhases(result: ProbeResult): TimelinePhase[] {
   add('tcp', 'tcp', 'TCP connect', connecting, connected);
   const firstTls = firstT(trace, (e) => e.layer === 'tls' && e.dir === 'out');
   add('tls', 'tls', 'TLS handshake', firstTls ?? connected, firstT(trace, (e) => e.event === 'established'));
+  const renegotiation = result.tls.renegotiation;
+  if (renegotiation !== undefined) {
+    // From the HelloRequest to the server's last handshake message after it (its Finished, when it completed).
+    const last = [...trace].reverse().find((e) => e.t >= renegotiation.t && e.dir === 'in' && e.layer === 'tls' && e.event === 'handshake' && e.detail?.type === 20);
+    add('tls', 'tls', 'TLS renegotiation', renegotiation.t, last?.t);
+  }
   const request = firstT(trace, (e) => e.event === 'request');
   const lastHttp = [...trace].reverse().find((e) => e.layer === 'http' && e.dir === 'in')?.t;
   add('http', 'http', 'HTTP exchange', request, request !== undefined && lastHttp !== undefined && lastHttp >= request ? lastHttp : undefined);

@@ -2,13 +2,13 @@
 // ever saw it. Only what follows from what was observed: no WAF sentence when nothing says so.
 
 import type { EvidenceEvent } from '../evidence/types';
+import type { HttpSummary, ProbeResult, Verdict } from '../probe/types';
 import type { CheckRun } from '../runs/check-run';
 import { evidenceKindWords } from './evidence-marks';
 import type { VerdictBanner } from './model';
 
-function headline(run: CheckRun): string {
-  const { stoppedAt } = run.verdict;
-  const http = run.result.http;
+function headline(verdict: Pick<Verdict, 'stoppedAt'>, http: HttpSummary | null): string {
+  const { stoppedAt } = verdict;
   switch (stoppedAt) {
     case 'dns':
       return 'Stopped at DNS (name lookup)';
@@ -60,18 +60,23 @@ export function verdictBanner(run: CheckRun): VerdictBanner {
   const used = run.verdict.evidence as EvidenceEvent[];
   // Evidence's own summary may already say it (the connection log's verdict does): said once is enough.
   const reach = /never reached the WAF/i.test(run.verdict.summary) ? undefined : wafReach(run, used);
+  const retry = run.result.fallback?.result;
   return {
     stoppedAt: run.verdict.stoppedAt,
     reason: run.verdict.reason,
-    headline: headline(run),
+    headline: headline(run.verdict, run.result.http),
     summary: run.verdict.summary,
     ...(reach !== undefined ? { wafReach: reach } : {}),
     confidence: run.verdict.confidence,
     confidenceText: confidenceText(run, used),
     ...(run.verdict.hint !== undefined ? { hint: run.verdict.hint } : {}),
     ...(run.expectation !== undefined ? { expectation: { expected: run.expectation.expected, passed: run.expectation.passed, message: run.expectation.message } } : {}),
+    ...(retry !== undefined ? { retry: { label: retryLabel, stoppedAt: retry.verdict.stoppedAt, reason: retry.verdict.reason, headline: headline(retry.verdict, retry.http), summary: retry.verdict.summary } } : {}),
   };
 }
+
+/** How the timeline names the TLS 1.2 retry (its bar, its marks, its banner line). */
+export const retryLabel = 'TLS 1.2 retry';
 
 function ms(value: number | null): string {
   return value === null ? '—' : `${value.toFixed(1)} ms`;
@@ -92,5 +97,15 @@ export function runFacts(run: CheckRun): Array<{ label: string; value: string }>
     { label: 'Correlation id', value: `X-Amzn-Trace-Id: ${r.correlationId}` },
     { label: 'Started', value: r.startedAt },
   ];
-  return facts;
+  const retry = r.fallback?.result;
+  return retry === undefined ? facts : [...facts, { label: retryLabel, value: retryFacts(r, retry) }];
+}
+
+/** The retry in one line: when it started, what it negotiated and got, its phases and its own correlation id. */
+function retryFacts(first: ProbeResult, retry: ProbeResult): string {
+  const after = Date.parse(retry.startedAt) - Date.parse(first.startedAt);
+  const tls = [retry.tls.version, retry.tls.cipher].filter(Boolean).join(' · ') || 'no TLS session';
+  const http = retry.http !== null ? `HTTP ${retry.http.status}` : 'no HTTP answer';
+  const t = retry.timings;
+  return `started ${ms(after)} after the first attempt · ${tls} · ${http} · TLS ${ms(t.tls)} · total ${ms(t.total)} · X-Amzn-Trace-Id: ${retry.correlationId}`;
 }

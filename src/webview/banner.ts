@@ -55,7 +55,8 @@ function expectationChip(run: TimelineRun): HTMLElement | null {
   if (expectation === undefined) return null;
   if (expectation.passed) return h('span', { class: 'expectation is-passed' }, icon('check', 'inline-icon'), `Expected ${expectation.expected}: passed`);
   // What was got, not the verdict's sentence again: the summary right below already says it.
-  const got = `${run.verdict.stoppedAt ?? 'target'} (${run.verdict.reason})`;
+  // After a TLS 1.2 retry the judged attempt may be the retry: say what that one got.
+  const got = expectation.got ?? `${run.verdict.stoppedAt ?? 'target'} (${run.verdict.reason})`;
   return h('span', { class: 'expectation is-failed', title: expectation.message }, icon('cross', 'inline-icon'), `Expected ${expectation.expected}: FAILED`, h('span', { class: 'expectation-message' }, ` — got ${got}`));
 }
 

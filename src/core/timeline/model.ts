@@ -99,8 +99,8 @@ export interface VerdictBanner {
   /** "From the probe alone" / "Confirmed by the ALB connection log (Failed:ClientCertUntrusted)". */
   confidenceText: string;
   hint?: string;
-  /** When the run was a check against an expectation. */
-  expectation?: { expected: string; passed: boolean; message: string };
+  /** When the run was a check against an expectation; `got`: what the judged attempt got, when the probe retried. */
+  expectation?: { expected: string; passed: boolean; message: string; got?: string };
   /** The retry's own verdict, one line under the run's (which is the first attempt's, worded with the retry). */
   retry?: { label: string; stoppedAt: Layer | null; reason: string; headline: string; summary: string };
 }

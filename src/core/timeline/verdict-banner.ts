@@ -70,7 +70,7 @@ export function verdictBanner(run: CheckRun): VerdictBanner {
     confidence: run.verdict.confidence,
     confidenceText: confidenceText(run, used),
     ...(run.verdict.hint !== undefined ? { hint: run.verdict.hint } : {}),
-    ...(run.expectation !== undefined ? { expectation: { expected: run.expectation.expected, passed: run.expectation.passed, message: run.expectation.message } } : {}),
+    ...(run.expectation !== undefined ? { expectation: { expected: run.expectation.expected, passed: run.expectation.passed, message: run.expectation.message, ...(run.expectation.got !== undefined ? { got: run.expectation.got } : {}) } } : {}),
     ...(retry !== undefined ? { retry: { label: retryLabel, stoppedAt: retry.verdict.stoppedAt, reason: retry.verdict.reason, headline: headline(retry.verdict, retry.http), summary: retry.verdict.summary } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { isHeaderName } from '../core/secret-headers';
 import { BadArgumentError, UnwritableFileError, reasonOf } from './errors';
 
 // The values flags take, read the same way by every command: each problem is a BadArgumentError that names the
@@ -37,6 +38,14 @@ export function passphraseFrom(name: string | undefined): string | undefined {
   const value = process.env[name];
   if (value === undefined) throw new BadArgumentError(`--pass-env ${name}: the environment variable ${name} is not set.`);
   return value;
+}
+
+/** `--secret-header NAME` (repeatable): header names, checked like the config's "secretHeaders". */
+export function secretHeaderNames(names: readonly string[] | undefined): string[] {
+  const trimmed = (names ?? []).map((name) => name.trim());
+  const bad = trimmed.find((name) => !isHeaderName(name));
+  if (bad !== undefined) throw new BadArgumentError(`--secret-header takes a header name such as X-Tenant-Token, not "${bad}".`);
+  return trimmed;
 }
 
 /** The X-Amzn-Trace-Id a probe sends, as ALB and WAF log it. */

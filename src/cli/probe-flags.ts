@@ -23,6 +23,7 @@ export const connectionOptions = {
   'http1.1': { type: 'boolean' },
   request: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
+  'secret-header': { type: 'string', multiple: true },
   data: { type: 'string', short: 'd' },
   'handshake-only': { type: 'boolean' },
   timeout: { type: 'string' },
@@ -38,6 +39,7 @@ export const probeOnlyOptions = {
   otlp: { type: 'string' },
   keylog: { type: 'string' },
   'no-timestamps': { type: 'boolean' },
+  'show-secret-headers': { type: 'boolean' },
   evidence: { type: 'string', multiple: true },
   'correlation-id': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
@@ -72,6 +74,9 @@ TLS and HTTP:
   --alpn LIST            ALPN protocols to offer (default h2,http/1.1); --http1.1 is --alpn http/1.1
   -X, --request METHOD   HTTP method (default GET)
   -H, --header "K: V"    extra request header (repeatable)
+  --secret-header NAME   a header whose value is a secret (repeatable), redacted like Authorization, Cookie,
+                         Set-Cookie, Proxy-Authorization, X-Api-Key and X-Amz-Security-Token: every output shows
+                         "[redacted, N bytes]" in place of its value
   -d, --data TEXT        request body
   --handshake-only       stop after the TLS handshake
   --timeout MS           time limit for each phase: DNS, connect, handshake, response

@@ -10,6 +10,8 @@ import { BadArgumentError, BadInputError, InterruptedError, UnknownCommandError,
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
+  /** True when `out` goes to a terminal (a person reads it; nothing keeps it): what `--show-secret-headers` needs. */
+  readonly outIsTerminal?: boolean;
 }
 
 export interface CommandContext {
@@ -64,6 +66,9 @@ export function defineCommand<O extends Options>(command: CliCommand<O>): CliCom
 export const processIo: CommandIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
+  get outIsTerminal() {
+    return process.stdout.isTTY === true;
+  },
 };
 
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;

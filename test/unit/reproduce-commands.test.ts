@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import type { ConfigLocation, EndpointConfig, IdentityConfig } from '../../src/core/config/types';
-import { curlCommand, opensslCommand, shellQuote } from '../../src/core/report/reproduce-commands';
+import { curlCommand, opensslCommand, secretHeaderNote, secretHeaderVariables, shellQuote } from '../../src/core/report/reproduce-commands';
 
 const at: ConfigLocation = { file: '/ws/.vscode/mtls-probe.json', jsonPath: '', offset: 0, length: 0 };
 
@@ -14,8 +14,8 @@ const partner: IdentityConfig = { kind: 'pem', name: 'partner', certFile: '/ws/c
 const legacy: IdentityConfig = { kind: 'pfx', name: 'legacy', pfxFile: '/ws/certs/legacy.p12', location: at };
 
 /** What a POSIX shell makes of a command line: the words the program receives. */
-function shellWords(line: string): string[] {
-  const out = execFileSync('/bin/sh', ['-c', `for w in ${line.replace(/^\S+/, '')}; do printf '%s\\0' "$w"; done`]).toString();
+function shellWords(line: string, env: Record<string, string> = {}): string[] {
+  const out = execFileSync('/bin/sh', ['-c', `for w in ${line.replace(/^\S+/, '')}; do printf '%s\\0' "$w"; done`], { env: { PATH: process.env.PATH ?? '', ...env } }).toString();
   return out.split('\0').slice(0, -1);
 }
 
@@ -75,6 +75,52 @@ describe('curl command', () => {
     const line = curlCommand(endpoint(), spaced);
     assert.equal(line, "curl -v --cert '/my certs/c.pem' --key '/my certs/c.key' https://api.example.com/health");
     assert.doesNotMatch(line, /--pass|pass:/);
+  });
+});
+
+describe('secret headers in the curl command', () => {
+  const secretive = endpoint({ headers: { Authorization: 'Bearer canary-9d2e51', 'X-Tenant-Token': 'canary-7a1b04', 'X-Test': '1' }, secretHeaders: ['x-tenant-token'] });
+  const env = { MTLS_PROBE_HEADER_AUTHORIZATION: 'Bearer from the environment', MTLS_PROBE_HEADER_X_TENANT_TOKEN: "it's $(id)" };
+
+  test('a secret value is never written: the command reads it from MTLS_PROBE_HEADER_<NAME>', () => {
+    const line = curlCommand(secretive, null);
+    assert.equal(
+      line,
+      'curl -v -H "Authorization: ${MTLS_PROBE_HEADER_AUTHORIZATION:?set it to the Authorization value}" -H "X-Tenant-Token: ${MTLS_PROBE_HEADER_X_TENANT_TOKEN:?set it to the X-Tenant-Token value}" -H \'X-Test: 1\' https://api.example.com/health',
+    );
+    assert.doesNotMatch(line, /canary/);
+    // The shell puts the values in as they are (no second expansion of what the variable holds).
+    assert.deepEqual(shellWords(line, env), ['-v', '-H', 'Authorization: Bearer from the environment', '-H', "X-Tenant-Token: it's $(id)", '-H', 'X-Test: 1', 'https://api.example.com/health']);
+  });
+
+  test('unset, the shell stops before running curl and says which variable to set', () => {
+    const r = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${curlCommand(secretive, null).replace(/^\S+/, '')}`], { env: { PATH: process.env.PATH ?? '', MTLS_PROBE_HEADER_X_TENANT_TOKEN: 't' } });
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stdout.toString(), '');
+    assert.match(r.stderr.toString(), /MTLS_PROBE_HEADER_AUTHORIZATION: set it to the Authorization value/);
+  });
+
+  test('a header name with characters the shell expands in double quotes is single-quoted, the variable joined', () => {
+    const odd = endpoint({ headers: { 'X-Key$HOME`!': 'canary-3c3c3c' }, secretHeaders: ['X-Key$HOME`!'] });
+    const line = curlCommand(odd, null);
+    assert.doesNotMatch(line, /canary/);
+    assert.deepEqual(shellWords(line, { MTLS_PROBE_HEADER_X_KEY_HOME__: 'v' }), ['-v', '-H', 'X-Key$HOME`!: v', 'https://api.example.com/health']);
+  });
+
+  test('the variables and the note name each secret header the command needs', () => {
+    assert.deepEqual(secretHeaderVariables(secretive), [
+      { header: 'Authorization', variable: 'MTLS_PROBE_HEADER_AUTHORIZATION' },
+      { header: 'X-Tenant-Token', variable: 'MTLS_PROBE_HEADER_X_TENANT_TOKEN' },
+    ]);
+    assert.equal(
+      secretHeaderNote(secretive),
+      'Set MTLS_PROBE_HEADER_AUTHORIZATION (the Authorization value), MTLS_PROBE_HEADER_X_TENANT_TOKEN (the X-Tenant-Token value) in the environment first: secret header values are not written into commands.',
+    );
+    assert.equal(secretHeaderNote(endpoint({ headers: { 'X-Test': '1' } })), null);
+  });
+
+  test('openssl s_client sends no HTTP headers: nothing secret in it', () => {
+    assert.doesNotMatch(opensslCommand(secretive, null), /canary|MTLS_PROBE_HEADER/);
   });
 });
 

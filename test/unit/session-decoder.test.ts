@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { generateTestPki } from '../../src/core/pki/test-pki';
 import { KeyLog } from '../../src/core/tls/key-log';
 import { decodeWire, TlsSessionDecoder, type WireDirection } from '../../src/core/tls/session-decoder';
 import type { TraceEvent } from '../../src/core/trace';
@@ -354,5 +355,47 @@ describe('TLS session decoder: the bytes of each message in the trace', () => {
     assert.equal(bytes.length, 65_536);
     assert.ok(bytes.equals(message.subarray(0, 65_536)));
     assert.equal(event?.detail?.bytesTruncated, true);
+  });
+});
+
+describe('TLS session decoder: a 16 MB certificate chain', () => {
+  /** A TLS 1.2 server Certificate message of `copies` × the same certificate, framed in 16 KB records. */
+  async function hugeCertificateMessage(): Promise<{ message: Buffer; records: Buffer; copies: number }> {
+    const pki = await generateTestPki();
+    const der = Buffer.from(pki.otherCa.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const entry = Buffer.concat([Buffer.from([0, der.length >> 8, der.length & 0xff]), der]);
+    const copies = Math.floor((16 * 1024 * 1024 - 16) / entry.length);
+    const list = Buffer.concat(Array.from({ length: copies }, () => entry));
+    const body = Buffer.concat([Buffer.from([list.length >> 16, (list.length >> 8) & 0xff, list.length & 0xff]), list]);
+    const header = Buffer.from([11, 0, 0, 0]);
+    header.writeUIntBE(body.length, 1, 3);
+    const message = Buffer.concat([header, body]);
+    const framed: Buffer[] = [];
+    for (let i = 0; i < message.length; i += 16_384) framed.push(record(22, message.subarray(i, i + 16_384)));
+    return { message, records: Buffer.concat(framed), copies };
+  }
+
+  test('decoded whole: every certificate counted, the first 100 summarized, 64 KB of its bytes in the trace', async () => {
+    const { records, copies } = await hugeCertificateMessage();
+    const { events, state } = decodeWire([{ t: 1, dir: 'in', data: records }], new KeyLog());
+    assert.equal(state.serverCertificate?.count, copies);
+    assert.equal(state.serverCertificate?.certificates.length, 100);
+    assert.equal(state.incompleteHandshake, null);
+    const event = events.find((e) => e.event === 'handshake');
+    assert.equal(event?.detail?.bytesTruncated, true);
+    assert.equal(Buffer.from(String(event?.detail?.bytes), 'base64').length, 65_536);
+    assert.ok(JSON.stringify(events).length < 512 * 1024);
+  });
+
+  test('cut short by the end of the connection: reported as an incomplete Certificate with its announced length', async () => {
+    const { message, records } = await hugeCertificateMessage();
+    const received = records.subarray(0, 5 * (16_384 + 5));
+    const { events, state } = decodeWire([{ t: 1, dir: 'in', data: received }], new KeyLog());
+    assert.deepEqual(state.incompleteHandshake, { dir: 'in', t: 1, type: 11, name: 'Certificate', length: message.length - 4, received: 5 * 16_384 });
+    assert.equal(state.serverCertificate, null);
+    const event = events.find((e) => e.event === 'handshake');
+    assert.equal(event?.detail?.incomplete, true);
+    assert.match(String(event?.detail?.error), /^incomplete: 81,920 of its 16,7\d\d,\d\d\d bytes arrived before the connection ended$/);
+    assert.ok(Buffer.from(String(event?.detail?.bytes), 'base64').equals(message.subarray(0, 65_536)));
   });
 });

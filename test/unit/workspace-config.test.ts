@@ -35,7 +35,7 @@ const fullExample = `{
     "connectTo": "203.0.113.10",
     "serverName": "api.example.com", "hostHeader": "api.example.com",
     "tlsMin": "1.2", "tlsMax": "1.3",
-    "alpn": ["h2", "http/1.1"], "method": "GET", "headers": { "X-Test": "1" }, "timeoutMs": 10000,
+    "alpn": ["h2", "http/1.1"], "method": "GET", "secretHeaders": ["X-Tenant-Token"], "headers": { "X-Test": "1" }, "timeoutMs": 10000,
     "identities": ["none", "partner", "legacy"],
     "expect": { "none": "mtls", "partner": 200, "legacy": { "stoppedAt": "mtls", "reason": "alert_unknown_ca" } },
     "aws": { "profile": "prod", "region": "ap-northeast-1",
@@ -108,6 +108,7 @@ describe('parseWorkspaceConfig: the full format', () => {
       tlsMaxVersion: 'TLSv1.3',
       alpn: ['h2', 'http/1.1'],
       method: 'GET',
+      secretHeaders: ['X-Tenant-Token'],
       headers: { 'X-Test': '1' },
       timeoutMs: 10000,
       identities: ['none', 'partner', 'legacy'],
@@ -374,6 +375,10 @@ describe('parseWorkspaceConfig: a bad entry disables that entry only', () => {
     ['"headers": { "X-Test": 1 }', 'endpoints[0].headers.X-Test'],
     ['"headers": { "X-Test": "a\\r\\nInjected: 1" }', 'endpoints[0].headers.X-Test'],
     ['"headers": { "Transfer-Encoding": "chunked" }', 'endpoints[0].headers.Transfer-Encoding'],
+    // Which values to keep secret: a probe that cannot tell would print one.
+    ['"secretHeaders": "X-Tenant-Token"', 'endpoints[0].secretHeaders'],
+    ['"secretHeaders": ["X Tenant Token"]', 'endpoints[0].secretHeaders[0]'],
+    ['"secretHeaders": ["X-Tenant-Token", 7]', 'endpoints[0].secretHeaders[1]'],
   ];
   for (const [member, jsonPath] of disablingFields) {
     test(`${member} leaves the endpoint out`, () => {
@@ -447,6 +452,40 @@ describe('parseWorkspaceConfig: a bad entry disables that entry only', () => {
     assert.equal(problemAt(config, 'endpoints[0].headers.X-Test').severity, 'warning');
   });
 
+  test('secretHeaders: header names, kept as written; a name given twice is a warning', () => {
+    const config = parse(oneEndpoint('"secretHeaders": ["X-Tenant-Token", "x-tenant-token", "X-Session"], "headers": { "X-Tenant-Token": "t0k3n-value" }'));
+    assert.deepEqual(config.endpoints[0]!.secretHeaders, ['X-Tenant-Token', 'X-Session']);
+    const twice = problemAt(config, 'endpoints[0].secretHeaders[1]');
+    assert.equal(twice.severity, 'warning');
+    assert.match(twice.message, /"x-tenant-token" is listed twice/);
+    assert.deepEqual(errors(config), []);
+    assert.deepEqual(parse(oneEndpoint('"secretHeaders": []')).endpoints[0]!.secretHeaders, []);
+    assert.equal(parse(oneEndpoint('')).endpoints[0]!.secretHeaders, undefined);
+  });
+
+  test('secretHeaders: a bad name says why the endpoint is skipped', () => {
+    const config = parse(oneEndpoint('"secretHeaders": ["X Tenant"]'));
+    const problem = problemAt(config, 'endpoints[0].secretHeaders[0]');
+    assert.equal(problem.message, '"secretHeaders" must list HTTP header names; found "X Tenant". Endpoint "e" is skipped.');
+    assert.match(problem.fix, /e\.g\. \["X-Tenant-Token"\]/);
+    assert.match(problemAt(parse(oneEndpoint('"secretHeaders": {}')), 'endpoints[0].secretHeaders').message, /"secretHeaders" must be a list of header names; found an object\. Endpoint "e" is skipped\./);
+  });
+
+  test('a secret header\'s bad value is not repeated in the problem: only its length', () => {
+    for (const [members, name] of [
+      ['"headers": { "Authorization": "Bearer canary-1f3a\\r\\nX: 1" }', 'Authorization'],
+      ['"secretHeaders": ["X-Tenant-Token"], "headers": { "X-Tenant-Token": "canary-1f3a\\nX: 1" }', 'X-Tenant-Token'],
+    ] as const) {
+      const text = oneEndpoint(members);
+      const config = parse(text);
+      const problem = problemAt(config, `endpoints[0].headers.${name}`);
+      assert.doesNotMatch(JSON.stringify(config.problems), /canary-1f3a/, text);
+      assert.match(problem.message, /found \[redacted, \d+ bytes\] \(a secret header's value is not shown\)\. Endpoint "e" is skipped\./);
+    }
+    // Other headers' values are quoted, as they were.
+    assert.match(problemAt(parse(oneEndpoint('"headers": { "X-Test": "a\\r\\nb" }')), 'endpoints[0].headers.X-Test').message, /found "a/);
+  });
+
   test('aws: an ARN in another region than "region" is a warning', () => {
     const config = parse(
       oneEndpoint('"aws": { "region": "us-east-1", "loadBalancerArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1", "webAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1" }'),
@@ -477,6 +516,7 @@ describe('parseWorkspaceConfig: unknown properties', () => {
     assert.match(ulr.fix, /^Did you mean "url"\? Known properties: "name", "url", "ca",/);
     assert.match(problemAt(config, 'endpoints[0].timeout').fix, /^Did you mean "timeoutMs"\?/);
     assert.match(problemAt(config, 'endpoints[0].cacert').fix, /^Did you mean "ca"\?/);
+    assert.match(problemAt(parse(oneEndpoint('"secret-headers": ["X-Tenant-Token"]')), 'endpoints[0].secret-headers').fix, /^Did you mean "secretHeaders"\?/);
     assert.match(problemAt(config, 'endpoints[0].zzzzzz').fix, /^Remove it, or use a known property: "name"/);
     assert.ok(config.problems.every((p) => p.severity === 'warning'));
   });
@@ -937,6 +977,8 @@ describe('the JSON Schema agrees with the parser', () => {
     ['a method with a space', oneEndpoint('"method": "GE T"')],
     ['a header value that is a number', oneEndpoint('"headers": { "X-Test": 1 }')],
     ['a header name with a space', oneEndpoint('"headers": { "X Test": "1" }')],
+    ['secretHeaders that is a string', oneEndpoint('"secretHeaders": "X-Tenant-Token"')],
+    ['a secret header name with a space', oneEndpoint('"secretHeaders": ["X Tenant"]')],
     ['a timeout of zero', oneEndpoint('"timeoutMs": 0')],
     ['a fractional timeout', oneEndpoint('"timeoutMs": 1.5')],
     ['identities that is not a list', oneEndpoint('"identities": "none"')],

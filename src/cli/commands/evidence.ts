@@ -5,13 +5,14 @@ import type { AwsEndpointSettings } from '../../core/config/types';
 import { collectEvidence, type EvidenceRequest } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
 import type { CorrelationKeys, TimeWindow } from '../../core/evidence/types';
-import { formatSummary, formatTrace, type CurlStyleOptions } from '../../core/report/curl-style';
+import { formatSummary, formatTrace, redactLines, textRedaction, type CurlStyleOptions } from '../../core/report/curl-style';
 import { shellQuote } from '../../core/report/reproduce-commands';
 import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
 import type { RunEvidenceOptions } from '../../core/runs/run-service';
 import { runEvidenceLines } from '../../core/runs/run-text';
 import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
-import { parseCorrelationId, portNumber } from '../arguments';
+import { parseCorrelationId, portNumber, secretHeaderNames } from '../arguments';
+import { redactSecrets } from '../../core/secret-headers';
 import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError, reasonOf } from '../errors';
 import { defineCommand, type OptionValues } from '../shell';
 
@@ -44,6 +45,8 @@ AWS itself (the flags below), matched by any of the keys:
   --probe-time ISO[/ISO] when the probe's connection was open: behind NAT, the load balancer logs another address,
                          and the only connection with the probe's certificate (or none) then is taken as the probe's
   --json                 print one JSON object: window, keys, events, stats, problems, coverage, context
+  --secret-header NAME   a header whose value in the records is a secret (repeatable): shown as "[redacted, N bytes]"
+                         like Authorization, Cookie, Set-Cookie, Proxy-Authorization, X-Api-Key, X-Amz-Security-Token
 
 AWS (with "aws"):
 ${awsFlagsHelp}
@@ -145,16 +148,17 @@ export function lookAgainHint(evidence: RunEvidence, request: EvidenceRequest): 
 /** The curl-style report with the evidence lines just before the verdict, and the verdict's confidence on its line. */
 export function formatRunReportWithEvidence(run: CheckRun, options: CurlStyleOptions = {}): string {
   const upgraded = currentResult(run);
-  const summary = formatSummary(upgraded);
+  const redaction = textRedaction(upgraded, { ...options, secretHeaders: options.secretHeaders ?? run.secretHeaders ?? [] });
+  const summary = formatSummary(upgraded, options, redaction);
   const confidence = run.verdict.confidence === 'confirmed' ? ' (confirmed by server-side evidence)' : ' (from the probe alone: no server-side record confirms it)';
   const at = summary.findIndex((line) => line.startsWith('Verdict: '));
-  const evidenceLines = [...runEvidenceLines(run), ''];
+  const evidenceLines = [...redactLines(runEvidenceLines(run), redaction), ''];
   if (at >= 0) {
     summary[at] = `${summary[at]}${confidence}`;
     // formatSummary leaves a blank line before the verdict: the evidence goes right after it.
     summary.splice(at, 0, ...evidenceLines);
   } else summary.push('', ...evidenceLines);
-  return [...formatTrace(upgraded, options), ...summary].join('\n');
+  return [...formatTrace(upgraded, options, redaction), ...summary].join('\n');
 }
 
 const options = {
@@ -166,6 +170,7 @@ const options = {
   serial: { type: 'string' },
   'probe-time': { type: 'string' },
   ...awsFlagOptions,
+  'secret-header': { type: 'string', multiple: true },
   json: { type: 'boolean' },
 } as const;
 
@@ -220,7 +225,8 @@ export const evidenceCommand = defineCommand({
   cancellable: true,
   async run(values, positionals, { io, signal }) {
     const { window, keys, request, waitMs } = await searchFrom(values, positionals);
-    const { report, sourceLabel } = await collectEvidence(request, window, keys, {
+    const secretHeaders = secretHeaderNames(values['secret-header']);
+    const collected = await collectEvidence(request, window, keys, {
       signal,
       // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
       // expected after its end (the default, the window's start, asks CloudWatch for its first minute only).
@@ -229,6 +235,9 @@ export const evidenceCommand = defineCommand({
       onWaiting: (message) => io.err(`mtls-probe: ${message}\n`),
     });
     if (signal.aborted) throw new InterruptedError();
+    // Records carry request headers (WAF logs, ModSecurity): their secret values never reach the output.
+    const report = redactSecrets(collected.report, secretHeaders) as typeof collected.report;
+    const { sourceLabel } = collected;
     if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
       throw new BadInputError(`no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.`);
     }

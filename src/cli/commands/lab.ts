@@ -1,6 +1,6 @@
 import { labModes, startLab, type Lab } from '../../core/lab/lab';
 import { describeLab, labInfo } from '../../core/lab/lab-text';
-import { choice, portNumber } from '../arguments';
+import { choice, portNumber, secretHeaderNames } from '../arguments';
 import { BadInputError } from '../errors';
 import { defineCommand } from '../shell';
 
@@ -8,7 +8,8 @@ import { defineCommand } from '../shell';
 // formats — so any client (this CLI, the extension, curl) can rehearse against it with no AWS account.
 
 export const labUsage = `Usage:
-  mtls-probe lab [--port N] [--dir DIR] [--mode verify|passthrough|off] [--no-ca-names] [--ignore-expiry] [--json]
+  mtls-probe lab [--port N] [--dir DIR] [--mode verify|passthrough|off] [--no-ca-names] [--ignore-expiry]
+                 [--secret-header NAME]... [--json]
 
 Runs a local rehearsal of "ALB with mTLS + AWS WAF" until Ctrl-C: a TLS listener shaped like an ALB HTTPS
 listener (trust store, CRL, CA names advertised; in verify mode a refused client certificate ends the connection
@@ -22,6 +23,9 @@ DIR/logs as each connection ends: ALB connection and access logs, AWS WAF record
   --mode MODE       verify (default), passthrough (forwards the certificate in X-Amzn-Mtls-Clientcert) or off
   --no-ca-names     do not advertise the trust store's CA names in the CertificateRequest
   --ignore-expiry   accept expired and not-yet-valid client certificates (ALB's IgnoreClientCertificateExpiry)
+  --secret-header NAME
+                    a request header the WAF log writes as REDACTED (repeatable; AWS WAF's RedactedFields), like
+                    Authorization, Cookie, Proxy-Authorization, X-Api-Key and X-Amz-Security-Token always are
   --json            print one JSON object first (url, ca, identities, logs, mode), then nothing until it stops
 
 Exit status: 0 when stopped with Ctrl-C or SIGTERM, 2 for bad arguments or a folder that cannot be used.
@@ -44,12 +48,21 @@ function stopRequested(signal: AbortSignal): Promise<void> {
 export const labCommand = defineCommand({
   name: 'lab',
   usage: labUsage,
-  options: { port: { type: 'string' }, dir: { type: 'string' }, mode: { type: 'string' }, 'no-ca-names': { type: 'boolean' }, 'ignore-expiry': { type: 'boolean' }, json: { type: 'boolean' } },
+  options: {
+    port: { type: 'string' },
+    dir: { type: 'string' },
+    mode: { type: 'string' },
+    'no-ca-names': { type: 'boolean' },
+    'ignore-expiry': { type: 'boolean' },
+    'secret-header': { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  },
   positionals: false,
   cancellable: true,
   async run(values, _positionals, { io, signal }) {
     const port = portNumber(values.port, '--port', 0);
     const mode = choice(values.mode ?? 'verify', labModes, '--mode');
+    const secretHeaders = secretHeaderNames(values['secret-header']);
     let lab: Lab;
     try {
       lab = await startLab({
@@ -58,6 +71,7 @@ export const labCommand = defineCommand({
         ...(values.dir !== undefined ? { dir: values.dir } : {}),
         advertiseCaNames: values['no-ca-names'] !== true,
         ignoreClientCertificateExpiry: values['ignore-expiry'] === true,
+        secretHeaders,
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -4,7 +4,7 @@ import { runMatrix, type MatrixEndpoint, type MatrixIdentity, type MatrixRow } f
 import { ProbeInputError } from '../../core/probe/probe';
 import { runJson } from '../../core/runs/run-json';
 import { runFromResult } from '../../core/runs/run-service';
-import { passphraseFrom, positiveInt } from '../arguments';
+import { passphraseFrom, positiveInt, secretHeaderNames } from '../arguments';
 import { BadArgumentError, InterruptedError } from '../errors';
 import { connectionHelp, connectionOptions, exitStatusHelp, matrixOnlyOptions, probeOnlyOptions, probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flags';
 import { defineCommand, type CommandIo } from '../shell';
@@ -42,8 +42,8 @@ async function matrixIdentities(specs: string[], passphrase: string | undefined)
   return out;
 }
 
-function jsonLine(row: MatrixRow): string {
-  const run = runJson(runFromResult(row.result, { endpointName: row.endpoint, identityName: row.identity }));
+function jsonLine(row: MatrixRow, secretHeaders: readonly string[]): string {
+  const run = runJson(runFromResult(row.result, { endpointName: row.endpoint, identityName: row.identity, secretHeaders }));
   return `${JSON.stringify({ endpoint: row.endpoint, identity: row.identity, iteration: row.iteration, result: run })}\n`;
 }
 
@@ -63,6 +63,7 @@ export const matrixCommand = defineCommand({
   async run(values, positionals, { io, signal }) {
     if (positionals.length === 0) throw new BadArgumentError('matrix takes one or more URLs. See mtls-probe matrix --help.');
     refuseOptionsOf(values, probeOnlyOptions, 'matrix');
+    const secretHeaders = secretHeaderNames(values['secret-header']);
     const ca = await readCaFlag(values.cacert);
     const endpoints: MatrixEndpoint[] = positionals.map((url) => ({ label: url, options: probeOptionsFrom(values, url, ca) }));
     const identities = await matrixIdentities(values.identity ?? [], passphraseFrom(values['pass-env']));
@@ -70,7 +71,7 @@ export const matrixCommand = defineCommand({
       repeat: positiveInt(values.repeat, '--repeat') ?? 1,
       concurrency: positiveInt(values.concurrency, '--concurrency') ?? defaultMatrixConcurrency,
       signal,
-      ...(values.json ? { onRow: (row) => io.out(jsonLine(row)) } : {}),
+      ...(values.json ? { onRow: (row) => io.out(jsonLine(row, secretHeaders)) } : {}),
     });
     if (signal.aborted) throw new InterruptedError();
     if (!values.json) printTable(rows, io);

@@ -9,7 +9,7 @@ import { currentResult, type CheckRun } from '../../core/runs/check-run';
 import { runJson } from '../../core/runs/run-json';
 import { runCheck } from '../../core/runs/run-service';
 import { awsFlagNames } from '../aws-flags';
-import { parseCorrelationId, passphraseFrom, writeOutputFile } from '../arguments';
+import { parseCorrelationId, passphraseFrom, secretHeaderNames, writeOutputFile } from '../arguments';
 import { BadArgumentError, InterruptedError, UnwritableFileError, reasonOf } from '../errors';
 import { connectionHelp, connectionOptions, exitStatusHelp, matrixOnlyOptions, probeOnlyOptions, probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flags';
 import { defineCommand, type CommandContext, type CommandIo, type OptionValues } from '../shell';
@@ -37,6 +37,8 @@ Output:
   --otlp FILE            also write the run as OpenTelemetry JSON (OTLP) spans, for Jaeger or Grafana Tempo
   --keylog FILE          append the session's TLS secrets in NSS key log format (for Wireshark)
   --no-timestamps        human output without the time column
+  --show-secret-headers  print secret header values (Authorization, Cookie, --secret-header…) in the trace on this
+                         terminal; refused when stdout is not a terminal. --json, --report and --otlp stay redacted
   -v, --verbose          on stderr, each phase, each evidence source and the verdict as they happen
 
 Evidence:
@@ -96,10 +98,14 @@ async function appendKeyLog(file: string | undefined, keyLog: string): Promise<v
   }
 }
 
-function checkArguments(values: ProbeValues, positionals: string[]): string {
+function checkArguments(values: ProbeValues, positionals: string[], io: CommandIo): string {
   if (values.demo) throw new BadArgumentError('the demo is its own command now: mtls-probe demo (or npm run demo).');
   if (positionals.length !== 1) throw new BadArgumentError(`probe takes one URL${positionals.length > 1 ? `, not ${positionals.length} (several: mtls-probe matrix)` : ''}. See mtls-probe probe --help.`);
   refuseOptionsOf(values, matrixOnlyOptions, 'probe');
+  // Secret values may be shown to a person, never handed to a pipe, a file or a CI log that keeps them.
+  if (values['show-secret-headers'] && io.outIsTerminal !== true) {
+    throw new BadArgumentError('--show-secret-headers shows secret header values on a terminal only, and stdout is not one (a pipe, a file or a CI log would keep them): leave it out.');
+  }
   return positionals[0]!;
 }
 
@@ -114,10 +120,11 @@ async function probeAndReport(url: string, values: ProbeValues, { io, signal }: 
   const wantsEvidence = values.evidence !== undefined || awsFlagNames.some((flag) => values[flag] !== undefined);
   const evidence = wantsEvidence ? await import('./evidence') : undefined;
   const evidenceOptions = await evidence?.probeEvidenceOptions(values, url, signal, values.json ? undefined : (message) => io.err(`mtls-probe: ${message}\n`));
+  const secretHeaders = secretHeaderNames(values['secret-header']);
   const identity = await identityFromFlags(values);
   const ca = await readCaFlag(values.cacert);
   let keyLog = '';
-  const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca) }, identity, {
+  const run = await runCheck({ kind: 'url', name: url, options: probeOptionsFrom(values, url, ca), secretHeaders }, identity, {
     signal,
     ...(correlationId !== undefined ? { correlationId } : {}),
     onKeyLog: (k) => (keyLog += k),
@@ -127,13 +134,14 @@ async function probeAndReport(url: string, values: ProbeValues, { io, signal }: 
   if (signal.aborted) throw new InterruptedError();
   await appendKeyLog(values.keylog, keyLog);
   await writeExports(run, values, io);
-  const timestamps = !values['no-timestamps'];
+  // The terminal trace: secret header values redacted unless the person at this terminal asked for them (checked above).
+  const text = { timestamps: !values['no-timestamps'], ...(run.secretHeaders !== undefined ? { secretHeaders: run.secretHeaders } : {}), ...(values['show-secret-headers'] ? { showSecretHeaders: true } : {}) };
   if (values.json) io.out(line(JSON.stringify(runJson(run))));
   else if (evidence !== undefined && evidenceOptions !== undefined && run.evidence !== undefined) {
-    io.out(line(evidence.formatRunReportWithEvidence(run, { timestamps })));
+    io.out(line(evidence.formatRunReportWithEvidence(run, text)));
     const hint = evidence.lookAgainHint(run.evidence, evidenceOptions.request);
     if (hint !== null) io.out(line(`\n${hint}`));
-  } else io.out(line(formatProbeReport(currentResult(run), { timestamps })));
+  } else io.out(line(formatProbeReport(currentResult(run), text)));
   return 0;
 }
 
@@ -157,7 +165,7 @@ export const probeCommand = defineCommand({
   cancellable: true,
   inputErrors: [IdentityError, ProbeInputError],
   async run(values, positionals, context) {
-    const url = checkArguments(values, positionals);
+    const url = checkArguments(values, positionals, context.io);
     return values.verbose ? verbosely(context.io, () => probeAndReport(url, values, context)) : probeAndReport(url, values, context);
   },
 });

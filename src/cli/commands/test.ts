@@ -7,7 +7,8 @@ import { runExpectations, type ExpectationRun } from '../../core/runs/expectatio
 import { junitXml } from '../../core/report/junit';
 import { environmentPassphrases, loadIdentityWith } from '../../core/runs/identity-loading';
 import { runJson } from '../../core/runs/run-json';
-import { curlCommand, opensslCommand } from '../../core/report/reproduce-commands';
+import { scrubText, secretRedaction } from '../../core/secret-headers';
+import { curlCommand, opensslCommand, secretHeaderNote, secretHeaderVariables } from '../../core/report/reproduce-commands';
 import { positiveInt, writeOutputFile } from '../arguments';
 import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError } from '../errors';
 import { defineCommand, type CommandIo, type OptionValues } from '../shell';
@@ -36,6 +37,11 @@ Passphrases: the passphrase of identity NAME's encrypted key or PKCS#12 file is 
 variable MTLS_PROBE_PASSPHRASE_<NAME>, with NAME upper-cased and every character other than A-Z and 0-9 turned
 into _ (identity "partner-legacy" → MTLS_PROBE_PASSPHRASE_PARTNER_LEGACY). Never from the command line or the
 config file.
+
+Secret header values (Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key, X-Amz-Security-Token and
+the names an endpoint lists in "secretHeaders") are printed as "[redacted, N bytes]" in the lines, --json and the
+JUnit traces; the curl command shown for a failure reads each from MTLS_PROBE_HEADER_<NAME> (Authorization →
+MTLS_PROBE_HEADER_AUTHORIZATION) instead of holding it.
 
 Exit status: 0 when every expectation held, 1 when any failed or could not run, 2 for bad arguments or an error
 in the config, 130 when interrupted.
@@ -88,16 +94,31 @@ function summaryCounts(runs: ExpectationRun[]): Record<'total' | 'passed' | 'fai
   return { total: runs.length, passed: count('passed'), failed: count('failed'), errors: count('error'), skipped: count('skipped') };
 }
 
-/** The curl and openssl command lines for a check; null when its URL cannot be parsed (then it could not run either). */
-function reproduceCommands(check: ExpectationRun['check']): { curl: string; openssl: string } | null {
+/**
+ * The curl and openssl command lines for a check, and the environment variables the curl command reads secret header
+ * values from (never written into it); null when its URL cannot be parsed (then it could not run either).
+ */
+function reproduceCommands(check: ExpectationRun['check']): { curl: string; openssl: string; environment?: string[] } | null {
   try {
-    return { curl: curlCommand(check.endpoint, check.identity), openssl: opensslCommand(check.endpoint, check.identity) };
+    const environment = secretHeaderVariables(check.endpoint).map((v) => v.variable);
+    return { curl: curlCommand(check.endpoint, check.identity), openssl: opensslCommand(check.endpoint, check.identity), ...(environment.length > 0 ? { environment } : {}) };
   } catch {
     return null;
   }
 }
 
-function checkJson(run: ExpectationRun): Record<string, unknown> {
+/**
+ * The run with the endpoint's secret header values taken out of its words (a probe error may quote what was sent):
+ * the trace and the JSON redact their own, this covers the message and the error printed beside them.
+ */
+function withoutSecrets(run: ExpectationRun): ExpectationRun {
+  const redaction = secretRedaction(run.check.endpoint.secretHeaders, [run.check.endpoint.headers]);
+  if (redaction.values.length === 0) return run;
+  return { ...run, message: scrubText(run.message, redaction), ...(run.error !== undefined ? { error: scrubText(run.error, redaction) } : {}) };
+}
+
+function checkJson(given: ExpectationRun): Record<string, unknown> {
+  const run = withoutSecrets(given);
   const { check } = run;
   return {
     id: check.id,
@@ -154,13 +175,15 @@ function checkLinePrinter(checks: readonly ExpectationCheck[], io: CommandIo): (
     identity: Math.max(...checks.map((c) => c.identityName.length)),
     expected: Math.max(...checks.map((c) => c.expectedText.length)),
   };
-  return (run) => {
+  return (given) => {
+    const run = withoutSecrets(given);
     const { check } = run;
     // What the judged attempt got, and what the other one got when the probe retried over TLS 1.2.
     const got = run.result !== undefined ? `got ${run.run?.expectation?.got ?? describeOutcome(run.result)}` : run.message;
     io.out(`${marks[run.status]} ${check.endpoint.name.padEnd(widths.endpoint)}  ${check.identityName.padEnd(widths.identity)}  expect ${check.expectedText.padEnd(widths.expected)}  ${got}  ${formatMs(run.durationMs)}\n`);
     if (run.status === 'failed') {
-      io.out(`    ${run.message}\n    reproduce: ${reproduceCommands(check)?.curl ?? '(the URL does not parse)'}\n`);
+      const note = secretHeaderNote(check.endpoint);
+      io.out(`    ${run.message}\n    reproduce: ${reproduceCommands(check)?.curl ?? '(the URL does not parse)'}\n${note !== null ? `    ${note}\n` : ''}`);
     }
   };
 }

@@ -20,6 +20,7 @@ import {
   type JsonSchema,
   type Read,
 } from './field-rules';
+import { headerNamePattern, isSecretHeader, redactedText } from '../secret-headers';
 import { readProbedIdentities, type IdentityNames, type ProbedIdentities } from './identity-fields';
 import { childPath, membersOf, nonEmptyString, quote, stringOf, type Member } from './jsonc-problems';
 import { noIdentityName, type AwsEndpointSettings, type ConfigPathReference, type EndpointConfig, type Expectation } from './types';
@@ -31,7 +32,7 @@ import { noIdentityName, type AwsEndpointSettings, type ConfigPathReference, typ
 
 const httpsUrlPattern = '^[Hh][Tt][Tt][Pp][Ss]://[^\\s/?#]+(?:[/?#]\\S*)?$';
 const hostNamePattern = '^[A-Za-z0-9._-]+$';
-const httpTokenPattern = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+const httpTokenPattern = headerNamePattern;
 const headerValuePattern = '^[^\\r\\n\\u0000]*$';
 const httpsUrl = new RegExp(httpsUrlPattern);
 const hostName = new RegExp(hostNamePattern);
@@ -65,6 +66,7 @@ export interface EndpointValues {
   tlsMax: TlsVersionName;
   alpn: string[];
   method: string;
+  secretHeaders: string[];
   headers: Record<string, string>;
   timeoutMs: number;
   identities: ProbedIdentities;
@@ -158,13 +160,42 @@ function readHeaders(member: Member, context: EndpointContext): Read<Record<stri
     } else if (seen.has(lower)) {
       problems.warning(header.key, headerPath, `header ${quote(header.name)} is given twice (names are case-insensitive); the first one is used.`, 'Remove one of them.');
     } else if (value === undefined || !headerValue.test(value)) {
-      leaveOut(context, header.value ?? header.key, headerPath, `header ${quote(header.name)} must have a string value on one line; found ${problems.found(header.value)}.`, 'Write the value in double quotes, e.g. "1".');
+      // A secret's value is not repeated in a problem (it would reach the Problems panel and the test output).
+      const found = value !== undefined && isSecretHeader(header.name, context.values.secretHeaders) ? `${redactedText(value)} (a secret header's value is not shown)` : problems.found(header.value);
+      leaveOut(context, header.value ?? header.key, headerPath, `header ${quote(header.name)} must have a string value on one line; found ${found}.`, 'Write the value in double quotes, e.g. "1".');
     } else {
       seen.add(lower);
       headers[header.name] = value;
     }
   }
   return { value: headers };
+}
+
+/** "secretHeaders": header names; a bad one leaves the endpoint out, since its value would be printed. */
+function readSecretHeaders(member: Member, context: EndpointContext): Read<string[]> {
+  const items = member.value?.type === 'array' ? (member.value.children ?? []) : undefined;
+  if (items === undefined) return rejected();
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, item] of items.entries()) {
+    const name = stringOf(item);
+    const itemPath = `${childPath(context.path, member.name)}[${i}]`;
+    if (name === undefined || !httpToken.test(name)) {
+      leaveOut(
+        context,
+        item,
+        itemPath,
+        `"${member.name}" must list HTTP header names; found ${context.problems.found(item)}.`,
+        'Write header names (letters, digits and "-"), e.g. ["X-Tenant-Token"]: the endpoint is not probed until it is known which values to keep secret.',
+      );
+    } else if (seen.has(name.toLowerCase())) {
+      context.problems.warning(item, itemPath, `header ${quote(name)} is listed twice (names are case-insensitive).`, 'Remove one of them.');
+    } else {
+      seen.add(name.toLowerCase());
+      names.push(name);
+    }
+  }
+  return { value: names };
 }
 
 function awsRule(name: AwsSettingName): FieldRule<string, EntryContext<AwsEndpointSettings>> {
@@ -351,6 +382,22 @@ export const endpointFields: { readonly [K in keyof EndpointValues]-?: EndpointR
     whenBad: 'entry',
     docs: { description: 'The HTTP method. Default: GET.', examples: ['GET', 'HEAD', 'POST'] },
     apply: copyInto('method'),
+  },
+  secretHeaders: {
+    shape: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: httpTokenPattern } },
+    read: readSecretHeaders,
+    mustBe: 'a list of header names',
+    fix: 'Write the names of the headers whose values are secrets, e.g. ["X-Tenant-Token"].',
+    whenBad: 'entry',
+    aliases: ['secret-headers', 'secretheader', 'redactheaders', 'redact'],
+    docs: {
+      description:
+        'Headers whose values are secrets, beyond Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key and X-Amz-Security-Token (always redacted): in requests and responses, their values are shown as "[redacted, N bytes]" in traces, JSON, reports, JUnit and logs, and the copied curl command reads them from MTLS_PROBE_HEADER_<NAME>.',
+      markdownDescription:
+        'Headers whose values are secrets, beyond `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-Api-Key` and `X-Amz-Security-Token` (always redacted). In requests and responses their values are shown as `[redacted, N bytes]` in traces, JSON, reports, JUnit and logs, and the copied `curl` command reads them from `$MTLS_PROBE_HEADER_<NAME>`.',
+      examples: [['X-Tenant-Token']],
+    },
+    apply: copyInto('secretHeaders'),
   },
   headers: {
     shape: { type: 'object', propertyNames: { pattern: httpTokenPattern }, additionalProperties: { type: 'string', pattern: headerValuePattern } },

@@ -90,6 +90,11 @@ export interface EndpointConfig {
   alpn?: string[];
   method?: string;
   headers?: Record<string, string>;
+  /**
+   * Header names whose values are secrets, beyond Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key
+   * and X-Amz-Security-Token: redacted in every output, an environment variable in the reproduce commands.
+   */
+  secretHeaders?: string[];
   /** Overall timeout for one probe, in milliseconds. */
   timeoutMs?: number;
   /** Identities to probe with (names from the config, plus `none`); defaults to `none` and every identity. */

@@ -71,7 +71,8 @@ function targetResponse(req: IncomingMessage, context: RequestContext, traceId: 
   return { headers: { 'content-type': 'application/json', 'x-amzn-trace-id': traceId, ...context.mtlsHeaders }, body: `${JSON.stringify(echoed)}\n` };
 }
 
-export function labRequestHandler(writer: LabLogWriter, rates: RateState): Pick<AlbListenerOptions, 'onConnection' | 'handle'> {
+/** `redactedHeaders`: header names the WAF log redacts beyond the credentials always redacted. */
+export function labRequestHandler(writer: LabLogWriter, rates: RateState, redactedHeaders: readonly string[] = []): Pick<AlbListenerOptions, 'onConnection' | 'handle'> {
   const resources = writer.resources;
   return {
     onConnection: async (outcome) => {
@@ -114,7 +115,7 @@ export function labRequestHandler(writer: LabLogWriter, rates: RateState): Pick<
       const socket = req.socket as TLSSocket;
       const host = req.headers.host ?? `localhost:${context.connection.listenerPort}`;
       await Promise.all([
-        writer.waf(wafLogRecord(decision, request, { timestamp: now, webAclId: webAclArn(resources, webAclId), httpSourceId: albHttpSourceId(resources), ...(blocked ? { responseCodeSent: status } : {}) })),
+        writer.waf(wafLogRecord(decision, request, { timestamp: now, webAclId: webAclArn(resources, webAclId), httpSourceId: albHttpSourceId(resources), redactedHeaders, ...(blocked ? { responseCodeSent: status } : {}) })),
         writer.access({
           time: new Date(),
           requestCreationTime: context.receivedAt,

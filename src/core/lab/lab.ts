@@ -31,6 +31,11 @@ export interface LabOptions {
   blockedIps?: string[];
   /** The WAF's rate-based rule: requests per client address in the window (default 100 per 60 s). */
   rateLimit?: number;
+  /**
+   * Header names the WAF log writes as REDACTED (AWS WAF's RedactedFields), beyond Authorization, Cookie and the other
+   * credentials it always redacts.
+   */
+  secretHeaders?: readonly string[];
 }
 
 /** What a probe with this identity should end with, in this mode. */
@@ -134,7 +139,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     },
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
-    ...labRequestHandler(writer, new RateState({ ...(options.blockedIps !== undefined ? { blockedIps: options.blockedIps } : {}), ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}) })),
+    ...labRequestHandler(writer, new RateState({ ...(options.blockedIps !== undefined ? { blockedIps: options.blockedIps } : {}), ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}) }), options.secretHeaders),
   });
   const details: Record<string, LabIdentity> = {};
   for (const identity of manifest.identities) {

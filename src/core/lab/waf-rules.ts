@@ -8,6 +8,7 @@
 // The request body is not inspected (the lab decides before reading it), so the _BODY rules are left out.
 
 import { createHash } from 'node:crypto';
+import { isSecretHeader } from '../secret-headers';
 import { IpSet, plainIp } from './ip-set';
 import { findCrossSiteScripting, findSqlInjection, queryArgumentValues, type InspectedPart, type PatternMatch } from './waf-patterns';
 
@@ -243,11 +244,10 @@ export function evaluateWebAcl(request: WafRequest, state: RateState, now: Date)
 // ---- the log record ----------------------------------------------------------------------------------------
 
 /**
- * Headers whose values are credentials: written the way AWS WAF logs a field redacted by the logging
- * configuration's RedactedFields (SingleHeader) — the value replaced by the word `REDACTED`.
+ * Headers whose values are credentials (src/core/secret-headers.ts, and the lab's `--secret-header` names) are written
+ * the way AWS WAF logs a field redacted by the logging configuration's RedactedFields (SingleHeader): the value
+ * replaced by the word `REDACTED`.
  */
-const redactedHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-amz-security-token']);
-
 export const redactedValue = 'REDACTED';
 
 function logHttpVersion(version: string): string {
@@ -263,6 +263,8 @@ export interface WafLogMeta {
   httpSourceId: string;
   /** Set only when a rule sends a custom response code; null for the default 403 of a BLOCK, as AWS logs it. */
   responseCodeSent?: number;
+  /** Header names redacted beyond the credentials always redacted (the logging configuration's RedactedFields). */
+  redactedHeaders?: readonly string[];
 }
 
 /** One AWS WAF log record, fields in the documented order and casing; `labels` appears only when there are some, as in AWS's records. */
@@ -285,7 +287,7 @@ export function wafLogRecord(decision: WafDecision, request: WafRequest, meta: W
     httpRequest: {
       clientIp: plainIp(request.clientIp),
       country: request.country ?? '-',
-      headers: request.headers.map(({ name, value }) => ({ name, value: redactedHeaders.has(name.toLowerCase()) ? redactedValue : value })),
+      headers: request.headers.map(({ name, value }) => ({ name, value: isSecretHeader(name, meta.redactedHeaders) ? redactedValue : value })),
       uri: request.uri,
       args: request.args,
       httpVersion: logHttpVersion(request.httpVersion),

@@ -11,10 +11,11 @@ import undiciRequest from 'undici/lib/api/api-request.js';
 import { KeyLog } from '../tls/key-log';
 import { roundMs, type TraceEvent } from '../trace';
 import { version } from '../version';
-import { flattenHeaders, phase, readBodyPreview, secureContextFor, waitForConnect, waitForHandshake } from './connection';
+import { BodyPreview, flattenHeaders, phase, secureContextFor, waitForClose, waitForConnect, waitForHandshake } from './connection';
 import { decodeMtlsHeaders } from './mtls-headers';
-import { PhaseTimeout, ProbeAbortedError, errorCode, errorMessage } from './probe-errors';
+import { PhaseTimeout, ProbeAbortedError, RenegotiationLimit, errorCode, errorMessage } from './probe-errors';
 import { ProbeEventPublisher } from './probe-events';
+import { renegotiationLimit } from './renegotiation';
 import { TappedSocket } from './tapped-socket';
 import type { AttemptFacts } from './verdict';
 import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbePhase, ProbeResult, ProbeTarget } from './types';
@@ -25,6 +26,9 @@ import type { HttpSummary, PhaseTimeouts, ProbeOptions, ProbePhase, ProbeResult,
  * server that sends nothing at all.
  */
 const postHandshakeListenMs = 250;
+
+// undici's own time limits, on the same budget as the HTTP phase's (clientOver): a timeout like the phase's.
+const undiciTimeouts = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export type AttemptFailureFacts = Omit<AttemptFacts, 'tls' | 'peerClose' | 'bytesIn' | 'identity' | 'target' | 'at' | 'trust'>;
 
@@ -47,6 +51,9 @@ export class ProbeAttempt {
   private currentPhase: ProbePhase = 'dns';
   private rawSocket: Socket | null = null;
   private httpClient: Client | null = null;
+  /** Rejects when the server makes the attempt stop whatever phase it is in (a renegotiation without end). */
+  private readonly interrupted: Promise<never>;
+  private interrupt: (e: Error) => void = () => undefined;
 
   constructor(
     private readonly options: ProbeOptions,
@@ -56,7 +63,9 @@ export class ProbeAttempt {
     defaults: PhaseTimeouts,
   ) {
     this.timeouts = { ...defaults, ...options.timeouts };
-    this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true, request: null };
+    this.facts = { failedPhase: null, errorCode: null, errorMessage: null, timedOut: false, secureConnected: false, http: null, handshakeOnly: options.handshakeOnly === true, request: null, renegotiations: 0 };
+    this.interrupted = new Promise<never>((_resolve, reject) => (this.interrupt = reject));
+    this.interrupted.catch(() => undefined); // read by `within` when a phase is running, else nobody's concern
     this.progress = new ProbeEventPublisher(target, correlationId, options.runId, this.clock);
     this.progress.start(target, options.identity?.label ?? null, options.handshakeOnly === true);
     this.progress.enterPhase('dns');
@@ -75,9 +84,9 @@ export class ProbeAttempt {
     this.options.onPhase?.(next);
   }
 
-  /** The phase's time limit and the caller's cancel, for one awaited step; either one closes the connection. */
+  /** The phase's time limit, the caller's cancel and the server's interruption, for one awaited step; each closes the connection. */
   private within<T>(name: string, ms: number, work: Promise<T>): Promise<T> {
-    return phase(name, ms, this.options.signal, work, () => this.destroySockets());
+    return phase(name, ms, this.options.signal, Promise.race([work, this.interrupted]), () => this.destroySockets());
   }
 
   private destroySockets(): void {
@@ -138,6 +147,8 @@ export class ProbeAttempt {
     socket.on('keylog', (line: Buffer) => this.keyLog.add(line));
     socket.on('error', () => undefined);
     await this.within('TLS handshake', this.timeouts.tls, waitForHandshake(socket));
+    // Each later 'secure' is a renegotiation the server asked for (TLS 1.2) and the client went through.
+    socket.on('secure', () => this.renegotiated());
     this.timings.tls = roundMs(this.clock() - t0);
     this.facts.secureConnected = true;
     this.serverCertificateVerified = options.insecure === true ? socket.authorized : true;
@@ -148,6 +159,15 @@ export class ProbeAttempt {
       alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
     };
     this.note('tls', 'established', { ...this.negotiated, serverCertificateVerified: this.serverCertificateVerified });
+  }
+
+  /** One more renegotiation done: past the limit, the attempt stops here rather than follow the server without end. */
+  private renegotiated(): void {
+    const count = (this.facts.renegotiations ?? 0) + 1;
+    this.facts.renegotiations = count;
+    if (count <= renegotiationLimit) return;
+    this.destroySockets();
+    this.interrupt(new RenegotiationLimit(count, renegotiationLimit));
   }
 
   /**
@@ -194,12 +214,21 @@ export class ProbeAttempt {
     this.timings.firstByte = roundMs(this.clock() - t0);
     const responseHeaders = flattenHeaders(response.headers);
     this.note('http', 'response', { status: response.statusCode, headers: responseHeaders }, 'in');
-    const { preview, bytes } = await this.within('HTTP body', this.timeouts.http, readBodyPreview(response.body, options.bodyPreviewBytes ?? 1024));
-    const http: HttpSummary = { status: response.statusCode, httpVersion, headers: responseHeaders, bodyPreview: preview.toString('utf8'), bodyBytes: bytes };
+    // The response is known from its headers on: a body that then stalls or breaks off is said of this response.
+    const http: HttpSummary = { status: response.statusCode, httpVersion, headers: responseHeaders, bodyPreview: '', bodyBytes: 0, bodyComplete: false };
     const mtlsHeaders = decodeMtlsHeaders(responseHeaders);
     if (mtlsHeaders) http.mtlsHeaders = mtlsHeaders;
     this.facts.http = http;
-    this.note('http', 'body', { bytes, preview: http.bodyPreview.slice(0, 200) }, 'in');
+    // The body stays bytes as sent: undici's request() decodes no Content-Encoding, so a gzip bomb is never inflated.
+    const body = new BodyPreview(options.bodyPreviewBytes ?? 1024);
+    try {
+      await this.within('HTTP body', this.timeouts.http, body.read(response.body));
+    } finally {
+      http.bodyPreview = body.preview().toString('utf8');
+      http.bodyBytes = body.bytes;
+      http.bodyComplete = body.complete;
+      this.note('http', 'body', { bytes: body.bytes, complete: body.complete, preview: http.bodyPreview.slice(0, 200) }, 'in');
+    }
   }
 
   /** An undici client whose one connection is the traced socket: undici speaks HTTP, the tap sees every byte. */
@@ -234,15 +263,20 @@ export class ProbeAttempt {
     this.facts.failedPhase = current;
     this.facts.errorCode = errorCode(e);
     this.facts.errorMessage = errorMessage(e);
-    this.facts.timedOut = e instanceof PhaseTimeout;
+    this.facts.timedOut = e instanceof PhaseTimeout || undiciTimeouts.has(this.facts.errorCode);
     this.progress.endPhase({ code: this.facts.errorCode, message: this.facts.errorMessage, timedOut: this.facts.timedOut });
     if (this.facts.timedOut) this.note('tcp', 'timeout', { phase: current, message: this.facts.errorMessage });
     else this.note(current === 'dns' ? 'tcp' : current, 'error', { code: this.facts.errorCode, message: this.facts.errorMessage });
   }
 
+  /**
+   * Closes everything, and returns once each socket has emitted 'close': when probe() returns, its connection is gone,
+   * its file descriptor released (test/integration/load.test.ts counts them after 1,000 probes).
+   */
   async teardown(): Promise<void> {
     // undici must finish with the socket before it is destroyed under it (its error handler assumes a parser).
     if (this.httpClient !== null) await this.httpClient.destroy().catch(() => undefined);
     this.destroySockets();
+    await Promise.all([this.tlsSocket, this.tap, this.rawSocket].map((s) => (s === null ? undefined : waitForClose(s))));
   }
 }

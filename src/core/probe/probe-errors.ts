@@ -29,6 +29,17 @@ export class PhaseTimeout extends Error {
   }
 }
 
+/**
+ * The server renegotiated more often than a probe follows (`renegotiationLimit` in attempt.ts): the probe stopped the
+ * connection rather than renegotiate without end.
+ */
+export class RenegotiationLimit extends Error {
+  readonly code = 'ERR_PROBE_RENEGOTIATION_LIMIT';
+  constructor(readonly renegotiations: number, limit: number) {
+    super(`The server renegotiated ${renegotiations} times; a probe follows at most ${limit} renegotiations`);
+  }
+}
+
 /** A stable code for the error: its own, its cause's, or EUNKNOWN. */
 export function errorCode(e: unknown): string {
   const err = e as NodeJS.ErrnoException & { cause?: unknown };

@@ -122,8 +122,15 @@ export interface HttpSummary {
   status: number;
   httpVersion: string;
   headers: Record<string, string | string[]>;
+  /** The body's first bytes (bodyPreviewBytes, default 1024) as sent: a Content-Encoding is not decoded. */
   bodyPreview: string;
+  /** Bytes of the body received (the probe stops reading once it has the preview). */
   bodyBytes: number;
+  /**
+   * True when the body was read to its end; false when the probe stopped reading once it had the preview (a long or
+   * never-ending body), or the body stalled or broke off. Absent in results from before this field.
+   */
+  bodyComplete?: boolean;
   mtlsHeaders?: MtlsHeaders;
 }
 

@@ -19,6 +19,8 @@ export interface AttemptFacts {
   handshakeOnly: boolean;
   /** The HTTP request once it was sent (ms from the attempt's start); null before that or with --handshake-only. */
   request?: { method: string; path: string; t: number } | null;
+  /** TLS 1.2 renegotiations the server asked for and the client went through after the first handshake. */
+  renegotiations?: number;
   /** Bytes received from the server over the whole attempt. */
   bytesIn: number;
   /**

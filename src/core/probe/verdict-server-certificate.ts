@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { CertificateSummary } from '../certs/certificate-summary';
+import { HandshakeType } from '../tls/registry';
 import { dateWords, makeVerdict, spanWords, type AttemptFacts, type TargetFacts } from './verdict-facts';
 import type { Verdict } from './types';
 
@@ -167,4 +168,41 @@ export function serverCertificateVerdict(code: string, facts: AttemptFacts): Ver
     case 'name':
       return nameVerdict(known.reason, code, facts, chain[0]);
   }
+}
+
+// OpenSSL's default limit on the certificate chain a peer may send (SSL_CTX_set_max_cert_list): 100 KiB. Node's TLS
+// does not change it, nor can a Node client; curl and other OpenSSL-based clients have the same.
+const opensslMaxCertList = 102_400;
+
+function sizeWords(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return `${bytes.toLocaleString('en-US')} bytes${mb >= 1 ? ` (about ${Math.round(mb)} MB)` : ''}`;
+}
+
+/**
+ * The client refused a handshake message larger than it accepts (ERR_SSL_EXCESSIVE_MESSAGE_SIZE): for a server
+ * Certificate, a chain far larger than any client takes. Null for other errors.
+ */
+export function oversizedMessageVerdict(facts: AttemptFacts): Verdict | null {
+  if (facts.errorCode !== 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE') return null;
+  const { tls } = facts;
+  const message = tls.incompleteHandshake?.dir === 'in' ? tls.incompleteHandshake : null;
+  const alert = tls.alerts.find((a) => a.dir === 'out' && a.level === 'fatal');
+  const refused = alert ? `the client refused it with a fatal ${alert.description} alert (${alert.code})` : 'the client refused it';
+  if (message !== null && message.type === HandshakeType.Certificate) {
+    return makeVerdict(
+      'tls',
+      'server_certificate_chain_too_large',
+      `The server's Certificate message announced ${sizeWords(message.length + 4)} of certificate chain; ${refused} after its first ${message.received.toLocaleString('en-US')} bytes (ERR_SSL_EXCESSIVE_MESSAGE_SIZE): ` +
+        `OpenSSL, which Node uses, accepts at most ${opensslMaxCertList.toLocaleString('en-US')} bytes (100 KiB) of certificate chain, and so do curl and other OpenSSL-based clients.`,
+      "Only the server's operator can fix this: configure the server with its own certificate and its intermediate CA certificates only. A chain this large is a whole CA bundle, or certificates repeated, in its certificate file.",
+    );
+  }
+  const what = message !== null ? `its ${message.name} message announced ${sizeWords(message.length + 4)}, and ` : '';
+  return makeVerdict(
+    'tls',
+    'handshake_message_too_large',
+    `The server sent a handshake message larger than the client accepts: ${what}${refused} (ERR_SSL_EXCESSIVE_MESSAGE_SIZE).`,
+    "The server is misconfigured or hostile: its operator should look at what it sends in that message (e.g. a CertificateRequest listing thousands of CA names).",
+  );
 }

@@ -3,8 +3,9 @@ import { HandshakeType, alertMeanings } from '../tls/registry';
 import type { HttpSummary, Verdict } from './types';
 import { makeVerdict as verdict, tlsLabel, type AttemptFacts } from './verdict-facts';
 import { missingIntermediateHint, noneSentWords, probeWithCertificateHint, sentAlone, unsentCertificate } from './verdict-client-certificate';
-import { serverCertificateVerdict } from './verdict-server-certificate';
-import { inRenegotiationWords, renegotiationOf, renegotiationWords } from './renegotiation';
+import { oversizedMessageVerdict, serverCertificateVerdict } from './verdict-server-certificate';
+import { inRenegotiationWords, renegotiationLoopVerdict, renegotiationOf, renegotiationWords } from './renegotiation';
+import { brokenBodyVerdict, encodedBodyHint, goawayOf, goawayVerdict } from './verdict-http';
 
 export type { AttemptFacts, IdentityFacts, TargetFacts } from './verdict-facts';
 export { identityFacts } from './verdict-facts';
@@ -145,7 +146,7 @@ function fromHttp(http: HttpSummary, facts: AttemptFacts): Verdict {
   }
   if (status === 403) return from403(http, facts);
   if (status >= 200 && status < 400) {
-    return verdict(null, 'target_responded', `The request passed every layer: HTTP ${status} from the target.`);
+    return verdict(null, 'target_responded', `The request passed every layer: HTTP ${status} from the target.`, encodedBodyHint(http));
   }
   if (status === 502 || status === 503 || status === 504) {
     return verdict('http', `http_${status}`, `The front answered HTTP ${status}: it could not get a response from the target.`);
@@ -169,6 +170,9 @@ function classifyOutcome(facts: AttemptFacts): Verdict {
     return verdict('tcp', 'connect_failed', `The TCP connection failed (${code || facts.errorMessage}).`);
   }
 
+  // The probe stopped a server that would not stop renegotiating: nothing after that is the server's answer.
+  if (code === 'ERR_PROBE_RENEGOTIATION_LIMIT') return renegotiationLoopVerdict(facts);
+
   // A fatal alert from the server is the most specific evidence there is.
   const serverAlert = tls.alerts.find((a) => a.dir === 'in' && a.level === 'fatal') ?? tls.alerts.find((a) => a.dir === 'in' && a.description !== 'close_notify');
   if (serverAlert !== undefined) return fromServerAlert(serverAlert, facts);
@@ -176,6 +180,9 @@ function classifyOutcome(facts: AttemptFacts): Verdict {
   if (tls.notTls !== null && tls.notTls.dir === 'in') {
     return verdict('tls', 'not_tls', `The server answered with bytes that are not TLS ("${tls.notTls.preview.slice(0, 32)}"): plain HTTP or another protocol on this port?`);
   }
+
+  const oversized = oversizedMessageVerdict(facts);
+  if (oversized !== null) return oversized;
 
   const refusedServer = serverCertificateVerdict(code, facts);
   if (refusedServer !== null) return refusedServer;
@@ -191,6 +198,9 @@ function classifyOutcome(facts: AttemptFacts): Verdict {
     return verdict('tls', 'no_shared_cipher', `No cipher suite in common with the server (${code}).`);
   }
 
+  const goaway = failedPhase === 'http' && facts.http === null ? goawayOf(facts) : null;
+  if (goaway !== null) return goawayVerdict(goaway, facts);
+
   if (facts.peerClose !== null && (failedPhase === 'tls' || (failedPhase === 'http' && facts.http === null))) {
     return fromPeerClose(facts.peerClose, facts);
   }
@@ -204,6 +214,8 @@ function classifyOutcome(facts: AttemptFacts): Verdict {
     return verdict('tls', 'handshake_failed', `The TLS handshake failed (${code || facts.errorMessage}).`);
   }
 
+  // The answer's headers came and its body did not arrive whole.
+  if (facts.http !== null && failedPhase === 'http') return brokenBodyVerdict(facts.http, fromHttp(facts.http, facts), facts);
   if (facts.http !== null) return fromHttp(facts.http, facts);
 
   if (failedPhase === 'http' && tls.alerts.some((a) => a.dir === 'in' && a.description === 'close_notify')) {

@@ -1,10 +1,14 @@
 import type { CertificateSummary } from '../certs/certificate-summary';
 import type { ProbeResult } from '../probe/types';
 import type { TraceEvent } from '../trace';
+import { redactedText, resultRedaction, scrubText, type SecretRedaction } from '../secret-headers';
 
 // Renders a probe result the way `curl -v` prints a transfer (one line per handshake message, with
 // direction and TLS version), then what curl cannot show: the CA names the server asked for, whether a
-// client certificate was sent, what an alert means, where a reset happened, and the verdict.
+// client certificate was sent, what an alert means, where a reset happened, and the verdict. Secret header values
+// (Authorization, Cookie… and the names the run marks secret) are printed as "[redacted, 27 bytes]", and the values
+// the request sent are taken out of every other line (a target that echoes them), unless a person at a terminal
+// asked to see them (`probe --show-secret-headers`).
 
 function ms(t: number): string {
   return t.toFixed(3).padStart(9);
@@ -73,7 +77,12 @@ function handshakeLines(ev: TraceEvent): string[] {
   return [head, ...more.map((m) => `    ${m}`)];
 }
 
-function eventLines(ev: TraceEvent): string[] {
+/** A header value as printed: redacted when the header is secret (and redaction is on). */
+function headerValue(name: string, value: string, redaction: SecretRedaction | null): string {
+  return redaction !== null && redaction.names.has(name.trim().toLowerCase()) ? redactedText(value) : value;
+}
+
+function eventLines(ev: TraceEvent, redaction: SecretRedaction | null): string[] {
   const d = ev.detail ?? {};
   if (ev.layer === 'tls') {
     switch (ev.event) {
@@ -127,12 +136,12 @@ function eventLines(ev: TraceEvent): string[] {
   switch (ev.event) {
     case 'request': {
       const headers = (d.headers as Record<string, string>) ?? {};
-      return [`> ${d.method} ${d.path} ${d.httpVersion}`, ...Object.entries(headers).map(([k, v]) => `> ${k}: ${v}`), '>'];
+      return [`> ${d.method} ${d.path} ${d.httpVersion}`, ...Object.entries(headers).map(([k, v]) => `> ${k}: ${headerValue(k, String(v), redaction)}`), '>'];
     }
     case 'response': {
       const headers = (d.headers as Record<string, string | string[]>) ?? {};
       const lines = [`< ${d.status}`];
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`< ${k}: ${one}`);
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) lines.push(`< ${k}: ${headerValue(k, String(one), redaction)}`);
       return [...lines, '<'];
     }
     case 'body':
@@ -147,18 +156,35 @@ function eventLines(ev: TraceEvent): string[] {
 export interface CurlStyleOptions {
   /** Prefix every line with the time since the probe started. */
   timestamps?: boolean;
+  /** Header names to redact beyond the defaults (a config's "secretHeaders", `--secret-header`; a run's secretHeaders). */
+  secretHeaders?: readonly string[];
+  /**
+   * Print secret header values as sent. Only for a person at a terminal who asked (`probe --show-secret-headers`):
+   * never for a file, a log or an output channel.
+   */
+  showSecretHeaders?: boolean;
 }
 
-export function formatTrace(result: ProbeResult, options: CurlStyleOptions = {}): string[] {
+/** What the text takes out (null: nothing, when a person at a terminal asked to see the values). */
+export function textRedaction(result: ProbeResult, options: CurlStyleOptions = {}): SecretRedaction | null {
+  return options.showSecretHeaders === true ? null : resultRedaction(result, options.secretHeaders);
+}
+
+/** Lines with every secret value the redaction knows taken out. */
+export function redactLines(lines: string[], redaction: SecretRedaction | null): string[] {
+  return redaction === null || redaction.values.length === 0 ? lines : lines.map((line) => scrubText(line, redaction));
+}
+
+export function formatTrace(result: ProbeResult, options: CurlStyleOptions = {}, redaction = textRedaction(result, options)): string[] {
   const lines: string[] = [];
   for (const ev of result.trace) {
     const prefix = ev.layer === 'http' && (ev.event === 'request' || ev.event === 'response') ? '' : '* ';
-    for (const line of eventLines(ev)) {
+    for (const line of eventLines(ev, redaction)) {
       const stamp = options.timestamps === false ? '' : `[${ms(ev.t)} ms] `;
       lines.push(line.startsWith('>') || line.startsWith('<') ? `${stamp}${line}` : `${stamp}${prefix}${line}`);
     }
   }
-  return lines;
+  return redactLines(lines, redaction);
 }
 
 // Each phase's own duration, not the time since the start: the request is sent after the handshake, so
@@ -176,7 +202,11 @@ function outcomeWords(result: ProbeResult): string {
   return 'no clear outcome';
 }
 
-export function formatSummary(result: ProbeResult): string[] {
+export function formatSummary(result: ProbeResult, options: CurlStyleOptions = {}, redaction = textRedaction(result, options)): string[] {
+  return redactLines(summaryLines(result), redaction);
+}
+
+function summaryLines(result: ProbeResult): string[] {
   const lines: string[] = [''];
   const tls = result.tls;
   if (result.identity) lines.push(`Client identity: ${result.identity.label} — ${result.identity.subject} (issuer ${result.identity.issuer}, serial ${result.identity.serialNumber}, valid until ${result.identity.notAfter.slice(0, 10)})`);
@@ -206,16 +236,22 @@ export function formatSummary(result: ProbeResult): string[] {
 }
 
 /** The TLS 1.2 retry's trace under a line saying why it was made. */
-function fallbackTrace(result: ProbeResult, options: CurlStyleOptions): string[] {
+function fallbackTrace(result: ProbeResult, options: CurlStyleOptions, redaction: SecretRedaction | null): string[] {
   const fallback = result.fallback;
   if (fallback === undefined) return [];
   return [
     '',
     '* Retrying the same request over TLS 1.2 (times from the retry\'s start): over TLS 1.3 the server refused it after the request without asking for a client certificate, and this client cannot offer post-handshake authentication',
-    ...formatTrace(fallback.result, options),
+    ...formatTrace(fallback.result, options, redaction),
   ];
 }
 
+/**
+ * The whole text: the trace (the retry's too), then the summary and the verdict. Secret header values are redacted
+ * in both attempts unless `showSecretHeaders`; give a run's `secretHeaders` so the names it marks secret are too.
+ */
 export function formatProbeReport(result: ProbeResult, options: CurlStyleOptions = {}): string {
-  return [...formatTrace(result, options), ...fallbackTrace(result, options), ...formatSummary(result)].join('\n');
+  // One redaction for both attempts: each sent the same headers.
+  const redaction = textRedaction(result, options);
+  return [...formatTrace(result, options, redaction), ...fallbackTrace(result, options, redaction), ...formatSummary(result, options, redaction)].join('\n');
 }

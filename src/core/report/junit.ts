@@ -1,5 +1,6 @@
 import type { ExpectationRun } from '../runs/expectation-runs';
 import { describeOutcome } from '../expectations/evaluate';
+import { scrubText, secretRedaction } from '../secret-headers';
 import { formatProbeReport } from './curl-style';
 
 // JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one <testsuite> per endpoint, one
@@ -53,10 +54,15 @@ function attemptProperties(run: ExpectationRun): string {
   return `\n      <properties>\n${properties.map((p) => `        <property${attributes(p)}/>`).join('\n')}\n      </properties>`;
 }
 
-function testcase(run: ExpectationRun): string {
-  const { check } = run;
+function testcase(given: ExpectationRun): string {
+  const { check } = given;
+  // Secret header values (the defaults and the endpoint's "secretHeaders") never reach a CI artifact: the trace
+  // prints them redacted, and the values the request sent are taken out of the messages too.
+  const secretHeaders = given.run?.secretHeaders ?? check.endpoint.secretHeaders;
+  const redaction = secretRedaction(secretHeaders, [check.endpoint.headers]);
+  const run = { ...given, message: scrubText(given.message, redaction), ...(given.error !== undefined ? { error: scrubText(given.error, redaction) } : {}) };
   const head = `    <testcase${attributes({ classname: check.endpoint.name, name: `${check.identityName} → ${check.expectedText}`, time: seconds(run.durationMs) })}>${attemptProperties(run)}`;
-  const trace = run.result !== undefined ? formatProbeReport(run.result) : '';
+  const trace = run.result !== undefined ? formatProbeReport(run.result, secretHeaders !== undefined ? { secretHeaders } : {}) : '';
   switch (run.status) {
     case 'passed':
       // A pass after a TLS 1.2 retry says which attempt it was judged on and what the other got, above the trace.

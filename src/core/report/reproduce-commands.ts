@@ -1,12 +1,15 @@
 import { isIP } from 'node:net';
 import type { EndpointConfig, IdentityConfig } from '../config/types';
+import { isSecretHeader, secretHeaderVariable } from '../secret-headers';
 
 // The same attempt as a `curl -v` and an `openssl s_client` command line, for people who want to see it with
 // the tools they already trust, or paste it into a ticket. Passphrases never go on a command line (they would
 // land in shell history and in `ps`). Checked with curl 7.88 and openssl 3.0: both ask at the terminal for the
 // passphrase of an encrypted PEM key, and openssl for a PKCS#12 file's; curl does not ask for a PKCS#12 file's,
 // so a person adds `--pass` to it themselves. Neither opens legacy RC2/3DES PKCS#12 files without OpenSSL's
-// legacy provider (the probe does: it decodes PKCS#12 itself).
+// legacy provider (the probe does: it decodes PKCS#12 itself). Secret header values (Authorization, Cookie… and
+// the endpoint's "secretHeaders") never go on a command line either: the command reads each from an environment
+// variable, MTLS_PROBE_HEADER_<NAME>, and the shell stops with a note naming it when it is not set.
 
 const safeWord = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
@@ -16,8 +19,13 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-function commandLine(words: string[]): string {
-  return words.map(shellQuote).join(' ');
+/** A word already written for the shell (an environment reference in double quotes): not quoted again. */
+interface ShellWord {
+  raw: string;
+}
+
+function commandLine(words: Array<string | ShellWord>): string {
+  return words.map((word) => (typeof word === 'string' ? shellQuote(word) : word.raw)).join(' ');
 }
 
 interface Target {
@@ -47,7 +55,7 @@ const tlsNumber = { 'TLSv1.2': '1.2', 'TLSv1.3': '1.3' } as const;
 
 export function curlCommand(endpoint: EndpointConfig, identity: IdentityConfig | null): string {
   const target = targetOf(endpoint);
-  const words = ['curl', '-v'];
+  const words: Array<string | ShellWord> = ['curl', '-v'];
   let url = target.url;
   let hostHeader = endpoint.hostHeader;
   if (endpoint.serverName !== undefined && endpoint.serverName !== target.host) {
@@ -71,12 +79,37 @@ export function curlCommand(endpoint: EndpointConfig, identity: IdentityConfig |
   if (method === 'HEAD') words.push('-I');
   else if (method !== undefined && method !== 'GET') words.push('-X', method);
   if (hostHeader !== undefined) words.push('-H', `Host: ${hostHeader}`);
-  for (const [name, value] of Object.entries(endpoint.headers ?? {})) words.push('-H', `${name}: ${value}`);
+  for (const [name, value] of Object.entries(endpoint.headers ?? {})) words.push('-H', isSecretHeader(name, endpoint.secretHeaders) ? secretHeaderWord(name) : `${name}: ${value}`);
   const urlText = url.toString();
   // curl reads [] and {} in a URL as its own globbing syntax (an IPv6 literal, for one) unless told not to.
   if (/[[\]{}]/.test(urlText)) words.push('-g');
   words.push(urlText);
   return commandLine(words);
+}
+
+/**
+ * `"Authorization: ${MTLS_PROBE_HEADER_AUTHORIZATION:?set it to the Authorization value}"`: the shell puts the
+ * variable's value in, or stops with that note when it is unset. (A header name is an HTTP token; one with
+ * characters the shell treats specially in double quotes is single-quoted, the variable joined to it.)
+ */
+function secretHeaderWord(name: string): ShellWord {
+  const variable = secretHeaderVariable(name);
+  if (/^[A-Za-z0-9._-]+$/.test(name)) return { raw: `"${name}: \${${variable}:?set it to the ${name} value}"` };
+  return { raw: `${shellQuote(`${name}: `)}"\${${variable}:?set it to the header value}"` };
+}
+
+/** The environment variables the curl command reads secret header values from, with the header each holds. */
+export function secretHeaderVariables(endpoint: EndpointConfig): Array<{ header: string; variable: string }> {
+  return Object.keys(endpoint.headers ?? {})
+    .filter((name) => isSecretHeader(name, endpoint.secretHeaders))
+    .map((header) => ({ header, variable: secretHeaderVariable(header) }));
+}
+
+/** "Set MTLS_PROBE_HEADER_AUTHORIZATION (the Authorization value) first.", or null when the command needs none. */
+export function secretHeaderNote(endpoint: EndpointConfig): string | null {
+  const variables = secretHeaderVariables(endpoint);
+  if (variables.length === 0) return null;
+  return `Set ${variables.map((v) => `${v.variable} (the ${v.header} value)`).join(', ')} in the environment first: secret header values are not written into commands.`;
 }
 
 function opensslVersionFlags(endpoint: EndpointConfig): string[] {

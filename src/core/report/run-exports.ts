@@ -1,12 +1,13 @@
 // A run, or several, as a file: the run JSON (what --json prints), the self-contained timeline report (the same
 // renderer as the extension's panel, inlined) or OpenTelemetry JSON (OTLP) for Jaeger and Tempo. One place, so the
-// CLI and the extension write exactly the same files.
+// CLI and the extension write exactly the same files. Each is made from the run with its secret header values
+// redacted (redactedRun: the defaults and the names the run marks secret), whatever the format.
 
 import { otlpTraces } from './otlp';
 import { loadTimelineAssets, timelineReportHtml } from './timeline-html';
 import { buildTimeline } from '../timeline/build-timeline';
 import type { CheckRun } from '../runs/check-run';
-import { runJson } from '../runs/run-json';
+import { redactedRun, runJson } from '../runs/run-json';
 
 export type RunExportFormat = 'json' | 'html' | 'otlp';
 
@@ -24,7 +25,7 @@ export async function exportRuns(runs: readonly CheckRun[], format: RunExportFor
     case 'html':
       return timelineReportHtml(buildTimeline(runs, options.title !== undefined ? { title: options.title } : {}), await loadTimelineAssets());
     case 'otlp':
-      return `${JSON.stringify(otlpTraces(runs.map((run) => ({ result: { ...run.result, verdict: run.verdict }, ...(run.evidence !== undefined ? { evidence: run.evidence.report } : {}), title: `${run.endpointName} · ${run.identityName}` }))), null, 2)}\n`;
+      return `${JSON.stringify(otlpTraces(runs.map(redactedRun).map((run) => ({ result: { ...run.result, verdict: run.verdict }, ...(run.evidence !== undefined ? { evidence: run.evidence.report } : {}), title: `${run.endpointName} · ${run.identityName}` }))), null, 2)}\n`;
   }
 }
 

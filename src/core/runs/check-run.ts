@@ -52,6 +52,11 @@ export interface CheckRun {
   readonly collectingEvidence: boolean;
   /** When the run checks an expectation, judged against the current verdict. */
   readonly expectation?: RunExpectation;
+  /**
+   * Header names the config ("secretHeaders") or a flag (`--secret-header`) marks secret, beyond Authorization,
+   * Cookie and the other defaults (src/core/secret-headers.ts); lower case. Their values are redacted in every output.
+   */
+  readonly secretHeaders?: readonly string[];
 }
 
 /** What changed: the probe finished, evidence was looked at (perhaps partly), the verdict changed, collection ended. */

@@ -8,14 +8,15 @@
 import type { ExpectedOutcome } from '../config/types';
 import type { EvidenceReport } from '../evidence/types';
 import type { ProbeResult, Verdict } from '../probe/types';
-import { redactSecrets } from '../secret-headers';
+import { redactSecrets, resultRedaction, type SecretRedaction } from '../secret-headers';
 import type { JudgedAttempt } from '../expectations/evaluate';
 import { noCertificate, type CheckRun, type RunEvidence, type RunExpectation } from './check-run';
 
 export const runFormat = 'mtls-probe/run';
 
 export interface RunJson extends ProbeResult {
-  run: { format: typeof runFormat; version: 1; id: string; endpoint: string; identity: string; collectingEvidence?: true };
+  /** `secretHeaders`: the names marked secret beyond the defaults (their values are redacted here, as the defaults'). */
+  run: { format: typeof runFormat; version: 1; id: string; endpoint: string; identity: string; secretHeaders?: string[]; collectingEvidence?: true };
   /** The probe's own verdict, when evidence confirmed or changed it. */
   probeVerdict?: Verdict;
   evidence?: EvidenceReport & Pick<RunEvidence, 'window' | 'keys' | 'sourceLabel'>;
@@ -28,32 +29,51 @@ function expectationJson(e: RunExpectation): NonNullable<RunJson['expectation']>
   return { expected: e.expected, outcome: e.outcome, passed: e.passed, message: e.message, ...judged, ...(e.got !== undefined ? { got: e.got } : {}) };
 }
 
-function redacted<T>(value: T): T {
-  return redactSecrets(value) as T;
-}
-
 /** The result with every secret header value replaced by its length: its trace, its HTTP answer, its retry's. */
-function redactedResult(result: ProbeResult): ProbeResult {
+function redactedResult(result: ProbeResult, redaction: SecretRedaction): ProbeResult {
   const { fallback } = result;
+  const redacted = <T>(value: T): T => redactSecrets(value, redaction) as T;
   return {
     ...result,
     trace: result.trace.map((event) => (event.detail !== undefined ? { ...event, detail: redacted(event.detail) } : event)),
     http: redacted(result.http),
     verdict: redacted(result.verdict),
-    ...(fallback !== undefined ? { fallback: { ...fallback, result: redactedResult(fallback.result) } } : {}),
+    ...(fallback !== undefined ? { fallback: { ...fallback, result: redactedResult(fallback.result, redaction) } } : {}),
   };
 }
 
-export function runJson(run: CheckRun): RunJson {
+/**
+ * The run with every secret header value replaced by its length — in the probe's result and its retry, the verdict,
+ * the evidence records — and the values its requests sent taken out of any other text (an echoing target's body).
+ * Every export (JSON, the timeline, OTLP) is made from this.
+ */
+export function redactedRun(run: CheckRun): CheckRun {
+  const redaction = resultRedaction(run.result, run.secretHeaders);
+  const redacted = <T>(value: T): T => redactSecrets(value, redaction) as T;
+  const result = redactedResult(run.result, redaction);
   const evidence = run.evidence;
-  const result = redactedResult(run.result);
+  return Object.freeze({
+    ...run,
+    result,
+    // The verdict is usually the probe's own: kept the same object, as currentResult compares them.
+    verdict: run.verdict === run.result.verdict ? result.verdict : redacted(run.verdict),
+    ...(evidence !== undefined ? { evidence: { ...evidence, report: redacted(evidence.report), keys: redacted(evidence.keys) } } : {}),
+    ...(run.expectation !== undefined ? { expectation: redacted(run.expectation) } : {}),
+  });
+}
+
+export function runJson(run: CheckRun): RunJson {
+  const safe = redactedRun(run);
+  const evidence = safe.evidence;
+  const { result } = safe;
+  const secretHeaders = run.secretHeaders !== undefined && run.secretHeaders.length > 0 ? { secretHeaders: [...run.secretHeaders] } : {};
   return {
     ...result,
-    verdict: redacted(run.verdict),
-    run: { format: runFormat, version: 1, id: run.id, endpoint: run.endpointName, identity: run.identityName, ...(run.collectingEvidence ? { collectingEvidence: true as const } : {}) },
-    ...(run.verdict !== run.result.verdict ? { probeVerdict: result.verdict } : {}),
-    ...(evidence !== undefined ? { evidence: redacted({ ...evidence.report, window: evidence.window, keys: evidence.keys, sourceLabel: evidence.sourceLabel }) } : {}),
-    ...(run.expectation !== undefined ? { expectation: expectationJson(run.expectation) } : {}),
+    verdict: safe.verdict,
+    run: { format: runFormat, version: 1, id: run.id, endpoint: run.endpointName, identity: run.identityName, ...secretHeaders, ...(run.collectingEvidence ? { collectingEvidence: true as const } : {}) },
+    ...(safe.verdict !== result.verdict ? { probeVerdict: result.verdict } : {}),
+    ...(evidence !== undefined ? { evidence: { ...evidence.report, window: evidence.window, keys: evidence.keys, sourceLabel: evidence.sourceLabel } } : {}),
+    ...(safe.expectation !== undefined ? { expectation: expectationJson(safe.expectation) } : {}),
   };
 }
 
@@ -130,6 +150,7 @@ function runFromJsonObject(value: Json, file: string, where: string, index: numb
     result,
     verdict: value.verdict as unknown as Verdict,
     collectingEvidence: false,
+    ...(Array.isArray(meta?.secretHeaders) ? { secretHeaders: meta.secretHeaders.filter((n): n is string => typeof n === 'string') } : {}),
     ...(isObject(evidence) && Array.isArray(evidence.events) ? { evidence: evidenceFromJson(evidence) } : {}),
     ...(isObject(expectation) && typeof expectation.passed === 'boolean' && isObject(expectation.outcome) ? { expectation: expectationFromJson(expectation) } : {}),
   };
@@ -142,9 +163,9 @@ function expectationFromJson(expectation: Json): RunExpectation {
   const { judgedAttempt, got } = expectation;
   return {
     outcome: expectation.outcome as unknown as ExpectedOutcome,
-    expected: String(expectation.expected),
+    expected: textOf(expectation.expected),
     passed: expectation.passed === true,
-    message: String(expectation.message ?? ''),
+    message: textOf(expectation.message ?? ''),
     ...(judgedAttempts.includes(judgedAttempt) ? { judgedAttempt: judgedAttempt as JudgedAttempt | null } : {}),
     ...(typeof got === 'string' ? { got } : {}),
   };
@@ -162,22 +183,31 @@ function evidenceFromJson(evidence: Json): RunEvidence {
   };
 }
 
+/** A value as text without calling anything of it: String() on a parsed object runs its own "toString" key, if any. */
+function textOf(value: unknown): string {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** How deep runs may sit in a document: a few levels in every format written; thousands would exhaust the stack. */
+const maxDocumentDepth = 16;
+
 /**
  * The runs in a saved JSON document: a run or probe result (`probe --json`), `{ result }` rows (`matrix --json`),
  * `{ results: [{ run }] }` (`demo --json`), `{ runs: [{ result }] }` (`test --json`), or an array of any of them.
  */
 export function runsFromJson(value: unknown, file: string): CheckRun[] {
   const runs: CheckRun[] = [];
-  const visit = (item: unknown, where: string): void => {
+  const visit = (item: unknown, where: string, depth = 0): void => {
+    if (depth > maxDocumentDepth) throw new RunFileError(file, `${file}: ${where} is nested more than ${maxDocumentDepth} levels deep: give a file written by mtls-probe probe --json or an exported run.`);
     if (Array.isArray(item)) {
-      item.forEach((entry, i) => visit(entry, `${where}[${i}]`));
+      item.forEach((entry, i) => visit(entry, `${where}[${i}]`, depth + 1));
       return;
     }
     if (!isObject(item)) throw new RunFileError(file, `${file}: ${where} is not an object: give a file written by mtls-probe probe --json or an exported run.`);
-    if (Array.isArray(item.results)) return visit(item.results, `${where}.results`);
-    if (Array.isArray(item.runs)) return visit(item.runs, `${where}.runs`);
-    if (isObject(item.result) && !('trace' in item)) return visit(item.result, `${where}.result`);
-    if (isObject(item.run) && !('trace' in item)) return visit(item.run, `${where}.run`);
+    if (Array.isArray(item.results)) return visit(item.results, `${where}.results`, depth + 1);
+    if (Array.isArray(item.runs)) return visit(item.runs, `${where}.runs`, depth + 1);
+    if (isObject(item.result) && !('trace' in item)) return visit(item.result, `${where}.result`, depth + 1);
+    if (isObject(item.run) && !('trace' in item)) return visit(item.run, `${where}.run`, depth + 1);
     if (item.result === null) return; // a check that could not run (test --json): nothing to draw
     runs.push(runFromJsonObject(item, file, where, runs.length));
   };

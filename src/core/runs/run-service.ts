@@ -9,13 +9,14 @@ import type { EvidenceRequest, ProbeEvidence } from '../evidence/collect';
 import type { ClientIdentity } from '../identity/client-identity';
 import { ProbeAbortedError, probe } from '../probe/probe';
 import type { ProbeOptions, ProbePhase, ProbeResult, Verdict } from '../probe/types';
+import { extraSecretHeaders } from '../secret-headers';
 import { currentResult, newRunId, noCertificate, type CheckRun, type RunExpectation, type RunUpdate } from './check-run';
 import { loadIdentityWith, noPassphrases, type PassphraseSource } from './identity-loading';
 
 /** What to probe: an endpoint of the workspace config, or a URL with options given directly (CLI flags, the demo). */
 export type CheckTarget =
   | { kind: 'endpoint'; endpoint: EndpointConfig }
-  | { kind: 'url'; name: string; options: Omit<ProbeOptions, 'identity' | 'signal' | 'correlationId'> };
+  | { kind: 'url'; name: string; options: Omit<ProbeOptions, 'identity' | 'signal' | 'correlationId'>; secretHeaders?: readonly string[] };
 
 /** Who probes: a configured identity (loaded here, asking for its passphrase), one already loaded, or none. */
 export type CheckIdentity = IdentityConfig | ClientIdentity | null;
@@ -86,7 +87,8 @@ function withVerdict(run: CheckRun, verdict: Verdict, patch: Partial<Pick<CheckR
 }
 
 /** A run from a probe result already in hand (the matrix, a saved result): no evidence, nothing pending. */
-export function runFromResult(result: ProbeResult, meta: { id?: string; endpointName: string; identityName: string; expected?: ExpectedOutcome }): CheckRun {
+export function runFromResult(result: ProbeResult, meta: { id?: string; endpointName: string; identityName: string; expected?: ExpectedOutcome; secretHeaders?: readonly string[] }): CheckRun {
+  const secretHeaders = extraSecretHeaders(meta.secretHeaders);
   return Object.freeze({
     id: meta.id ?? newRunId(),
     endpointName: meta.endpointName,
@@ -96,6 +98,7 @@ export function runFromResult(result: ProbeResult, meta: { id?: string; endpoint
     verdict: result.verdict,
     collectingEvidence: false,
     ...(meta.expected !== undefined ? { expectation: judged(meta.expected, result) } : {}),
+    ...(secretHeaders.length > 0 ? { secretHeaders } : {}),
   });
 }
 
@@ -114,6 +117,7 @@ export async function probeCheck(target: CheckTarget, identity: CheckIdentity, o
     endpointName: target.kind === 'endpoint' ? target.endpoint.name : target.name,
     identityName: identityNameOf(identity),
     ...(options.expected !== undefined ? { expected: options.expected } : {}),
+    secretHeaders: target.kind === 'endpoint' ? (target.endpoint.secretHeaders ?? []) : (target.secretHeaders ?? []),
   });
   options.onUpdate?.({ kind: 'probed', run });
   return run;

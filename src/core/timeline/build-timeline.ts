@@ -4,6 +4,7 @@
 
 import type { EvidenceEvent } from '../evidence/types';
 import { runTitle, type CheckRun } from '../runs/check-run';
+import { redactedRun } from '../runs/run-json';
 import { evidenceKey, evidenceMarks, evidenceNotes } from './evidence-marks';
 import { runFacts, verdictBanner } from './verdict-banner';
 import { retryMarks } from './attempts';
@@ -45,7 +46,9 @@ function probeMarks(run: CheckRun, originMs: number): { marks: TimelineMark[]; p
   return { marks, phases, ...(retry !== undefined ? { attempts: retry.attempts } : {}), end, next };
 }
 
-export function timelineRun(run: CheckRun): TimelineRun {
+/** The run as the renderer's model; secret header values redacted first (the model goes to a webview and into files). */
+export function timelineRun(given: CheckRun): TimelineRun {
+  const run = redactedRun(given);
   const originMs = Date.parse(run.result.startedAt);
   const probe = probeMarks(run, originMs);
   const events = (run.evidence?.report.events ?? []) as EvidenceEvent[];

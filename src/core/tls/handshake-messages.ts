@@ -67,7 +67,9 @@ export interface EncryptedExtensionsFields {
 export interface CertificateFields {
   /** True when the list is empty: for a client, "no client certificate sent". */
   empty: boolean;
+  /** Certificates in the message. */
   count: number;
+  /** A summary of each, the first `maxSummarizedCertificates` only when there are more (count says how many). */
   certificates: CertificateSummary[];
   /** DER of each certificate, kept for the result's serverCertificates; not serialised into the trace. */
   der?: Uint8Array[];
@@ -283,6 +285,13 @@ function decodeEncryptedExtensions(r: ByteReader): EncryptedExtensionsFields {
   return { alpn, serverNameAcknowledged: exts.some((e) => e.type === 0), extensions: describeExtensions(exts) };
 }
 
+/**
+ * Certificates summarized per message: OpenSSL's default verify depth. A chain longer than that is a hostile or
+ * broken server's (a 16 MB message holds 30,000 certificates), and summarizing them all would take seconds and
+ * megabytes of trace for nothing a person reads.
+ */
+export const maxSummarizedCertificates = 100;
+
 function decodeCertificate(r: ByteReader, tls13: boolean): CertificateFields {
   if (tls13) r.vectorBytes(1); // certificate_request_context
   const list = r.vector(3, 'certificate_list');
@@ -293,7 +302,7 @@ function decodeCertificate(r: ByteReader, tls13: boolean): CertificateFields {
   }
   const certificates: CertificateSummary[] = [];
   let unparsable = 0;
-  for (const d of der) {
+  for (const d of der.slice(0, maxSummarizedCertificates)) {
     try {
       certificates.push(summarizeCertificate(d));
     } catch {

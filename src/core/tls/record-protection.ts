@@ -187,6 +187,8 @@ export class Tls12AeadRecordOpener implements RecordOpener {
       nonce = xorSequence(this.fixedIv, this.sequence);
       body = fragment;
     }
+    // Shorter than its tag: not a record this key opens (and no length for the additional data).
+    if (body.length < 16) return null;
     const aad = Buffer.alloc(13);
     aad.writeBigUInt64BE(this.sequence, 0);
     aad[8] = header[0]!;

@@ -70,15 +70,103 @@ export interface TlsSessionState {
   /** Set when a peer sent bytes that are not TLS records. */
   notTls: { dir: WireDirection; t: number; preview: string } | null;
   decodeErrors: number;
+  /**
+   * A handshake message that began to arrive and never arrived whole (the connection ended first): its type, the
+   * length its header announced and the bytes that came. E.g. a 16 MB server Certificate the client gave up on.
+   */
+  incompleteHandshake: IncompleteHandshake | null;
+}
+
+export interface IncompleteHandshake {
+  dir: WireDirection;
+  /** When its first bytes arrived. */
+  t: number;
+  type: number;
+  name: string;
+  /** The body length its header announced. */
+  length: number;
+  /** Bytes of it that arrived, header included. */
+  received: number;
 }
 
 const maxRecordLength = (1 << 14) + 2048;
 const emptyHandshakeContext: HandshakeContext = { version: null, keyExchange: 'unknown' };
 
+/**
+ * Handshake bytes that are not yet a whole message, kept as the records brought them and joined once when the message
+ * is whole: a 16 MB message arrives in a thousand records, and joining at each one would copy gigabytes.
+ */
+class HandshakeAssembler {
+  private parts: Buffer[] = [];
+  private size = 0;
+  /** When the first bytes of the message in progress arrived. */
+  startedAt = 0;
+  /** Whether they came in protected records (decrypted from the key log). */
+  encrypted = false;
+
+  push(t: number, data: Buffer, encrypted: boolean): void {
+    if (data.length === 0) return;
+    if (this.size === 0) this.startedAt = t;
+    this.encrypted = encrypted;
+    this.parts.push(data);
+    this.size += data.length;
+  }
+
+  /** The message in progress: its type and announced body length, once its 4-byte header is here. */
+  header(): { type: number; length: number } | null {
+    if (this.size < 4) return null;
+    // Joined once, so the first part holds the header from then on: joining at every record would copy quadratically.
+    if (this.parts[0]!.length < 4) this.parts = [Buffer.concat(this.parts, this.size)];
+    const first = this.parts[0]!;
+    return { type: first[0]!, length: first.readUIntBE(1, 3) };
+  }
+
+  /** The next whole message (header included), or null while it is still arriving. */
+  next(t: number): Buffer | null {
+    const head = this.header();
+    if (head === null || this.size < 4 + head.length) return null;
+    const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    const rest = all.subarray(4 + head.length);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.size = rest.length;
+    this.startedAt = t;
+    return all.subarray(0, 4 + head.length);
+  }
+
+  get buffered(): number {
+    return this.size;
+  }
+
+  /** The first `max` bytes of the message in progress (joining only the records that hold them). */
+  prefix(max: number): Buffer {
+    const taken: Buffer[] = [];
+    let size = 0;
+    for (const part of this.parts) {
+      if (size >= max) break;
+      taken.push(part);
+      size += part.length;
+    }
+    return Buffer.concat(taken, Math.min(size, max));
+  }
+}
+
 class DirectionState {
   pending: Buffer = Buffer.alloc(0);
-  handshakeBuffer: Buffer = Buffer.alloc(0);
-  handshakeBufferEncrypted = false;
+  /**
+   * Reads that arrived while `pending` holds the start of a record still incomplete: joined once the record is whole,
+   * so a record read a byte at a time is copied once, not once per byte.
+   */
+  queued: Buffer[] = [];
+  queuedBytes = 0;
+
+  /** `pending` with the queued reads joined to it. */
+  joinQueued(): void {
+    if (this.queued.length === 0) return;
+    this.pending = Buffer.concat([this.pending, ...this.queued], this.pending.length + this.queuedBytes);
+    this.queued = [];
+    this.queuedBytes = 0;
+  }
+  readonly handshake = new HandshakeAssembler();
   opener: RecordOpener | null = null;
   /** TLS 1.3: which secret the opener uses. TLS 1.2: whether CCS was seen. */
   epoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
@@ -124,6 +212,7 @@ export class TlsSessionDecoder {
     undecrypted: 0,
     notTls: null,
     decodeErrors: 0,
+    incompleteHandshake: null,
   };
 
   private readonly out = new DirectionState();
@@ -142,7 +231,15 @@ export class TlsSessionDecoder {
   feed(dir: WireDirection, t: number, chunk: Uint8Array): void {
     const side = this.side(dir);
     if (side.stopped) return;
-    side.pending = side.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([side.pending, chunk]);
+    if (side.pending.length >= 5) {
+      // The record header is in (and was checked): wait for the rest of the record without copying.
+      side.queued.push(Buffer.from(chunk));
+      side.queuedBytes += chunk.length;
+      if (side.pending.length + side.queuedBytes < 5 + side.pending.readUInt16BE(3)) return;
+      side.joinQueued();
+    } else {
+      side.pending = side.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([side.pending, chunk]);
+    }
     while (side.pending.length >= 5 && !side.stopped) {
       const type = side.pending[0]!;
       const major = side.pending[1]!;
@@ -164,14 +261,41 @@ export class TlsSessionDecoder {
     }
   }
 
-  /** Reports bytes left over at the end (a record cut short by a close or reset). */
+  /** Reports bytes left over at the end: a handshake message that never arrived whole, a record cut short. */
   finish(t: number): void {
     for (const dir of ['out', 'in'] as const) {
       const side = this.side(dir);
-      if (!side.stopped && side.pending.length > 0) {
+      if (side.stopped) continue;
+      side.joinQueued();
+      this.reportIncompleteHandshake(dir, side);
+      if (side.pending.length > 0) {
         this.emitTls(t, dir, 'truncated_record', { bytes: side.pending.length });
       }
     }
+  }
+
+  /**
+   * A message whose header announced more than arrived: named, with its announced length and what came, so a chain
+   * too large for the client reads as such. Its bytes, like any message's, are capped in the trace.
+   */
+  private reportIncompleteHandshake(dir: WireDirection, side: DirectionState): void {
+    const head = side.handshake.header();
+    if (head === null) return;
+    const received = side.handshake.buffered;
+    const name = handshakeTypeNames[head.type] ?? `handshake ${head.type}`;
+    const t = side.handshake.startedAt;
+    this.state.incompleteHandshake ??= { dir, t: roundMs(t), type: head.type, name, length: head.length, received };
+    this.emitTls(t, dir, 'handshake', {
+      type: head.type,
+      name,
+      version: this.versionLabel(),
+      length: head.length,
+      encrypted: side.handshake.encrypted,
+      incomplete: true,
+      received,
+      error: `incomplete: ${received.toLocaleString('en-US')} of its ${(head.length + 4).toLocaleString('en-US')} bytes arrived before the connection ended`,
+      ...rawBytes(side.handshake.prefix(maxRawBytes + 1)),
+    });
   }
 
   private side(dir: WireDirection): DirectionState {
@@ -271,14 +395,9 @@ export class TlsSessionDecoder {
   }
 
   private onHandshakeBytes(dir: WireDirection, t: number, data: Buffer, encrypted: boolean, record: RecordInfo): void {
-    const side = this.side(dir);
-    side.handshakeBuffer = side.handshakeBuffer.length === 0 ? data : Buffer.concat([side.handshakeBuffer, data]);
-    side.handshakeBufferEncrypted = encrypted;
-    while (side.handshakeBuffer.length >= 4) {
-      const length = side.handshakeBuffer.readUIntBE(1, 3);
-      if (side.handshakeBuffer.length < 4 + length) break;
-      const message = side.handshakeBuffer.subarray(0, 4 + length);
-      side.handshakeBuffer = side.handshakeBuffer.subarray(4 + length);
+    const assembler = this.side(dir).handshake;
+    assembler.push(t, data, encrypted);
+    for (let message = assembler.next(t); message !== null; message = assembler.next(t)) {
       this.onHandshakeMessage(dir, t, message, encrypted, record);
     }
   }

@@ -110,7 +110,7 @@ export class ProbeRunner {
         ...(signal !== undefined ? { signal } : {}),
         ...(onPhase !== undefined ? { onPhase } : {}),
       });
-      return this.#record(run, engine.formatProbeReport(run.result), { key, endpoint });
+      return this.#record(run, engine.formatProbeReport(run.result, { ...(run.secretHeaders !== undefined ? { secretHeaders: run.secretHeaders } : {}) }), { key, endpoint });
     } finally {
       this.history.setRunning(key, false);
     }
@@ -126,7 +126,7 @@ export class ProbeRunner {
     const ca = trust.kind === 'ca' ? await readFile(trust.file, 'utf8') : undefined;
     const options = { url, ...(ca !== undefined ? { ca } : {}), ...(trust.kind === 'insecure' ? { insecure: true } : {}) };
     const run = await engine.probeCheck({ kind: 'url', name: url, options }, identity, { ...(signal !== undefined ? { signal } : {}), ...(onPhase !== undefined ? { onPhase } : {}) });
-    return this.#record(run, engine.formatProbeReport(run.result), { adHoc });
+    return this.#record(run, engine.formatProbeReport(run.result, { ...(run.secretHeaders !== undefined ? { secretHeaders: run.secretHeaders } : {}) }), { adHoc });
   }
 
   #record(checkRun: CheckRun, report: string, origin: Pick<ProbeRun, 'key' | 'endpoint' | 'adHoc'>): ProbeRun {

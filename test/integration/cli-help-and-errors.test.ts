@@ -14,13 +14,15 @@ import { createServer, type Server } from 'node:tls';
 import { defaultMatrixConcurrency } from '../../src/cli/commands/matrix';
 import { defaultTimeouts } from '../../src/core/probe/probe';
 import { builtCli, runBuiltCli, type CliRun } from '../support/built-cli';
-import { freePort, requireBinary } from '../support/peers';
+import { requireBinary } from '../support/peers';
+import { holdClosedPort, type ClosedPort } from '../support/ports';
 
 const openssl = requireBinary(null, 'openssl', ['/usr/bin/openssl'])!;
 const passEnv = 'CLI_ERRORS_TEST_PASS';
 let dir: string;
 let pki: string;
-let closedPort: number;
+/** Held for the whole file: connections to it are refused, and nothing else can listen on it meanwhile. */
+let closed: ClosedPort;
 
 const at = (name: string): string => join(pki, name);
 
@@ -48,9 +50,12 @@ before(async () => {
   opensslIn('pkcs8', '-topk8', '-in', 'valid.key', '-passout', 'pass:pfx secret', '-out', 'pkcs8-encrypted.key');
   opensslIn('pkcs8', '-topk8', '-in', 'valid.key', '-outform', 'DER', '-passout', 'pass:pfx secret', '-out', 'pkcs8-encrypted.der');
   opensslIn('pkey', '-in', 'valid.key', '-traditional', '-aes256', '-passout', 'pass:pfx secret', '-out', 'legacy-encrypted.key');
-  closedPort = await freePort();
+  closed = await holdClosedPort();
 });
-after(() => rm(dir, { recursive: true, force: true }));
+after(async () => {
+  await closed?.release();
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('help', () => {
   const overviewHeader = /probe mutual-TLS endpoints and name the layer where a request stops/;
@@ -106,7 +111,7 @@ describe('help', () => {
 });
 
 describe('errors that show the fix', () => {
-  const target = (): string => `https://127.0.0.1:${closedPort}/`;
+  const target = (): string => `https://127.0.0.1:${closed.port}/`;
 
   test('an encrypted PKCS#12 without --pass-env: a passphrase is needed, and how to give it', async () => {
     for (const file of ['modern.p12', 'legacy.p12']) {

@@ -16,17 +16,18 @@
 // Run as root (the tests and CI do), the workers drop to www-data: the temp dir and the files served are made
 // world-readable; the server key is read by the root parent before that. Run as another user, Apache keeps it.
 //
-// The error log starts with Debian's harmless `AH01882: … mod_ssl was compiled against a newer library` warning and
-// one `AH02006: SSL handshake stopped: connection was closed` from the readiness check (a plain TCP connect).
+// The error log starts with Debian's harmless `AH01882: … mod_ssl was compiled against a newer library` warning.
+// The port is picked for it (startPeerOnFreshPort: another one if it was taken before Apache bound it); it counts as
+// started once the Apache process listens there, without a connection to it.
 
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ServerPkiFiles } from './generated-pki';
-import { freePort, type RunningPeer } from './peers';
-import { requirePeerBinary, startPeerProcess } from './peer-process';
+import type { RunningPeer } from './peers';
+import { requirePeerBinary, startPeerOnFreshPort } from './peer-process';
 
 export const apacheBinary = '/usr/sbin/apache2';
 export const apacheModules = '/usr/lib/apache2/modules';
@@ -118,7 +119,7 @@ ${verify}
 `;
 }
 
-/** Starts Apache httpd with mod_ssl on 127.0.0.1 (ephemeral port). Null only when skipping is allowed and it is missing. */
+/** Starts Apache httpd with mod_ssl on 127.0.0.1 (a fresh port). Null only when skipping is allowed and it is missing. */
 export async function startApache(t: Pick<TestContext, 'skip'> | null, pki: ServerPkiFiles, options: ApachePeerOptions): Promise<ApachePeer | null> {
   const apache = requirePeerBinary(t, 'Apache httpd (Debian apache2)', [apacheBinary], apacheDebianPackages);
   if (apache === null) return null;
@@ -131,17 +132,21 @@ export async function startApache(t: Pick<TestContext, 'skip'> | null, pki: Serv
   await mkdir(join(dir, 'www', 'secure'), { recursive: true, mode: 0o755 });
   await writeFile(join(dir, 'www', 'index.txt'), 'ok from apache (public)\n', { mode: 0o644 });
   await writeFile(join(dir, 'www', 'secure', 'index.txt'), 'ok from apache (secure)\n', { mode: 0o644 });
-  const port = await freePort();
   const conf = join(dir, 'httpd.conf');
-  await writeFile(conf, apacheConfig(dir, port, pki, options, runAsRoot));
-
   const errorLog = join(dir, 'error.log');
   const accessLog = join(dir, 'access.log');
   const readIfThere = async (path: string): Promise<string> => (existsSync(path) ? readFile(path, 'utf8') : '');
   const name = `apache httpd (client certificate ${options.mode === 'host' ? 'for the host' : 'for /secure'}, TLS ${options.tls})`;
-  const proc = await startPeerProcess(name, apache, ['-f', conf, '-DFOREGROUND'], port, {
-    // Apache writes startup errors to the error log once it is open.
-    extraOutput: () => `\n(see ${errorLog})`,
+  const { port, proc } = await startPeerOnFreshPort(name, async (port) => {
+    await writeFile(conf, apacheConfig(dir, port, pki, options, runAsRoot));
+    // A start on a port that was taken leaves its errors behind: each start has the log to itself.
+    await rm(errorLog, { force: true });
+    return {
+      command: apache,
+      args: ['-f', conf, '-DFOREGROUND'],
+      // Apache writes startup errors to the error log once it is open (a taken port it reports on stderr).
+      options: { extraOutput: () => `\n(see ${errorLog})` },
+    };
   });
   const logs = async (): Promise<ApachePeerLogs> => ({ error: await readIfThere(errorLog), access: await readIfThere(accessLog), output: proc.output() });
   return {

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ServerPkiFiles } from './generated-pki';
-import { freePort, type RunningPeer } from './peers';
-import { requirePeerBinary, startPeerProcess } from './peer-process';
+import type { RunningPeer } from './peers';
+import { requirePeerBinary, startPeerOnFreshPort } from './peer-process';
 
 export const caddyBinary = '/usr/bin/caddy';
 export const caddyDebianPackages = ['caddy'];
@@ -77,20 +77,21 @@ https://:${port} {
 `;
 }
 
-/** Starts Caddy on 127.0.0.1 (ephemeral port). Null only when skipping is allowed and it is missing. */
+/** Starts Caddy on 127.0.0.1 (a fresh port: another one if it was taken first). Null only when skipping is allowed and it is missing. */
 export async function startCaddy(t: Pick<TestContext, 'skip'> | null, pki: ServerPkiFiles, options: CaddyPeerOptions): Promise<CaddyPeer | null> {
   const caddy = requirePeerBinary(t, 'Caddy (Debian caddy)', [caddyBinary], caddyDebianPackages);
   if (caddy === null) return null;
   const dir = await mkdtemp(join(tmpdir(), `mtls-probe-caddy-tls${options.tls}-`));
   await mkdir(join(dir, 'data'), { recursive: true });
   await mkdir(join(dir, 'config'), { recursive: true });
-  const port = await freePort();
   const file = join(dir, 'Caddyfile');
-  await writeFile(file, caddyConfig(dir, port, pki, options));
   const name = `caddy (client_auth ${options.clientAuthMode ?? 'require_and_verify'}, TLS ${options.tls})`;
   // HOME and XDG_* in the temp dir: Caddy writes nothing under the user's own folders.
   const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') };
-  const proc = await startPeerProcess(name, caddy, ['run', '--config', file, '--adapter', 'caddyfile'], port, { env, cwd: dir });
+  const { port, proc } = await startPeerOnFreshPort(name, async (port) => {
+    await writeFile(file, caddyConfig(dir, port, pki, options));
+    return { command: caddy, args: ['run', '--config', file, '--adapter', 'caddyfile'], options: { env, cwd: dir } };
+  });
   return {
     name,
     port,

@@ -1,16 +1,19 @@
 // Real TLS peers for integration tests: nginx, HAProxy and openssl s_server from Debian's packages,
 // and Node servers, all on loopback, each in its own temp directory. A missing binary fails the test
 // with the install command; only MTLS_PROBE_ALLOW_MISSING_PEERS=1 (never set in CI) turns that into a skip.
+// Ports: the Node servers listen on port 0 and report the port they got; the binaries, which take their port in
+// their config or arguments, are started through peer-process.ts (again on another port when theirs was taken).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { TestContext } from 'node:test';
 import { generateTestPki, writeTestPki, type TestPki, type WrittenPki } from '../../src/core/pki/test-pki';
+import { startPeerOnFreshPort, type PeerLaunch } from './peer-process';
+import { unusedPort } from './ports';
 
 export interface RunningPeer {
   name: string;
@@ -35,50 +38,23 @@ export function requireBinary(t: Pick<TestContext, 'skip'> | null, name: string,
   throw new Error(message);
 }
 
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/**
+ * A port nothing listened on a moment ago, released before it returns: a race for whoever binds it next. The peers
+ * here do not use it directly (startPeerOnFreshPort retries when the port was taken; Node servers listen on port 0),
+ * and a port that must refuse connections is holdClosedPort()'s (ports.ts). Kept for test/e2e, which gives VS Code's
+ * lab a port setting.
+ */
+export const freePort = unusedPort;
 
-async function waitForPort(port: number, child: ChildProcess, output: () => string, name: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening:\n${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s: Socket = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${name} did not listen on ${port} within 10 s:\n${output()}`);
-}
-
-async function spawnPeer(name: string, command: string, args: string[], port: number, extraLog?: string): Promise<RunningPeer> {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitForPort(port, child, () => output, name);
+/** A binary peer started on a fresh port (retried when the port was taken first), as a RunningPeer. */
+async function spawnPeer(name: string, launch: (port: number) => Promise<PeerLaunch>, extraLog?: string): Promise<RunningPeer> {
+  const { port, proc } = await startPeerOnFreshPort(name, launch);
   return {
     name,
     port,
     url: `https://localhost:${port}/`,
-    log: async () => output + (extraLog && existsSync(extraLog) ? await readFile(extraLog, 'utf8') : ''),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    },
+    log: async () => proc.output() + (extraLog && existsSync(extraLog) ? await readFile(extraLog, 'utf8') : ''),
+    stop: proc.stop,
   };
 }
 
@@ -109,13 +85,14 @@ export async function startNginx(t: Pick<TestContext, 'skip'> | null, pki: Writt
   if (nginx === null) return null;
   const dir = await mkdtemp(join(tmpdir(), `mtls-probe-${variant.name ?? 'nginx'}-`));
   await mkdir(join(dir, 'tmp'), { recursive: true });
-  const port = await freePort();
-  const conf = `${variant.main ?? ''}
+  const errorLog = join(dir, 'error.log');
+  const launch = async (port: number): Promise<PeerLaunch> => {
+    const conf = `${variant.main ?? ''}
 daemon off;
 master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
+error_log ${errorLog} info;
 events { worker_connections 256; }
 http {
   access_log ${dir}/access.log;
@@ -135,8 +112,12 @@ ${variant.server ?? '    location / { return 200 "ok from nginx\\n"; }'}
   }
 }
 `;
-  await writeFile(join(dir, 'nginx.conf'), conf);
-  const peer = await spawnPeer(variant.name ?? 'nginx', nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], port, join(dir, 'error.log'));
+    await writeFile(join(dir, 'nginx.conf'), conf);
+    // A start on a port that was taken leaves its bind errors behind: each start has the log to itself.
+    await rm(errorLog, { force: true });
+    return { command: nginx, args: ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog] };
+  };
+  const peer = await spawnPeer(variant.name ?? 'nginx', launch, errorLog);
   return { ...peer, dir };
 }
 
@@ -187,10 +168,10 @@ async function startHaproxyFrontend(t: Pick<TestContext, 'skip'> | null, pki: Wr
   const haproxy = requireBinary(t, 'haproxy', ['/usr/sbin/haproxy']);
   if (haproxy === null) return null;
   const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-haproxy-'));
-  const port = await freePort();
   const bundle = join(dir, 'server-bundle.pem');
   await writeFile(bundle, (await readFile(pki.serverCert, 'utf8')) + (await readFile(pki.serverKey, 'utf8')), { mode: 0o600 });
-  const conf = `global
+  return spawnPeer(name, async (port) => {
+    const conf = `global
   log stderr format raw local0 info
 defaults
   mode http
@@ -203,8 +184,9 @@ frontend mtls
   bind 127.0.0.1:${port} ssl crt ${bundle} ca-file ${pki.caFile} ${bindTls} alpn h2,http/1.1
 ${rules.map((rule) => `  ${rule}\n`).join('')}  http-request return status 200 content-type text/plain string "ok from haproxy"
 `;
-  await writeFile(join(dir, 'haproxy.cfg'), conf);
-  return spawnPeer(name, haproxy, ['-f', join(dir, 'haproxy.cfg'), '-db'], port);
+    await writeFile(join(dir, 'haproxy.cfg'), conf);
+    return { command: haproxy, args: ['-f', join(dir, 'haproxy.cfg'), '-db'] };
+  });
 }
 
 /** HAProxy with verify required in TLS 1.3: the rejection arrives as an encrypted alert after the handshake. */
@@ -237,14 +219,15 @@ export interface OpensslServerVariant {
 export async function startOpensslServerVariant(t: Pick<TestContext, 'skip'> | null, variant: OpensslServerVariant): Promise<RunningPeer | null> {
   const openssl = requireBinary(t, 'openssl', ['/usr/bin/openssl']);
   if (openssl === null) return null;
-  const port = await freePort();
-  const args = [
-    's_server', '-accept', `127.0.0.1:${port}`, '-cert', variant.cert, '-key', variant.key,
-    ...(variant.certChain !== undefined ? ['-cert_chain', variant.certChain] : []),
-    '-CAfile', variant.caFile, '-Verify', '2', '-verify_return_error', variant.version === '1.2' ? '-tls1_2' : '-tls1_3',
-    ...(variant.args ?? []), '-www', '-quiet',
-  ];
-  return spawnPeer(`openssl s_server (TLS ${[variant.version, ...(variant.args ?? [])].join(' ')})`, openssl, args, port);
+  return spawnPeer(`openssl s_server (TLS ${[variant.version, ...(variant.args ?? [])].join(' ')})`, async (port) => ({
+    command: openssl,
+    args: [
+      's_server', '-accept', `127.0.0.1:${port}`, '-cert', variant.cert, '-key', variant.key,
+      ...(variant.certChain !== undefined ? ['-cert_chain', variant.certChain] : []),
+      '-CAfile', variant.caFile, '-Verify', '2', '-verify_return_error', variant.version === '1.2' ? '-tls1_2' : '-tls1_3',
+      ...(variant.args ?? []), '-www', '-quiet',
+    ],
+  }));
 }
 
 /** openssl s_server with -Verify and -verify_return_error in TLS 1.2: fatal alerts during the handshake. */
@@ -276,7 +259,9 @@ export async function startResetServer(pki: TestPki, maxVersion: 'TLSv1.2' | 'TL
       (socket as unknown as { _parent: Socket })._parent.resetAndDestroy();
       return;
     }
-    socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 14\r\nconnection: close\r\n\r\nok from node\r\n');
+    // Answer the request, not the handshake: over TLS 1.2 an answer before the request would reach a client that
+    // has not asked yet.
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 14\r\nconnection: close\r\n\r\nok from node\r\n'));
   });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

@@ -519,11 +519,9 @@ describe('buildChain', () => {
   });
 });
 
+// How long these take is the fuzz bench's to measure (bench/), not a test's.
 describe('robustness (fast-check)', () => {
-  const timeLimitMs = 500;
-
   function parsesOrFailsCleanly(data: Buffer): void {
-    const start = performance.now();
     try {
       const contents = parseCryptoText(data, 'fuzz.pem', { passphrase: 'pw' });
       inspectFile(contents);
@@ -531,7 +529,6 @@ describe('robustness (fast-check)', () => {
       if (!(e instanceof CryptoFileError)) throw e;
       assert.match(e.message, /fuzz\.pem/);
     }
-    assert.ok(performance.now() - start < timeLimitMs, 'took too long');
   }
 
   test('random bytes', () => {
@@ -585,11 +582,15 @@ describe('robustness (fast-check)', () => {
     );
   });
 
-  test('a PEM file of 20,000 BEGIN lines and no END finishes quickly', () => {
-    const start = performance.now();
+  test('a PEM file of 20,000 BEGIN lines and no END: each block skipped with its own problem, none merged into the next', () => {
     const contents = parse('-----BEGIN CERTIFICATE-----\nMIIB\n'.repeat(20_000));
     assert.equal(contents.problems.length, 20_000);
-    assert.ok(performance.now() - start < 2000);
+    assert.deepEqual(contents.problems[0], {
+      line: 1,
+      message: 'The CERTIFICATE block at bundle.pem line 1 has no END line before the next BEGIN at line 3 (truncated copy?); the block was skipped.',
+    });
+    assert.ok(contents.problems.every((p, i) => p.line === 2 * i + 1), 'one problem per BEGIN line, in order');
+    assert.equal(contents.problems.at(-1)?.message, 'The CERTIFICATE block at bundle.pem line 39999 has no END line (the file is truncated?); the block was skipped.');
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { ConfigRunError, phaseTimeoutsFor, probeOptionsFor } from '../../src/core/config/probe-options';
 import type { ConfigLocation, EndpointConfig, ExpectedOutcome, IdentityConfig, WorkspaceConfig } from '../../src/core/config/types';
 import { describeOutcome, evaluateExpectation, expectationChecks } from '../../src/core/expectations/expectations';
@@ -10,7 +10,7 @@ import { runExpectations, type ExpectationRun } from '../../src/core/runs/expect
 import { IdentityError } from '../../src/core/identity/identity-error';
 import { defaultTimeouts } from '../../src/core/probe/probe';
 import type { HttpSummary, Layer, ProbeResult } from '../../src/core/probe/types';
-import { freePort } from '../support/peers';
+import { holdClosedPort, type ClosedPort } from '../support/ports';
 
 const at: ConfigLocation = { file: '/ws/.vscode/mtls-probe.json', jsonPath: '', offset: 0, length: 0 };
 
@@ -143,8 +143,15 @@ describe('expectationChecks', () => {
 });
 
 describe('runExpectations', () => {
+  // Nothing listens there, and nothing can while it is held: the probes end at tcp (connection_refused), fast.
+  let closed: ClosedPort;
+  before(async () => {
+    closed = await holdClosedPort();
+  });
+  after(() => closed.release());
+
   test('an identity that does not load, or is not defined, is that check\'s error; the others still run', async () => {
-    const port = await freePort(); // nothing listens: the probe ends at tcp, fast
+    const { port } = closed;
     const config = workspace(
       [
         endpoint('local', `https://127.0.0.1:${port}/`, {
@@ -183,7 +190,7 @@ describe('runExpectations', () => {
   });
 
   test('a failed expectation is a failure with the probe result', async () => {
-    const port = await freePort();
+    const { port } = closed;
     const config = workspace([endpoint('local', `https://127.0.0.1:${port}/`, { none: { kind: 'stopped', layer: 'mtls' } })]);
     const [run] = await runExpectations(config, { loadIdentity: () => Promise.reject(new Error('not called')) });
     assert.equal(run?.status, 'failed');
@@ -193,7 +200,7 @@ describe('runExpectations', () => {
   });
 
   test('an identity is loaded once for all its checks', async () => {
-    const port = await freePort();
+    const { port } = closed;
     const config = workspace(
       [endpoint('a', `https://127.0.0.1:${port}/`, { partner: { kind: 'target' } }), endpoint('b', `https://127.0.0.1:${port}/x`, { partner: { kind: 'target' } })],
       [pemIdentity('partner')],
@@ -241,7 +248,8 @@ describe('runExpectations', () => {
       concurrency: 1,
       signal: controller.signal,
       loadIdentity: () => {
-        setTimeout(() => controller.abort(), 10);
+        // Cancelled once the run is waiting on this load (it awaits it as soon as the call returns).
+        setImmediate(() => controller.abort());
         return new Promise(() => undefined); // never settles
       },
     });

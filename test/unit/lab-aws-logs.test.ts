@@ -269,18 +269,26 @@ describe('CloudWatch metric streams', () => {
 });
 
 describe('CloudWatch metric streams, timing', () => {
-  test('a minute is delivered when it ends, with no further sample or flush to prompt it', async () => {
+  test('a minute is delivered when it ends, with no further sample or flush to prompt it', async (t) => {
+    // The writer's own timer, driven by hand: it fires exactly when told, so nothing is waited for.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const metricsDir = await mkdtemp(join(tmpdir(), 'mtls-probe-lab-metrics-'));
     let now = at(59_980);
     const metrics = new LabLogWriter({ dir: metricsDir, ...resources, metricStreamName: 'lab-metrics', now: () => now });
     try {
       await metrics.webAclMetric('AllowedRequests', at(59_000));
+      // 20 ms before the minute ends: its timer has not fired, nothing is delivered.
+      t.mock.timers.tick(19);
       assert.deepEqual(await filesUnder(metricsDir), []);
       now = at(60_000);
-      const deadline = Date.now() + 5_000;
-      while ((await filesUnder(metricsDir)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      t.mock.timers.tick(1);
+      // The minute was taken for delivery when the timer fired. close() waits for that delivery's writes; a minute
+      // still open it would deliver itself, stamped with this later clock — so a file stamped 10:01:00 is the timer's.
+      now = at(120_000);
+      await metrics.close();
       const files = await filesUnder(metricsDir);
-      assert.equal(files.length, 1);
+      assert.equal(files.length, 1, files.join('\n'));
+      assert.match(files[0]!, /\/lab-metrics-1-2024-05-01-10-01-00-[0-9a-f-]{36}$/);
       const [line] = await linesOf(join(metricsDir, files[0]!));
       assert.deepEqual(JSON.parse(line!), {
         metric_stream_name: 'lab-metrics',

@@ -251,8 +251,16 @@ function signedBy(child: CachedCertificate, issuer: CachedCertificate): boolean 
   });
 }
 
+// Exporting a key costs ~0.1 ms, and the chain walk compares the same certificates' keys again and again.
+const spkiCache = new WeakMap<CachedCertificate, string>();
+
 function spkiOf(entry: CachedCertificate): string {
-  return entry.x509.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  let spki = spkiCache.get(entry);
+  if (spki === undefined) {
+    spki = entry.x509.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    spkiCache.set(entry, spki);
+  }
+  return spki;
 }
 
 /** How the walk up from the leaf stopped: at an anchor, at a root, or where no issuer was found. */
@@ -274,6 +282,14 @@ function chainOptions(options: Date | ChainOptions): Required<ChainOptions> {
 }
 
 /**
+ * Bounds on the walk up a chain, far beyond any real one (OpenSSL's default verify depth is 100; renewed CAs sharing a
+ * name are a handful): a hostile bundle of thousands of look-alike CAs would otherwise cost a signature check per
+ * pair of them (minutes for 1 MB).
+ */
+export const maxChainLength = 100;
+const maxIssuerSignatureChecks = 16;
+
+/**
  * Orders certificates from `leaf` up to a trust anchor or a self-signed root, choosing each issuer by name (and key
  * identifier, when several share a name) and checking its signature, CA flag, keyCertSign and path length.
  */
@@ -285,6 +301,13 @@ export function buildChain(leaf: Uint8Array, pool: Uint8Array[], options: Date |
   for (const entry of [...pool.map((der) => cachedCertificate(der)), ...anchors]) {
     if (entry.details.sha256 !== start.details.sha256) candidates.set(entry.details.sha256, entry);
   }
+  // By subject, in the order given: each step looks at the certificates named as its issuer only.
+  const bySubject = new Map<string, CachedCertificate[]>();
+  for (const entry of candidates.values()) {
+    const same = bySubject.get(entry.details.subject);
+    if (same === undefined) bySubject.set(entry.details.subject, [entry]);
+    else same.push(entry);
+  }
   const chain = [start];
   const breaks: ChainReport['breaks'] = [];
   let end: ChainEnd = { complete: false };
@@ -295,7 +318,11 @@ export function buildChain(leaf: Uint8Array, pool: Uint8Array[], options: Date |
       end = ended;
       break;
     }
-    const named = [...candidates.values()].filter((c) => c.details.subject === current.details.issuer && !chain.includes(c));
+    if (chain.length >= maxChainLength) {
+      breaks.push({ at, problem: `the chain is longer than ${maxChainLength} certificates: the walk stopped at ${current.details.subject}` });
+      break;
+    }
+    const named = (bySubject.get(current.details.issuer) ?? []).filter((c) => !chain.includes(c));
     if (named.length === 0) {
       // A self-issued certificate that does not verify with its own key is a damaged root, not a missing issuer
       // (a CA key roll-over certificate is also self-issued, but then the other key's certificate is in the pool).
@@ -311,7 +338,14 @@ export function buildChain(leaf: Uint8Array, pool: Uint8Array[], options: Date |
     // Renewed or cross-signed CAs share a name: the one whose key identifier matches is tried first.
     const aki = current.details.authorityKeyIdentifier;
     named.sort((a, b) => Number(b.details.subjectKeyIdentifier === aki) - Number(a.details.subjectKeyIdentifier === aki));
-    const verified = named.find((c) => signedBy(current, c));
+    // A signature verifies with a key, whichever certificate carries it: each key is tried once.
+    const triedKeys = new Set<string>();
+    const verified = named.slice(0, maxIssuerSignatureChecks).find((c) => {
+      const key = spkiOf(c);
+      if (triedKeys.has(key)) return false;
+      triedKeys.add(key);
+      return signedBy(current, c);
+    });
     const issuer = verified ?? named[0]!;
     if (verified === undefined) {
       breaks.push({ at, problem: `signature does not verify: ${current.details.subject} is not signed by the key of ${issuer.details.subject}` });
@@ -338,7 +372,9 @@ export function buildChain(leaf: Uint8Array, pool: Uint8Array[], options: Date |
 
 /** The certificate a bundle is about: one that issued none of the others, preferably the one a key in the file belongs to. */
 function chooseLeaf(entries: CachedCertificate[], keySha256s: Set<string>): CachedCertificate {
-  const issuesAnother = (c: CachedCertificate): boolean => entries.some((d) => d !== c && !d.details.selfIssued && d.details.issuer === c.details.subject);
+  // The names that issued a certificate other than themselves (one pass: comparing every pair is quadratic).
+  const issuerNames = new Set(entries.filter((d) => !d.details.selfIssued).map((d) => d.details.issuer));
+  const issuesAnother = (c: CachedCertificate): boolean => issuerNames.has(c.details.subject);
   const leaves = entries.filter((c) => !issuesAnother(c));
   const pool = leaves.length > 0 ? leaves : entries;
   return (keySha256s.size > 0 ? pool.find((c) => keySha256s.has(publicKeySha256(c.x509.publicKey))) : undefined) ?? pool.find((c) => !c.details.isCA) ?? pool[0]!;

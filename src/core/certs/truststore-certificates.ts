@@ -224,11 +224,27 @@ export function checkCertificate(cert: ParsedCertificate, findings: FindingList,
 }
 
 /**
+ * Bounds on the walk, far beyond any real bundle (ALB takes 25 certificates, 4 deep): the issuers looked at per
+ * certificate (those of its issuer's name, in bundle order) and the longest path followed. A hostile bundle of thousands
+ * of look-alike CAs would otherwise cost a check per pair of them and recurse as deep as the bundle is long.
+ */
+const maxIssuerCandidates = 64;
+const maxPathLength = 64;
+
+/**
  * Longest issuer path (in certificates) from each certificate up to a root or to a CA whose issuer is not
  * in the bundle. Cross-signed loops are cut where they close, so the walk always ends.
  */
 export function chainDepths(certs: ParsedCertificate[]): Array<{ depth: number; path: ParsedCertificate[] }> {
-  const issuers = certs.map((cert) => certs.filter((other) => other !== cert && cert.issuer === other.subject && cert.node.checkIssued(other.node)));
+  const bySubject = new Map<string, number[]>();
+  certs.forEach((cert, index) => {
+    const same = bySubject.get(cert.subject);
+    if (same === undefined) bySubject.set(cert.subject, [index]);
+    else same.push(index);
+  });
+  const issuers = certs.map((cert, index) =>
+    (bySubject.get(cert.issuer) ?? []).slice(0, maxIssuerCandidates).filter((other) => other !== index && cert.node.checkIssued(certs[other]!.node)),
+  );
   const memo = new Map<number, ParsedCertificate[]>();
   const onPath = new Set<number>();
   const walk = (index: number): ParsedCertificate[] => {
@@ -236,14 +252,16 @@ export function chainDepths(certs: ParsedCertificate[]): Array<{ depth: number; 
     if (known !== undefined) return known;
     onPath.add(index);
     let best: ParsedCertificate[] = [];
-    for (const issuer of issuers[index] ?? []) {
-      const issuerIndex = certs.indexOf(issuer);
-      if (onPath.has(issuerIndex)) continue;
-      const path = walk(issuerIndex);
-      if (path.length > best.length) best = path;
+    if (onPath.size < maxPathLength) {
+      for (const issuerIndex of issuers[index] ?? []) {
+        if (onPath.has(issuerIndex)) continue;
+        const path = walk(issuerIndex);
+        if (path.length > best.length) best = path;
+      }
     }
     onPath.delete(index);
-    const result = [certs[index]!, ...best];
+    // Cut at the bound: paths reused from the memo would otherwise grow one certificate per certificate of a long chain.
+    const result = [certs[index]!, ...best.slice(0, maxPathLength - 1)];
     memo.set(index, result);
     return result;
   };

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { fileReadProblem, type FileErrorCode } from '../formats/file-error';
-import { base64Problem, pemMarker, readPemLines, type PemBlock, type PemLine } from '../formats/pem';
+import { base64Problem, pemMarker, readPemLines, trimTrailingBlanks, type PemBlock, type PemLine } from '../formats/pem';
 import { albMaxChainDepth, albMaxTrustStoreCertificates } from './alb-trust-store-rules';
 import { FindingList, chainDepths, checkCertificate, describeName, parseCertificate, type ParsedCertificate, type TrustStoreFinding } from './truststore-certificates';
 
@@ -70,10 +70,6 @@ function excerpt(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
-function trimTrailingSpace(text: string): string {
-  return text.replace(/[ \t]+$/, '');
-}
-
 /** Decodes the block's base64 strictly: a truncated or corrupted block is reported, not half-read. */
 function decodeBody(block: PemBlock): { der: Buffer } | { problem: string } {
   const { badLine, base64 } = block;
@@ -101,7 +97,7 @@ function checkLines(others: PemLine[], findings: FindingList): void {
     run = undefined;
   };
   for (const line of others) {
-    const text = trimTrailingSpace(line.text);
+    const text = trimTrailingBlanks(line.text);
     if (text.startsWith('#')) {
       flushRun();
       if (text.includes('-')) {

@@ -1,4 +1,4 @@
-import { derChildren, readDerElement, type DerElement } from './der';
+import { derChildrenHead, readDerElement, type DerElement } from './der';
 
 // What a DER structure is, told by its shape alone: a file without PEM labels (`cert inspect` on a .der, .p12
 // or .p7b) has nothing else to go by, and a CERTIFICATE block that holds something else (the hover) is named
@@ -39,21 +39,23 @@ function smallInteger(der: Uint8Array, element: DerElement): number | null {
   return der[element.valueStart]!;
 }
 
+// Shapes are told by the first fields only: a structure's other elements are checked but not kept (derChildrenHead).
+
 function isCertificateShape(der: Uint8Array, tbs: DerElement): boolean {
-  const fields = derChildren(der, tbs);
+  const fields = derChildrenHead(der, tbs, 7)?.head ?? null;
   if (fields === null) return false;
   const i = fields[0]?.tag === 0xa0 ? 1 : 0;
   const tags = fields.slice(i, i + 6).map((f) => f.tag);
   if (tags.join() !== [integer, sequence, sequence, sequence, sequence, sequence].join()) return false;
-  const times = derChildren(der, fields[i + 3]!);
-  return times !== null && times.length === 2 && times.every((t) => t.tag === 0x17 || t.tag === 0x18);
+  const times = derChildrenHead(der, fields[i + 3]!, 2);
+  return times !== null && times.count === 2 && times.head.every((t) => t.tag === 0x17 || t.tag === 0x18);
 }
 
 /** Certificate, CSR and CRL share the outer SEQUENCE { to-be-signed, algorithm, signature }: the first one's fields tell them apart. */
 function signedKind(der: Uint8Array, [tbs, algorithm]: DerElement[]): DerKind {
   if (tbs!.tag !== sequence || algorithm!.tag !== sequence) return 'signed-unknown';
   if (isCertificateShape(der, tbs!)) return 'certificate';
-  const info = derChildren(der, tbs!) ?? [];
+  const info = derChildrenHead(der, tbs!, 4)?.head ?? [];
   if (info[0]?.tag === integer && info[1]?.tag === sequence && info[2]?.tag === sequence && info[3]?.tag === 0xa0) return 'certificate-request';
   const i = info[0]?.tag === integer ? 1 : 0;
   if (info[i]?.tag === sequence && info[i + 1]?.tag === sequence && (info[i + 2]?.tag === 0x17 || info[i + 2]?.tag === 0x18)) return 'crl';
@@ -71,8 +73,9 @@ function isPfxAuthSafe(der: Uint8Array, authSafe: DerElement): boolean {
 
 /** The kind of the DER structure `top` (an element of `der`). */
 export function derKind(der: Uint8Array, top: DerElement): DerKind {
-  const children = top.tag === sequence ? derChildren(der, top) : null;
-  if (children === null || children.length < 2) return 'unknown';
+  const inside = top.tag === sequence ? derChildrenHead(der, top, 3) : null;
+  if (inside === null || inside.count < 2) return 'unknown';
+  const children = inside.head;
   const [first, second] = children as [DerElement, DerElement];
   if (first.tag === oid) return bytesOf(der, first).equals(oidSignedData) ? 'pkcs7-signed-data' : 'pkcs7-other';
   const version = smallInteger(der, first);
@@ -80,8 +83,8 @@ export function derKind(der: Uint8Array, top: DerElement): DerKind {
   if ((version === 0 || version === 1) && second.tag === sequence) return 'pkcs8-key';
   if (version === 0 && second.tag === integer) return 'pkcs1-key';
   if (version === 1 && second.tag === octetString) return 'sec1-key';
-  if (first.tag === sequence && children.length === 2 && second.tag === octetString) return 'encrypted-pkcs8-key';
-  if (first.tag === sequence && children.length === 2 && second.tag === bitString) return 'public-key';
-  if (first.tag === sequence && children.length === 3 && children[2]!.tag === bitString) return signedKind(der, children);
+  if (first.tag === sequence && inside.count === 2 && second.tag === octetString) return 'encrypted-pkcs8-key';
+  if (first.tag === sequence && inside.count === 2 && second.tag === bitString) return 'public-key';
+  if (first.tag === sequence && inside.count === 3 && children[2]!.tag === bitString) return signedKind(der, children);
   return 'unknown';
 }

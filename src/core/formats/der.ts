@@ -55,6 +55,23 @@ export function derChildren(der: Uint8Array, parent: DerElement): DerElement[] |
   return out;
 }
 
+/**
+ * The first `max` elements directly inside a constructed element and how many there are, every one of them checked;
+ * null when any is malformed. Keeps no more than `max`: telling a structure's kind by its first fields costs no
+ * memory even when it holds millions of tiny elements (a hostile 50 MB file).
+ */
+export function derChildrenHead(der: Uint8Array, parent: DerElement, max: number): { head: DerElement[]; count: number } | null {
+  const head: DerElement[] = [];
+  let count = 0;
+  for (let o = parent.valueStart; o < parent.end; count++) {
+    const child = readDerElement(der, o, parent.end);
+    if (child === null) return null;
+    if (head.length < max) head.push(child);
+    o = child.end;
+  }
+  return { head, count };
+}
+
 /** Dotted form of a DER OBJECT IDENTIFIER's content octets. */
 export function decodeOid(bytes: Uint8Array): string {
   const parts: number[] = [];

@@ -51,9 +51,19 @@ const markers = {
 
 const base64Line = /^[A-Za-z0-9+/=]+$/;
 
+/**
+ * `text` without the spaces and tabs at its end. A loop, not /[ \t]+$/: that regex is tried at every space of a run
+ * that something else ends, so a long run of spaces inside a line costs quadratic time.
+ */
+export function trimTrailingBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0x20 || text.charCodeAt(end - 1) === 0x09)) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** A line as the strictness sees it: lenient ignores indentation, strict only trailing spaces. */
 function contentOf(text: string, strictness: PemStrictness): string {
-  return strictness === 'strict' ? text.replace(/[ \t]+$/, '') : text.trim();
+  return strictness === 'strict' ? trimTrailingBlanks(text) : text.trim();
 }
 
 /** The label of the BEGIN or END marker on `line`, or null. */

@@ -3,6 +3,7 @@
 import forge from 'node-forge/lib/forge';
 import 'node-forge/lib/pkcs12';
 import 'node-forge/lib/pki';
+import { readDerElement, type DerElement } from './der';
 import { FileError, passphraseHint } from './file-error';
 
 // Node's TLS (OpenSSL 3) refuses legacy PKCS#12 files (RC2/3DES with SHA-1, the default of older
@@ -22,6 +23,48 @@ function derOf(asn1: forge.asn1.Asn1): Buffer {
 }
 
 /**
+ * Key-derivation iterations a file may ask for in all (its MAC and each encrypted part): what OpenSSL (2,048 each),
+ * Windows (2,000) and Java (10,000 to 100,000) write stays far below it, and so do 600,000-iteration exports. node-forge
+ * derives PKCS#12 keys in JavaScript, ~10 µs an iteration: a 3 KB file claiming 2^31 iterations would hold the CLI or
+ * the extension host for hours.
+ */
+export const maxPkcs12Iterations = 2_000_000;
+
+/**
+ * The iteration counts of a PKCS#12 file, added up: each INTEGER that follows an OCTET STRING in a SEQUENCE (a salt and
+ * its count, in MacData, PKCS#12 PBE parameters and PBKDF2 parameters), wherever it is, OCTET STRINGs holding DER
+ * (the authenticated safe and its contents) read too. One pass over the elements; a count longer than 5 bytes is Infinity.
+ */
+export function pkcs12Iterations(der: Uint8Array): number {
+  let total = 0;
+  const top = readDerElement(der, 0);
+  const stack: DerElement[] = top === null ? [] : [top];
+  while (stack.length > 0) {
+    const element = stack.pop()!;
+    const constructed = (element.tag & 0x20) !== 0;
+    // An OCTET STRING read as DER when its content is exactly one element.
+    const inner = element.tag === 0x04 ? readDerElement(der, element.valueStart, element.end) : null;
+    if (inner !== null && inner.start === element.valueStart && inner.end === element.end) stack.push(inner);
+    if (!constructed) continue;
+    let previous: DerElement | null = null;
+    for (let o = element.valueStart; o < element.end; ) {
+      const child = readDerElement(der, o, element.end);
+      if (child === null) break;
+      if (element.tag === 0x30 && child.tag === 0x02 && previous?.tag === 0x04) {
+        const length = child.end - child.valueStart;
+        let value = 0;
+        for (let i = child.valueStart; i < child.end; i++) value = value * 256 + der[i]!;
+        total += length > 5 ? Infinity : value;
+      }
+      stack.push(child);
+      previous = child;
+      o = child.end;
+    }
+  }
+  return total;
+}
+
+/**
  * `passphrase` undefined means none was given: a file that needs one then fails with `passphrase_required`
  * (the person must supply one) rather than `wrong_passphrase` (the one supplied is wrong). Throws FileError
  * (`bad_pfx`, `passphrase_required`, `wrong_passphrase`), which callers rethrow as their own error class.
@@ -33,6 +76,10 @@ export function decodePkcs12(data: Buffer, file: string, passphrase: string | un
   } catch (e) {
     const hint = data.includes('-----BEGIN') ? ' It looks like PEM: pass it with --cert/--key instead of --pfx.' : '';
     throw new FileError('bad_pfx', file, `${file} is not a PKCS#12/PFX file (not valid DER).${hint}`, { cause: e });
+  }
+  const iterations = pkcs12Iterations(data);
+  if (iterations > maxPkcs12Iterations) {
+    throw new FileError('bad_pfx', file, `${file} asks for ${Number.isFinite(iterations) ? iterations.toLocaleString('en-US') : 'billions of'} key-derivation iterations, far more than PKCS#12 exporters write (at most ${maxPkcs12Iterations.toLocaleString('en-US')} are read): it is corrupt or hostile; export it again.`);
   }
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {

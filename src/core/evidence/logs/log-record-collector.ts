@@ -121,6 +121,16 @@ interface Candidate {
   minute?: { key: string; samples: number };
 }
 
+/**
+ * A record's field as summary text: strings as they are, numbers and booleans written out, anything else (an object, an
+ * array: a record's validator checks only the fields matching needs) undefined, so the summary says what it says for a
+ * missing field. Interpolating an object from a hostile line, e.g. {"toString":1}, would throw.
+ */
+function shown(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
 function shortSerial(serial: string): string {
   return serial.length > 16 ? `${serial.slice(0, 16)}…` : serial;
 }
@@ -182,7 +192,7 @@ function wafCandidate(record: WafLogRecord, wanted: Wanted, window: TimeWindow):
   return {
     time: record.timestamp,
     lane: 'waf',
-    summary: `WAF ${record.action} by rule ${record.terminatingRuleId ?? 'Default_Action'} (requestId ${requestId ?? '-'})`,
+    summary: `WAF ${record.action} by rule ${shown(record.terminatingRuleId) ?? 'Default_Action'} (requestId ${shown(requestId) ?? '-'})`,
     matchedBy,
     record,
   };
@@ -196,12 +206,12 @@ function modSecurityCandidate(record: ModSecurityAuditRecord, wanted: Wanted, wi
   if (matchedBy.length === 0) return null;
   const rules = modSecurityRuleIds(record);
   const status = t.response?.http_code;
-  const verb = typeof status === 'number' && status >= 400 ? `answered ${status}` : `passed with ${status ?? 'no status'}`;
-  const firstMessage = t.messages?.[0]?.message;
+  const verb = typeof status === 'number' && status >= 400 ? `answered ${status}` : `passed with ${shown(status) ?? 'no status'}`;
+  const firstMessage = shown(t.messages?.[0]?.message);
   return {
     time,
     lane: 'waf',
-    summary: `ModSecurity ${verb} for ${t.request?.method ?? ''} ${t.request?.uri ?? ''}`.replace(/\s+/g, ' ').trimEnd() + (rules.length > 0 ? `; rules ${rules.join(', ')}` : '') + (firstMessage ? ` (${firstMessage})` : '') + ` (unique_id ${t.unique_id ?? '-'})`,
+    summary: `ModSecurity ${verb} for ${shown(t.request?.method) ?? ''} ${shown(t.request?.uri) ?? ''}`.replace(/\s+/g, ' ').trimEnd() + (rules.length > 0 ? `; rules ${rules.join(', ')}` : '') + (firstMessage ? ` (${firstMessage})` : '') + ` (unique_id ${shown(t.unique_id) ?? '-'})`,
     matchedBy,
     record,
   };

@@ -15,9 +15,9 @@ const xssPatterns: readonly RegExp[] = [
   /<\s*script\b/i,
   /\b(?:java|vb)script\s*:/i,
   // An element that loads or runs something: <img src=…>, <iframe srcdoc=…>, <svg onload=…>.
-  /<\s*(?:img|image|svg|iframe|frame|frameset|embed|object|video|audio|source|body|input|link|math|details)\b[^>]*?\b(?:src|href|data|srcdoc|formaction|background|on[a-z]{3,})\s*=/i,
+  /<\s*(?:img|image|svg|iframe|frame|frameset|embed|object|video|audio|source|body|input|link|math|details)\b[^<>]*?\b(?:src|href|data|srcdoc|formaction|background|on[a-z]{3,})\s*=/i,
   // An event handler inside any tag, or breaking out of an attribute value (`" onmouseover=`).
-  /<[^>]*\bon[a-z]{3,}\s*=/i,
+  /<[^<>]*\bon[a-z]{3,}\s*=/i,
   /["'`]\s*on(?:error|load|mouseover|mouseenter|focus|click|toggle|begin|animationstart|pointerover)\s*=/i,
   /\bdocument\s*\.\s*(?:cookie|domain|write)\b/i,
 ];

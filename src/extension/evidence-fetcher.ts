@@ -53,6 +53,11 @@ export class ProbeEvidenceFetcher implements vscode.Disposable {
     return this.#running.has(runId);
   }
 
+  /** Runs whose evidence is being collected now. */
+  get collecting(): number {
+    return this.#running.size;
+  }
+
   async #collect(run: ProbeRun, endpoint: EndpointConfig, quiet: boolean): Promise<void> {
     const waitMinutes = Math.min(60, Math.max(0, vscode.workspace.getConfiguration('mtlsProbe').get<number>('evidence.waitMinutes', 10)));
     const controller = new AbortController();

@@ -13,6 +13,7 @@ import { ReportDocuments, reportScheme } from './report-documents';
 import { RunHistory } from './run-history';
 import { TimelinePanels } from './timeline-panels';
 import { LocalLab } from './local-lab';
+import { registerTestHooks, testHooksDirectory } from './test-hooks';
 import { TrustStoreLinter } from './trust-store-linter';
 import { EndpointsView } from './views/endpoints-view';
 import { IdentitiesView } from './views/identities-view';
@@ -48,10 +49,16 @@ export class MtlsProbeExtension implements vscode.Disposable {
     const diagnostics = own(new CertificateDiagnostics(outsideFiles));
     const certificates = own(new WorkspaceCertificates());
 
-    own(vscode.window.createTreeView('mtlsProbe.endpoints', { treeDataProvider: own(new EndpointsView(configs, history)), showCollapseAll: true }));
-    own(vscode.window.createTreeView('mtlsProbe.identities', { treeDataProvider: own(new IdentitiesView(configs)) }));
-    own(vscode.window.createTreeView('mtlsProbe.trustStores', { treeDataProvider: own(new TrustStoresView(configs, linter)) }));
-    own(vscode.window.createTreeView('mtlsProbe.runs', { treeDataProvider: own(new RunsView(history)) }));
+    const views = {
+      'mtlsProbe.endpoints': own(new EndpointsView(configs, history)),
+      'mtlsProbe.identities': own(new IdentitiesView(configs)),
+      'mtlsProbe.trustStores': own(new TrustStoresView(configs, linter)),
+      'mtlsProbe.runs': own(new RunsView(history)),
+    };
+    own(vscode.window.createTreeView('mtlsProbe.endpoints', { treeDataProvider: views['mtlsProbe.endpoints'], showCollapseAll: true }));
+    own(vscode.window.createTreeView('mtlsProbe.identities', { treeDataProvider: views['mtlsProbe.identities'] }));
+    own(vscode.window.createTreeView('mtlsProbe.trustStores', { treeDataProvider: views['mtlsProbe.trustStores'] }));
+    own(vscode.window.createTreeView('mtlsProbe.runs', { treeDataProvider: views['mtlsProbe.runs'] }));
     own(vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new CertificateHoverProvider(certificates, this.output)));
     own(vscode.workspace.registerTextDocumentContentProvider(reportScheme, reports));
     own(configs.onDidLoad((loaded) => void diagnostics.checkIdentities(loaded)));
@@ -74,6 +81,25 @@ export class MtlsProbeExtension implements vscode.Disposable {
     const services: CommandServices = { output: this.output, configs, runner, history, passphrases, tests, linter, reports, evidence, timelines, lab };
     const commands = commandTable(services);
     for (const [id, handler] of Object.entries(commands)) own(vscode.commands.registerCommand(id, reportErrors(handler)));
+
+    // Only in the end-to-end suite's extension host: listener and disposable counts (proving load leaves none
+    // behind) and the timeline panels' pages (their CSP audited); see test-hooks.ts.
+    const testHooks = testHooksDirectory();
+    if (testHooks !== undefined) {
+      own(
+        registerTestHooks(testHooks, {
+          counts: () => ({
+            ownedDisposables: this.#disposables.length,
+            runHistory: history.counts(),
+            workspaceConfigs: configs.counts(),
+            timeline: timelines.counts(),
+            treeViewChangeListeners: Object.fromEntries(Object.entries(views).map(([id, view]) => [id, view.changeListeners])),
+            evidenceCollecting: evidence.collecting,
+          }),
+          timelinePages: () => timelines.pages(),
+        }),
+      );
+    }
 
     // Documents that were open before activation get their diagnostics after it, not during it.
     const timer = setTimeout(() => diagnostics.checkOpenDocuments(), 0);

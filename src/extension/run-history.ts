@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { EndpointConfig } from '../core/config/types';
 import type { CheckRun } from '../core/runs/check-run';
+import { CountedEmitter } from './counted-emitter';
 import type { ServerTrust } from './endpoint-draft';
 
 /** One run as the views, the Test Explorer, the timeline and the export command see it: the core's run plus where it came from. */
@@ -50,8 +51,8 @@ export class RunHistory implements vscode.Disposable {
   readonly #runs: ProbeRun[] = [];
   readonly #latest = new Map<string, ProbeRun>();
   readonly #running = new Set<string>();
-  readonly #changed = new vscode.EventEmitter<void>();
-  readonly #runChanged = new vscode.EventEmitter<ProbeRun>();
+  readonly #changed = new CountedEmitter<void>();
+  readonly #runChanged = new CountedEmitter<ProbeRun>();
   readonly onDidChange = this.#changed.event;
   /** A run was replaced by a newer value (evidence arrived, the verdict changed). */
   readonly onDidChangeRun = this.#runChanged.event;
@@ -118,6 +119,17 @@ export class RunHistory implements vscode.Disposable {
 
   list(): readonly ProbeRun[] {
     return this.#runs;
+  }
+
+  /** What the test hooks report: runs kept (at most keptRuns), probes under way, live listeners of each event. */
+  counts(): { runs: number; latest: number; running: number; onDidChangeListeners: number; onDidChangeRunListeners: number } {
+    return {
+      runs: this.#runs.length,
+      latest: this.#latest.size,
+      running: this.#running.size,
+      onDidChangeListeners: this.#changed.listenerCount,
+      onDidChangeRunListeners: this.#runChanged.listenerCount,
+    };
   }
 
   dispose(): void {

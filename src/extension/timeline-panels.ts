@@ -22,6 +22,36 @@ export interface TimelineActions {
 /** Live updates arrive in bursts (several evidence looks in a row): redraw at most this often. */
 const redrawDelayMs = 50;
 
+/** What every panel adds to, for the test hooks: live message listeners, and the messages taken and refused. */
+export interface TimelineMessageStats {
+  messageListeners: number;
+  accepted: number;
+  rejected: number;
+}
+
+/** An open panel's page as the webview was given it, for the test hooks' audit of its CSP and resource roots. */
+export interface TimelinePageSnapshot {
+  title: string;
+  runIds: string[];
+  html: string;
+  cspSource: string;
+  enableScripts: boolean;
+  enableCommandUris: boolean | readonly string[];
+  localResourceRoots: string[];
+  /** The same roots as the page addresses them (webview.asWebviewUri). */
+  webviewResourceRoots: string[];
+  extensionUri: string;
+}
+
+/** The message types a page may send: the only words of a refused message the log repeats. */
+const knownTypes: ReadonlySet<unknown> = new Set(['ready', 'showTrace', 'export', 'lookAgain'] satisfies Array<WebviewMessage['type']>);
+
+/** A refused message's type for the log when it is one of ours (of the wrong shape); nothing else the page sent. */
+function loggableType(raw: unknown): string {
+  const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.getOwnPropertyDescriptor(raw, 'type')?.value : undefined;
+  return knownTypes.has(type) ? ` (type "${String(type)}")` : '';
+}
+
 class TimelinePanel implements vscode.Disposable {
   readonly #subscriptions: vscode.Disposable[] = [];
   #redraw: ReturnType<typeof setTimeout> | undefined;
@@ -37,10 +67,18 @@ class TimelinePanel implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
     private readonly onDispose: (panel: TimelinePanel) => void,
     pageHasModel: boolean,
+    private readonly stats: TimelineMessageStats,
   ) {
     this.#stale = !pageHasModel;
+    const messages = panel.webview.onDidReceiveMessage((message: unknown) => this.#receive(message));
+    stats.messageListeners++;
     this.#subscriptions.push(
-      panel.webview.onDidReceiveMessage((message: unknown) => this.#receive(message)),
+      {
+        dispose: () => {
+          messages.dispose();
+          stats.messageListeners--;
+        },
+      },
       history.onDidChangeRun((run) => {
         if (!this.runIds.includes(run.id)) return;
         this.#stale = true;
@@ -75,10 +113,14 @@ class TimelinePanel implements vscode.Disposable {
 
   #receive(raw: unknown): void {
     const message = parseWebviewMessage(raw);
-    if (message === null) {
-      this.output.warn('Timeline: ignored a message from the webview that is not one it may send.');
+    // A run the panel does not show is no run the page may act on, whatever the history holds.
+    if (message === null || (message.type !== 'ready' && message.runId !== null && !this.runIds.includes(message.runId))) {
+      this.stats.rejected++;
+      // One line, naming at most the message's type: nothing else the page sent is repeated anywhere.
+      this.output.warn(`Timeline: ignored a message from the webview that is not one it may send${loggableType(raw)}.`);
       return;
     }
+    this.stats.accepted++;
     void this.#handle(message).catch((error: unknown) => void vscode.window.showErrorMessage(`mTLS Probe: ${(error as Error).message}`));
   }
 
@@ -102,6 +144,7 @@ class TimelinePanel implements vscode.Disposable {
     this.#disposed = true;
     if (this.#redraw !== undefined) clearTimeout(this.#redraw);
     for (const s of this.#subscriptions) s.dispose();
+    this.#subscriptions.length = 0;
     this.panel.dispose();
     this.onDispose(this);
   }
@@ -110,6 +153,7 @@ class TimelinePanel implements vscode.Disposable {
 export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSerializer<WebviewState> {
   readonly #panels = new Set<TimelinePanel>();
   readonly #registration: vscode.Disposable;
+  readonly #stats: TimelineMessageStats = { messageListeners: 0, accepted: 0, rejected: 0 };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -145,8 +189,28 @@ export class TimelinePanels implements vscode.Disposable, vscode.WebviewPanelSer
   #attach(panel: vscode.WebviewPanel, runIds: readonly string[], model: TimelineModel | null): void {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mtls-probe.svg');
     panel.webview.html = this.#html(panel.webview, model);
-    const timeline = new TimelinePanel(panel, [...runIds], this.history, this.actions, this.output, (p) => this.#panels.delete(p), model !== null);
+    const timeline = new TimelinePanel(panel, [...runIds], this.history, this.actions, this.output, (p) => this.#panels.delete(p), model !== null, this.#stats);
     this.#panels.add(timeline);
+  }
+
+  /** The open panels' pages and webview options, for the test hooks. */
+  pages(): TimelinePageSnapshot[] {
+    return [...this.#panels].map(({ panel, runIds }) => ({
+      title: panel.title,
+      runIds: [...runIds],
+      html: panel.webview.html,
+      cspSource: panel.webview.cspSource,
+      enableScripts: panel.webview.options.enableScripts ?? false,
+      enableCommandUris: panel.webview.options.enableCommandUris ?? false,
+      localResourceRoots: (panel.webview.options.localResourceRoots ?? []).map((uri) => uri.toString()),
+      webviewResourceRoots: (panel.webview.options.localResourceRoots ?? []).map((uri) => panel.webview.asWebviewUri(uri).toString()),
+      extensionUri: this.extensionUri.toString(),
+    }));
+  }
+
+  /** What the test hooks report: open panels, their live message listeners, messages taken and refused so far. */
+  counts(): { panels: number } & TimelineMessageStats {
+    return { panels: this.#panels.size, ...this.#stats };
   }
 
   #title(runIds: readonly string[]): string {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { loadWorkspaceConfig } from '../core/config/workspace-config';
 import { workspaceConfigRelativePath, type ConfigProblem, type EndpointConfig, type WorkspaceConfig } from '../core/config/types';
+import { CountedEmitter } from './counted-emitter';
 
 export interface FolderConfig {
   folder: vscode.WorkspaceFolder;
@@ -21,10 +22,10 @@ export class WorkspaceConfigs implements vscode.Disposable {
   #loaded: Promise<FolderConfig[]> | undefined;
   #watching = false;
   readonly #disposables: vscode.Disposable[] = [];
-  readonly #changed = new vscode.EventEmitter<void>();
+  readonly #changed = new CountedEmitter<void>();
   /** Fires when a config changed or was created/deleted, or when a certificate or key file changed. */
   readonly onDidChange = this.#changed.event;
-  readonly #loadedEvent = new vscode.EventEmitter<FolderConfig[]>();
+  readonly #loadedEvent = new CountedEmitter<FolderConfig[]>();
   /** Fires after the configs were (re)loaded, for checks that need the files they name. */
   readonly onDidLoad = this.#loadedEvent.event;
   readonly #diagnostics = vscode.languages.createDiagnosticCollection('mtls-probe-config');
@@ -103,6 +104,11 @@ export class WorkspaceConfigs implements vscode.Disposable {
       certificateWatcher.onDidDelete(() => this.#changed.fire()),
       vscode.workspace.onDidChangeWorkspaceFolders(soon),
     );
+  }
+
+  /** What the test hooks report: the watchers' subscriptions and the live listeners of each event. */
+  counts(): { disposables: number; onDidChangeListeners: number; onDidLoadListeners: number } {
+    return { disposables: this.#disposables.length, onDidChangeListeners: this.#changed.listenerCount, onDidLoadListeners: this.#loadedEvent.listenerCount };
   }
 
   /** Editors save in bursts (and formatters save twice): coalesce into one reload. */

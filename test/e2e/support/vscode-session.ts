@@ -65,6 +65,8 @@ export interface VsCodeOptions {
    * AWS_ENDPOINT_URL and test credentials for a fake AWS.
    */
   env?: Record<string, string>;
+  /** User keybindings (User/keybindings.json), e.g. a key for a command the palette does not list. */
+  keybindings?: Array<{ key: string; command: string; args?: unknown; when?: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -340,6 +342,7 @@ export class VsCodeSession {
     const settings = { ...quietSettings, ...this.options.settings };
     for (const dir of [join(this.userDataDir, 'User'), this.extensionsDir, env.TMPDIR!, ...Object.values(sessionHomes(this.root))]) await mkdir(dir, { recursive: true });
     await writeFile(join(this.userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
+    if (this.options.keybindings !== undefined) await writeFile(join(this.userDataDir, 'User/keybindings.json'), JSON.stringify(this.options.keybindings, null, 2));
     // An explicit config file keeps code-server from writing ~/.config/code-server/config.yaml.
     const config = join(this.root, 'code-server.yaml');
     await writeFile(config, 'auth: none\n');

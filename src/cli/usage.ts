@@ -24,7 +24,7 @@ Usage:
   mtls-probe pki generate DIR [--key rsa2048|p256] [--force] [--json]
                                         a test PKI with one client identity per rejection case
   mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--json] PATH...
-                                        find one probe's records in ALB connection/access logs, AWS WAF and ModSecurity logs
+                                        find one probe's records in ALB and CloudFront logs, AWS WAF and ModSecurity logs
   mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
                                         run the expectations in .vscode/mtls-probe.json; exit 1 when one fails
                                         (passphrases from MTLS_PROBE_PASSPHRASE_<IDENTITY>; see mtls-probe test --help)

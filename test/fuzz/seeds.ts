@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { starterConfigText } from '../../src/core/config/starter-config';
+import { cloudFrontConnectionLogFields } from '../../src/core/evidence/logs/cloudfront-connection-log';
 import type { WireDirection } from '../../src/core/tls/session-decoder';
 
 export interface Capture {
@@ -151,11 +152,46 @@ export const metricStreamLines = [
   }),
 ];
 
-export const allLogLines = [...connectionLogLines, ...accessLogLines, ...wafLogLines, ...modSecurityLines, ...metricStreamLines];
+/** API Gateway access logs in two owners' JSON formats: one flat with clientCert fields (mutual TLS failed), one nested. */
+export const apiGatewayAccessLines = [
+  JSON.stringify({
+    requestId: 'c0ffee00-1111-4222-8333-444455556666',
+    extendedRequestId: 'Qm9vZ2llV29vZ2k=',
+    ip: '203.0.113.7',
+    requestTime: '15/Jan/2026:12:00:01 +0000',
+    httpMethod: 'GET',
+    resourcePath: '/orders',
+    status: '403',
+    errorMessage: 'Access denied. Reason: Could not find issuer for certificate',
+    clientCertSubjectDN: 'CN=probe client,O=mTLS Probe Test PKI',
+    clientCertSerialNumber: '4a:3b:2c:1d',
+    clientCertNotAfter: '-',
+  }),
+  JSON.stringify({ context: { requestId: 'WSg1ihmdliAEJXA=', identity: { sourceIp: '203.0.113.7' }, requestTimeEpoch: Date.parse('2026-01-15T12:00:01.500Z'), status: 200, xrayTraceId: '1-67891233-abcdef012345678912345678' } }),
+];
+
+/** CloudFront connection logs: JSON (epoch ms), plain (tab-separated, the documented order), w3c (#Fields, ISO time). */
+const cloudFrontConnection: Record<string, unknown> = Object.fromEntries(
+  cloudFrontConnectionLogFields.map((name, i) => [
+    name,
+    [Date.parse('2026-01-15T12:00:01.000Z'), 'oLHiEKbQSn8lkuKfSGJ2mUn5nzg==', 'Failed:ClientCertUntrusted', '203.0.113.7', 49152, '99.84.71.136', 'E2DX1SLDPK0123', '-',
+      'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 153, 'd111111abcdef8.cloudfront.net', '00:4a:3b:2c:1d', 'C=US, CN=probe client', 'C=US, CN=probe CA',
+      'NotBefore=2025-06-05T23:28:21Z;NotAfter=2026-06-05T23:28:21Z', 'REVOKED:00:4a:3b'][i],
+  ]),
+);
+export const cloudFrontConnectionLines = [
+  JSON.stringify(cloudFrontConnection),
+  Object.values(cloudFrontConnection).join('\t'),
+  '#Version: 1.0',
+  '#Fields: connectionStatus clientIp clientPort clientLeafCertSerialNumber eventTimestamp',
+  'Success\t203.0.113.7\t49152\t00:4a:3b:2c:1d\t2026-01-15T12:00:01.500Z',
+];
+
+export const allLogLines = [...connectionLogLines, ...accessLogLines, ...wafLogLines, ...modSecurityLines, ...metricStreamLines, ...apiGatewayAccessLines, ...cloudFrontConnectionLines];
 
 /** Whole log files, plain and gzipped, for the line reader and the collector's scan. */
 export function logFiles(): Buffer[] {
-  const plain = [connectionLogLines, accessLogLines, wafLogLines, modSecurityLines, metricStreamLines].map((lines) => Buffer.from(`${lines.join('\n')}\n`));
+  const plain = [connectionLogLines, accessLogLines, wafLogLines, modSecurityLines, metricStreamLines, apiGatewayAccessLines, cloudFrontConnectionLines].map((lines) => Buffer.from(`${lines.join('\n')}\n`));
   const crlf = Buffer.from(`${accessLogLines.join('\r\n')}\r\n`);
   return [...plain, crlf, ...plain.map((b) => gzipSync(b))];
 }

@@ -14,11 +14,12 @@ import { gzipSync } from 'node:zlib';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
 import { AwsEvidenceSource, awsRegionFor, type AwsEvidenceSourceOptions } from '../../src/core/evidence/aws/aws-evidence-source';
 import { albSerial, correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../src/core/evidence/correlate';
-import type { EvidenceCoverage, EvidenceEvent, EvidenceReport } from '../../src/core/evidence/types';
+import type { EvidenceEvent, EvidenceReport } from '../../src/core/evidence/types';
 import { loadPemIdentity, type ClientIdentity } from '../../src/core/identity/client-identity';
 import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
 import { accessLogLine, albLogIntervalEnd, albLogObjectKey, connectionLogLine, newConnTraceId } from '../support/alb-log-lines';
+import { coverageOf, states } from '../support/evidence-coverage';
 import { awsErrors, fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler, type FakeS3 } from '../support/fake-aws';
 import { account, elbArn, lbDimension, listenerArn, loadBalancerArn, region, trustStoreArn, wafLogGroup } from '../support/aws-test-names';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
@@ -266,16 +267,6 @@ async function tapS3(t: TestContext, s3: FakeS3): Promise<S3Tap> {
 
 function access(fakeUrl: string, s3Url?: string): AwsEvidenceSourceOptions['access'] {
   return { ...fakeAwsClientConfig(fakeUrl), credentials, ...(s3Url !== undefined ? { s3: { ...fakeS3ClientConfig, endpoint: s3Url } } : {}) };
-}
-
-function coverageOf(report: EvidenceReport, evidence: string): EvidenceCoverage {
-  const entry = report.coverage?.find((c) => c.evidence === evidence);
-  assert.ok(entry, `no coverage for ${evidence}: ${JSON.stringify(report.coverage)}`);
-  return entry;
-}
-
-function states(report: EvidenceReport): Record<string, string> {
-  return Object.fromEntries((report.coverage ?? []).map((c) => [c.evidence, c.state]));
 }
 
 function hhmm(date: Date): string {
@@ -925,7 +916,7 @@ test('no region, or settings naming nothing: one clear problem each, and no AWS 
   assert.equal(awsRegionFor({ wafLogGroup }), null);
 
   const nothing = await new AwsEvidenceSource({ region }, { access: access(fake.url) }).collect(window, keys);
-  assert.deepEqual(nothing.problems, [{ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' }]);
+  assert.deepEqual(nothing.problems, [{ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup", "albLogs", "albLogsAthena", "albLogGroup", "cloudFront" or "apiGateway".' }]);
   // What could be configured is named, with the setting that adds it.
   assert.deepEqual(
     nothing.coverage?.map((c) => [c.evidence, c.state]),

@@ -352,7 +352,7 @@ test('usage errors exit 2 with one line naming the fix, before any probe or AWS 
   const cert = await useCertificate('untrusted');
   const cases: Array<[string[], RegExp]> = [
     [['--wait', '10m'], /^mtls-probe: --wait is for AWS evidence: add --evidence aws\.\n$/],
-    [['--evidence', 'aws'], /^mtls-probe: AWS evidence needs to know where to look: give at least one of --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs\.\n$/],
+    [['--evidence', 'aws'], /^mtls-probe: AWS evidence needs to know where to look: give at least one of --load-balancer-arn, --listener-arn, --web-acl-arn, --waf-log-group, --alb-logs, --alb-log-group, --cloudfront-distribution-id, --cloudfront-connection-logs, --api-gateway-domain, --api-gateway-access-log-group, --athena-connection-table\.\n$/],
     // A load balancer's ARN where the listener's belongs.
     [['--evidence', 'aws', '--listener-arn', loadBalancerArn], /^mtls-probe: --listener-arn: ".+" is not a listener ARN\. Copy the ARN of the HTTPS listener: "arn:aws:elasticloadbalancing:<region>:<account>:listener\/app\/<name>\/<id>\/<id>"\.\n$/],
     [['--evidence', 'aws', ...awsFlags, '--wait', 'forever'], /^mtls-probe: --wait takes a duration up to 60m such as 10m, 90s or 1500ms, not "forever"\.\n$/],

@@ -5,6 +5,12 @@
 //   cloudwatch  AWS JSON 1.0 + awsQueryCompatible: x-amz-target GraniteServiceVersion20100801.Op
 //   logs        AWS JSON 1.1: x-amz-target Logs_20140328.Op
 //   wafv2       AWS JSON 1.1: x-amz-target AWSWAF_20190729.Op
+//   athena      AWS JSON 1.1: x-amz-target AmazonAthena.Op (test/support/fake-athena.ts answers queries from registered rows)
+//   apigateway  REST-JSON: the operation by method and path (GET /domainnames/{domain_name}), path labels and query in
+//               params; errors as the x-amzn-errortype header with {"message"} and the handler's status (404 NotFound)
+//   cloudfront  REST-XML: GET /2020-05-31/distribution/{Id}/config and /trust-store/{Identifier}; the output's one key is
+//               the root element (xmlns …/doc/2020-05-31/), an `ETag` key the ETag header; a list is written as repeated
+//               elements of its key ({ Items: { CNAME: ['a', 'b'] } }); errors as <ErrorResponse><Error><Code> (404 NoSuchDistribution)
 // Handlers answer in the SDK's output shape; the fake serialises that generically by JS type (it has no service model),
 // so it stays an independent check of the SDK's protocol code rather than a copy of it.
 // S3 is different: startFakeS3 runs the real s3rver package, a full S3 REST implementation.
@@ -19,7 +25,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 
-export type FakeAwsService = 'elbv2' | 'cloudwatch' | 'logs' | 'wafv2';
+export type FakeAwsService = 'elbv2' | 'cloudwatch' | 'logs' | 'wafv2' | 'apigateway' | 'cloudfront' | 'athena';
 
 export interface FakeAwsCall {
   service: FakeAwsService;
@@ -84,6 +90,7 @@ const jsonTargets: Record<string, { service: FakeAwsService; contentType: string
   GraniteServiceVersion20100801: { service: 'cloudwatch', contentType: 'application/x-amz-json-1.0' },
   Logs_20140328: { service: 'logs', contentType: 'application/x-amz-json-1.1' },
   AWSWAF_20190729: { service: 'wafv2', contentType: 'application/x-amz-json-1.1' },
+  AmazonAthena: { service: 'athena', contentType: 'application/x-amz-json-1.1' },
 };
 const elbv2Version = '2015-12-01';
 const elbv2Namespace = `http://elasticloadbalancing.amazonaws.com/doc/${elbv2Version}/`;
@@ -111,6 +118,8 @@ export async function startFakeAws(
           // A 400, not a 500: the SDK would retry a 5xx, hiding the bug behind retries and delays.
           reply = { error: { code: 'FakeAwsHandlerError', message: `fake-aws: ${call.service}:${call.operation} handler threw: ${String(err)}` } };
         }
+        if (call.service === 'apigateway') return sendRestJson(res, reply);
+        if (call.service === 'cloudfront') return sendRestXml(res, reply);
         return call.service === 'elbv2' ? sendQuery(res, call.operation, reply) : sendJson(res, call.service, reply);
       })
       .catch((err: unknown) => send(res, 400, 'text/plain', `fake-aws: ${String(err)}`));
@@ -148,6 +157,8 @@ function decodeRequest(req: IncomingMessage, body: string): FakeAwsCall | { reje
   const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '');
   const signer = { accessKeyId: scope?.[1] ?? null, region: scope?.[2] ?? null };
   const contentType = req.headers['content-type'] ?? '';
+  const rest = decodeRestRequest(req, signer);
+  if (rest !== null) return rest;
   if (req.method !== 'POST') return { reject: `fake-aws: expected POST, got ${req.method}` };
 
   const target = req.headers['x-amz-target'];
@@ -164,6 +175,26 @@ function decodeRequest(req: IncomingMessage, body: string): FakeAwsCall | { reje
   const operation = form.get('Action');
   if (!operation || form.get('Version') !== elbv2Version) return { reject: `fake-aws: Query request needs Action and Version=${elbv2Version}: ${body}` };
   return { service: 'elbv2', operation, params: decodeQueryForm(form), ...signer };
+}
+
+/** REST services' operations: by method and path, the path's labels named in order. */
+const restRoutes: Array<{ service: FakeAwsService; method: string; path: RegExp; operation: string; labels: string[] }> = [
+  { service: 'apigateway', method: 'GET', path: /^\/domainnames\/([^/]+)$/, operation: 'GetDomainName', labels: ['domainName'] },
+  { service: 'cloudfront', method: 'GET', path: /^\/2020-05-31\/distribution\/([^/]+)\/config$/, operation: 'GetDistributionConfig', labels: ['Id'] },
+  { service: 'cloudfront', method: 'GET', path: /^\/2020-05-31\/trust-store\/([^/]+)$/, operation: 'GetTrustStore', labels: ['Identifier'] },
+];
+
+/** A REST request as its operation, its path labels and query parameters as params; null when no route has it. */
+function decodeRestRequest(req: IncomingMessage, signer: Pick<FakeAwsCall, 'accessKeyId' | 'region'>): FakeAwsCall | null {
+  const url = new URL(req.url ?? '/', 'http://fake-aws');
+  for (const route of restRoutes) {
+    const match = route.method === req.method ? route.path.exec(url.pathname) : null;
+    if (match === null) continue;
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    route.labels.forEach((label, i) => (params[label] = decodeURIComponent(match[i + 1] ?? '')));
+    return { service: route.service, operation: route.operation, params, ...signer };
+  }
+  return null;
 }
 
 /** Query keys are dotted paths: `ListenerArns.member.1`, `Attributes.member.2.Key`, `Tags.entry.1.key`. Rebuild the tree, then lists and maps. */
@@ -255,6 +286,52 @@ function toJsonValue(value: unknown): unknown {
   if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJsonValue(v)]));
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonValue(v)]));
   return value;
+}
+
+// ---- REST-JSON (API Gateway) responses -----------------------------------------------------------------------------
+
+/** REST-JSON: the output as the body (timestamps epoch seconds); an error's code in x-amzn-errortype, its message in the body. */
+function sendRestJson(res: ServerResponse, reply: FakeAwsReply): void {
+  const requestId = randomUUID();
+  if ('error' in reply) {
+    const { code, message, status = 400 } = reply.error;
+    return send(res, status, 'application/json', JSON.stringify({ message }), { 'x-amzn-requestid': requestId, 'x-amzn-errortype': code });
+  }
+  send(res, 200, 'application/json', JSON.stringify(toJsonValue(reply.output)), { 'x-amzn-requestid': requestId });
+}
+
+// ---- REST-XML (CloudFront) responses -----------------------------------------------------------------------------------
+
+const cloudFrontNamespace = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+
+/** Elements by key; an array as repeated elements of its key; dates ISO 8601; booleans true/false. */
+function toRestXml(value: Record<string, unknown>): string {
+  return Object.entries(value)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => (Array.isArray(v) ? v : [v]).map((item) => `<${k}>${restXmlValue(item)}</${k}>`).join(''))
+    .join('');
+}
+
+function restXmlValue(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object' && value !== null) return toRestXml(value as Record<string, unknown>);
+  return escapeXml(String(value));
+}
+
+/** REST-XML: the output's one key as the root element, `ETag` as a header; an error as an ErrorResponse. */
+function sendRestXml(res: ServerResponse, reply: FakeAwsReply): void {
+  const requestId = randomUUID();
+  if ('error' in reply) {
+    const { code, message, status = 400 } = reply.error;
+    const xml =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${cloudFrontNamespace}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+      `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+    return send(res, status, 'text/xml', xml, { 'x-amzn-requestid': requestId });
+  }
+  const { ETag, ...body } = reply.output;
+  const [root, content] = Object.entries(body)[0] ?? ['Empty', {}];
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${cloudFrontNamespace}">${restXmlValue(content)}</${root}>`;
+  send(res, 200, 'text/xml', xml, { 'x-amzn-requestid': requestId, ...(typeof ETag === 'string' ? { etag: ETag } : {}) });
 }
 
 // ---- S3 (s3rver) -------------------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ describe('AWS names', () => {
       format: 'alb-connection-log',
       loadBalancerId: 'app.edge.50dc6c495c0c9188',
       intervalEnd: '2024-05-01T10:05:00.000Z',
+      // The listing's size, when it gives one: what the S3 path weighs against its streaming limit.
+      size: null,
     });
     assert.equal(parseAlbLogKey(`${day}conn_log.123456789012_elasticloadbalancing_eu-west-1_app.edge.50dc6c495c0c9188_20240501T1005Z_10.0.1.15_x.log.gz`)?.format, 'alb-connection-log');
     assert.equal(parseAlbLogKey(`${day}123456789012_elasticloadbalancing_eu-west-1_app.edge.50dc6c495c0c9188_20240501T1005Z_10.0.1.15_x.log.gz`)?.format, 'alb-access-log');

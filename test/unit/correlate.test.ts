@@ -3,27 +3,14 @@ import { describe, test } from 'node:test';
 import { albSerial, correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../src/core/evidence/correlate';
 import type { EvidenceEvent, EvidenceKind, EvidenceMatch } from '../../src/core/evidence/types';
 import type { Layer, ProbeResult, Verdict } from '../../src/core/probe/types';
+import { probeResultFixture } from '../support/probe-results';
 
 const traceId = 'Root=1-6b05e1f2-ab75cbbc8afd3ae1dc5751ca';
 const clientPort = 54321;
 const serial = '0A1B2C3D4E5F';
 
 function probeResult(verdict: Partial<Verdict> & { stoppedAt: Layer | null; reason: string }, status: number | null, withIdentity = true): ProbeResult {
-  return {
-    target: { url: 'https://api.example.com/', host: 'api.example.com', port: 443, serverName: 'api.example.com', address: '203.0.113.10', addresses: ['203.0.113.10'] },
-    identity: withIdentity
-      ? { label: 'partner', kind: 'pem', subject: 'CN=partner', issuer: 'CN=Partner CA', serialNumber: serial, notBefore: '2024-01-01T00:00:00.000Z', notAfter: '2030-01-01T00:00:00.000Z', sha256: 'ab', chainLength: 1 }
-      : null,
-    timings: { dns: 1, tcp: 2, tls: 10, firstByte: null, total: 1500 },
-    tls: { version: 'TLSv1.2', cipher: null, alpn: null, serverCertificates: [], certificateRequest: null, clientCertificateSent: withIdentity, serverCertificateVerified: true },
-    trace: [],
-    http: status === null ? null : { status, httpVersion: 'HTTP/1.1', headers: {}, bodyPreview: '', bodyBytes: 0 },
-    correlationId: traceId,
-    verdict: { summary: 'The probe alone says so.', confidence: 'probe', evidence: [], ...verdict },
-    client: { address: '192.0.2.7', port: clientPort },
-    startedAt: '2024-05-01T10:00:00.000Z',
-    error: null,
-  };
+  return probeResultFixture({ verdict, status, serial: withIdentity ? serial : null, clientPort });
 }
 
 const resetAtMtls = (withIdentity = true): ProbeResult => probeResult({ stoppedAt: 'mtls', reason: 'reset_after_client_certificate' }, null, withIdentity);

@@ -13,6 +13,7 @@ import { checkConfigPaths } from '../../src/core/config/path-checks';
 import { loadWorkspaceConfig, parseWorkspaceConfig } from '../../src/core/config/workspace-config';
 import { describeExpectedOutcome } from '../../src/core/expectations/evaluate';
 import { generatePki } from '../../src/core/pki/generate-pki';
+import { problemAt, underlined } from '../support/config-problems';
 import { builtSchema, schemaValidator } from '../support/config-schema';
 
 const folder = '/workspace';
@@ -42,7 +43,11 @@ const fullExample = `{
              "loadBalancerArn": "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/prod/50dc6c495c0c9188",
              "listenerArn": "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/prod/50dc6c495c0c9188/f2f7dc8efc522ab2",
              "webAclArn": "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/prod/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
-             "wafLogGroup": "aws-waf-logs-prod", "albLogs": "s3://bucket/prefix" },
+             "wafLogGroup": "aws-waf-logs-prod", "albLogs": "s3://bucket/prefix", "albLogGroup": "/aws/vendedlogs/alb/prod",
+             "cloudFront": { "distributionId": "E2DX1SLDPK0123", "connectionLogs": "cloudfront-connection-logs" },
+             "apiGateway": { "domainName": "api.example.com", "accessLogGroup": "/aws/apigateway/prod-access" },
+             "albLogsAthena": { "database": "alb_logs", "connectionTable": "alb_connection_logs", "accessTable": "alb_access_logs",
+                                "workgroup": "primary", "outputLocation": "s3://athena-results/mtls-probe/" } },
     "logs": "logs/",
   }],
 }`;
@@ -62,16 +67,6 @@ function errors(config: WorkspaceConfig): ConfigProblem[] {
 
 function warnings(config: WorkspaceConfig): ConfigProblem[] {
   return config.problems.filter((p) => p.severity === 'warning');
-}
-
-function problemAt(config: WorkspaceConfig, jsonPath: string): ConfigProblem {
-  const found = config.problems.find((p) => p.jsonPath === jsonPath);
-  assert.ok(found, `no problem at ${jsonPath}; problems: ${JSON.stringify(config.problems.map((p) => [p.jsonPath, p.message]))}`);
-  return found;
-}
-
-function underlined(text: string, problem: { offset: number; length: number }): string {
-  return text.slice(problem.offset, problem.offset + problem.length);
 }
 
 function withoutLocations(endpoint: EndpointConfig): unknown {
@@ -125,6 +120,10 @@ describe('parseWorkspaceConfig: the full format', () => {
         webAclArn: 'arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/prod/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
         wafLogGroup: 'aws-waf-logs-prod',
         albLogs: 's3://bucket/prefix',
+        albLogGroup: '/aws/vendedlogs/alb/prod',
+        cloudFront: { distributionId: 'E2DX1SLDPK0123', connectionLogs: 'cloudfront-connection-logs' },
+        apiGateway: { domainName: 'api.example.com', accessLogGroup: '/aws/apigateway/prod-access' },
+        albLogsAthena: { database: 'alb_logs', connectionTable: 'alb_connection_logs', accessTable: 'alb_access_logs', workgroup: 'primary', outputLocation: 's3://athena-results/mtls-probe/' },
       },
       logs: '/workspace/logs',
     });

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { checkAwsSetting } from '../../core/config/aws-settings';
+import { checkAwsSetting, type AwsSettingName } from '../../core/config/aws-settings';
 import type { AwsEndpointSettings } from '../../core/config/types';
 import { collectEvidence, type EvidenceRequest } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
@@ -10,7 +10,7 @@ import { shellQuote } from '../../core/report/reproduce-commands';
 import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
 import type { RunEvidenceOptions } from '../../core/runs/run-service';
 import { runEvidenceLines } from '../../core/runs/run-text';
-import { awsFlagNames, awsFlagOptions, awsFlags, type AwsFlag } from '../aws-flags';
+import { awsFlagNames, awsFlagOptions, awsFlags, awsGroupSettingsFromFlags, awsSettingsAsFlags, awsWhereFlags, type AwsFlag } from '../aws-flags';
 import { parseCorrelationId, portNumber, secretHeaderNames } from '../arguments';
 import { redactSecrets } from '../../core/secret-headers';
 import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError, reasonOf } from '../errors';
@@ -27,16 +27,25 @@ export const awsFlagsHelp = `  --aws-profile NAME     AWS profile (SSO profiles 
                          the ALB (its listener on the probe's port is picked); CloudWatch metrics for the probe's minutes
   --web-acl-arn ARN      the AWS WAF web ACL: its metrics, and sampled requests when no --waf-log-group is given
   --waf-log-group NAME   the web ACL's CloudWatch Logs group (aws-waf-logs-…), searched with Logs Insights by trace id
-  --alb-logs S3URL       s3://bucket/prefix of the ALB's access and connection logs
+  --alb-logs S3URL       s3://bucket/prefix of the ALB's access and connection logs (streamed: small volumes)
+  --alb-log-group NAME   the CloudWatch Logs group the ALB delivers its logs to, searched with Logs Insights
+  --athena-connection-table TABLE
+                         search the ALB logs with Athena, where they are: the table over the connection logs
+                         (partition projection on day); with --athena-access-table TABLE (joined by conn_trace_id),
+                         --athena-database DB, --athena-workgroup NAME (default primary), --athena-output S3URL
+  --cloudfront-distribution-id ID, --cloudfront-connection-logs GROUP|S3URL
+                         CloudFront viewer mTLS: the distribution and its connection logs (us-east-1)
+  --api-gateway-domain NAME, --api-gateway-access-log-group NAME
+                         API Gateway mTLS: the custom domain and its stage's access-log group
   --wait DURATION        keep looking for evidence AWS has not delivered yet (metrics ≈ 1 min, logs ≈ 5–10 min),
                          e.g. 10m or 90s; default: look once and say what is not yet available`;
 
 const usage = `Usage:
   mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--probe-time ISO[/ISO]] [--json] PATH|aws...
 
-Finds the records of one probe between --since and --until: in ALB connection logs, ALB access logs, AWS WAF JSON
-logs and ModSecurity JSON audit logs (PATH: a file, plain or .gz, or a folder read recursively), and with "aws" in
-AWS itself (the flags below), matched by any of the keys:
+Finds the records of one probe between --since and --until: in ALB connection logs, ALB access logs, CloudFront
+connection logs (JSON, plain or w3c), AWS WAF JSON logs and ModSecurity JSON audit logs (PATH: a file, plain or .gz,
+or a folder read recursively), and with "aws" in AWS itself (the flags below), matched by any of the keys:
 
   --correlation-id ID    the X-Amzn-Trace-Id the probe sent (Root=1-<8 hex>-<24 hex>)
   --client-ip IP         the probe's source address as the server saw it
@@ -77,15 +86,21 @@ type AwsFlagValues = Partial<Record<AwsFlag, string | undefined>>;
 /** The endpoint's AWS settings from the flags, each checked like the workspace config checks it. */
 function awsSettingsFromFlags(values: AwsFlagValues): AwsEndpointSettings {
   const settings: AwsEndpointSettings = {};
-  for (const [flag, name] of Object.entries(awsFlags) as Array<[keyof typeof awsFlags, keyof AwsEndpointSettings]>) {
+  for (const [flag, name] of Object.entries(awsFlags) as Array<[keyof typeof awsFlags, AwsSettingName]>) {
     const value = values[flag];
     if (value === undefined) continue;
     const problem = checkAwsSetting(name, value);
     if (problem !== null) throw new BadArgumentError(`--${flag}: ${problem}`);
     settings[name] = value;
   }
-  if (settings.listenerArn === undefined && settings.loadBalancerArn === undefined && settings.webAclArn === undefined && settings.wafLogGroup === undefined && settings.albLogs === undefined) {
-    throw new BadArgumentError('AWS evidence needs to know where to look: give at least one of --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs.');
+  Object.assign(
+    settings,
+    awsGroupSettingsFromFlags(values, (message) => {
+      throw new BadArgumentError(message);
+    }),
+  );
+  if (!awsWhereFlags.some((flag) => values[flag as AwsFlag] !== undefined)) {
+    throw new BadArgumentError(`AWS evidence needs to know where to look: give at least one of ${awsWhereFlags.map((flag) => `--${flag}`).join(', ')}.`);
   }
   return settings;
 }
@@ -125,9 +140,7 @@ export async function probeEvidenceOptions(values: ProbeEvidenceFlags, url: stri
 export function lookAgainHint(evidence: RunEvidence, request: EvidenceRequest): string | null {
   const pending = (evidence.report.coverage ?? []).filter((c) => c.state === 'not-yet-available');
   if (pending.length === 0 || request.aws === undefined) return null;
-  const flags = (Object.entries(awsFlags) as Array<[string, keyof AwsEndpointSettings]>)
-    .filter(([, name]) => request.aws?.[name] !== undefined)
-    .map(([flag, name]) => `--${flag} ${shellQuote(request.aws![name]!)}`);
+  const flags = awsSettingsAsFlags(request.aws).map(([flag, value]) => `--${flag} ${shellQuote(value)}`);
   const keys = evidence.keys;
   const keyFlags = [
     keys.traceId !== undefined ? `--correlation-id ${shellQuote(keys.traceId)}` : null,
@@ -239,7 +252,7 @@ export const evidenceCommand = defineCommand({
     const report = redactSecrets(collected.report, secretHeaders) as typeof collected.report;
     const { sourceLabel } = collected;
     if (request.aws === undefined && report.stats.files === 0 && report.problems.length > 0) {
-      throw new BadInputError(`no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, AWS WAF JSON logs or ModSecurity JSON audit logs.`);
+      throw new BadInputError(`no log could be read: ${report.problems.map((p) => p.message).join('; ')}. Give ALB connection/access logs, CloudFront connection logs, AWS WAF JSON logs or ModSecurity JSON audit logs.`);
     }
     if (values.json) {
       io.out(`${JSON.stringify({ window: { from: window.from.toISOString(), to: window.to.toISOString() }, keys, ...report })}\n`);

@@ -1,3 +1,4 @@
+import { labFronts } from '../../core/lab/lab-fronts';
 import { labModes, startLab, type Lab } from '../../core/lab/lab';
 import { describeLab, labInfo } from '../../core/lab/lab-text';
 import { choice, portNumber, secretHeaderNames } from '../arguments';
@@ -8,8 +9,8 @@ import { defineCommand } from '../shell';
 // formats — so any client (this CLI, the extension, curl) can rehearse against it with no AWS account.
 
 export const labUsage = `Usage:
-  mtls-probe lab [--port N] [--dir DIR] [--mode verify|passthrough|off] [--no-ca-names] [--ignore-expiry]
-                 [--secret-header NAME]... [--json]
+  mtls-probe lab [--port N] [--dir DIR] [--front alb|cloudfront|apigateway] [--mode verify|passthrough|off]
+                 [--no-ca-names] [--ignore-expiry] [--secret-header NAME]... [--json]
 
 Runs a local rehearsal of "ALB with mTLS + AWS WAF" until Ctrl-C: a TLS listener shaped like an ALB HTTPS
 listener (trust store, CRL, CA names advertised; in verify mode a refused client certificate ends the connection
@@ -20,6 +21,10 @@ DIR/logs as each connection ends: ALB connection and access logs, AWS WAF record
   --port N          listen on this port (default: a free one)
   --dir DIR         keep the PKI (DIR/pki, generated once and reused) and the logs (DIR/logs) here; default: a
                     temporary folder, removed when the lab stops
+  --front FRONT     the AWS front to stand in for: alb (default); cloudfront (viewer mTLS: a refused certificate
+                    ends the handshake, connection-log records under DIR/logs/cloudfront, CloudFront-Viewer-Cert-*
+                    headers for the target); apigateway (a custom domain with mutual TLS: the handshake completes,
+                    a refused certificate gets HTTP 403, access-log records under DIR/logs/apigateway)
   --mode MODE       verify (default), passthrough (forwards the certificate in X-Amzn-Mtls-Clientcert) or off
   --no-ca-names     do not advertise the trust store's CA names in the CertificateRequest
   --ignore-expiry   accept expired and not-yet-valid client certificates (ALB's IgnoreClientCertificateExpiry)
@@ -51,6 +56,7 @@ export const labCommand = defineCommand({
   options: {
     port: { type: 'string' },
     dir: { type: 'string' },
+    front: { type: 'string' },
     mode: { type: 'string' },
     'no-ca-names': { type: 'boolean' },
     'ignore-expiry': { type: 'boolean' },
@@ -62,11 +68,13 @@ export const labCommand = defineCommand({
   async run(values, _positionals, { io, signal }) {
     const port = portNumber(values.port, '--port', 0);
     const mode = choice(values.mode ?? 'verify', labModes, '--mode');
+    const front = choice(values.front ?? 'alb', labFronts, '--front');
     const secretHeaders = secretHeaderNames(values['secret-header']);
     let lab: Lab;
     try {
       lab = await startLab({
         mode,
+        front,
         ...(port !== undefined ? { port } : {}),
         ...(values.dir !== undefined ? { dir: values.dir } : {}),
         advertiseCaNames: values['no-ca-names'] !== true,

@@ -43,10 +43,12 @@ Output:
 
 Evidence:
   --evidence PATH|aws    after the probe, read these logs (file or folder, repeatable: ALB connection/access logs,
-                         AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz), or "aws" for the listener,
-                         CloudWatch metrics, WAF records and ALB logs in S3; the verdict is confirmed with them
+                         CloudFront connection logs, AWS WAF JSON logs, ModSecurity JSON audit logs, plain or .gz),
+                         or "aws" for the listener or distribution, CloudWatch metrics, WAF records and the ALB's or
+                         CloudFront's logs; the verdict is confirmed with them
   --correlation-id ID    send this X-Amzn-Trace-Id (Root=1-<8 hex>-<24 hex>) instead of a fresh one
-  --aws-profile, --aws-region, --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs, --wait
+  --aws-profile, --aws-region, --listener-arn, --load-balancer-arn, --web-acl-arn, --waf-log-group, --alb-logs, --wait,
+  --alb-log-group, --athena-…, --cloudfront-…, --api-gateway-…
                          with --evidence aws: see mtls-probe evidence --help
 
 ${exitStatusHelp}

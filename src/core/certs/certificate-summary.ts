@@ -1,5 +1,6 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { rfc4514FromNodeName } from './distinguished-name';
+import { albSerialForm } from './serial-number';
 import { BoundedCache } from '../bounded-cache';
 
 /** What the trace and the JSON result say about one certificate. Cheap to compute: node:crypto's native parser. */
@@ -39,7 +40,7 @@ export function summarizeX509(cert: X509Certificate, der: Uint8Array = cert.raw)
   return {
     subject,
     issuer,
-    serialNumber: cert.serialNumber.toUpperCase().replace(/^(00)+(?=.)/, ''),
+    serialNumber: albSerialForm(cert.serialNumber),
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),
     subjectAltNames: cert.subjectAltName ? cert.subjectAltName.split(', ') : [],

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import type { TlsVersionName } from '../probe/types';
-import { arnRegionMismatch, awsSettingNames, awsSettingRules, type AwsSettingName } from './aws-settings';
+import { awsGroupFields, awsSettingField } from './aws-fields';
+import { arnRegionMismatch, awsSettingNames, awsSettingRules } from './aws-settings';
 import { expectField } from './expectation-fields';
 import {
   aliasesOf,
+  fieldNames,
   leaveOut,
   matching,
   nonBlank,
@@ -198,23 +200,21 @@ function readSecretHeaders(member: Member, context: EndpointContext): Read<strin
   return { value: names };
 }
 
-function awsRule(name: AwsSettingName): FieldRule<string, EntryContext<AwsEndpointSettings>> {
-  const rule: { pattern: string; what: string; fix: string; description: string; markdownDescription?: string } = awsSettingRules[name];
-  const markdown = rule.markdownDescription !== undefined ? { markdownDescription: rule.markdownDescription } : {};
-  return { ...matching(rule.pattern), mustBe: rule.what, fix: rule.fix, whenBad: { ignored: 'It is ignored.' }, docs: { description: rule.description, ...markdown } };
-}
+/** The "aws" settings as fields (the flat ones, then the nested groups): a bad one is ignored, the others still find evidence. */
+const awsFields = {
+  ...Object.fromEntries(awsSettingNames.map((name) => [name, awsSettingField(awsSettingRules[name])])),
+  ...awsGroupFields,
+} as FieldTable<Required<AwsEndpointSettings>, EntryContext<AwsEndpointSettings>>;
 
-/** The "aws" settings as fields: a bad one is ignored, the others still find evidence. */
-const awsFields = Object.fromEntries(awsSettingNames.map((name) => [name, awsRule(name)])) as FieldTable<Required<AwsEndpointSettings>, EntryContext<AwsEndpointSettings>>;
-
-const awsDescription = 'Where the AWS evidence for this endpoint is: the credentials profile, the region, the load balancer, the WAF and their logs.';
+const awsDescription =
+  'Where the AWS evidence for this endpoint is: the credentials profile, the region, the load balancer, the WAF and their logs; CloudFront, API Gateway, and the ALB logs searched with Athena.';
 
 function readAws(member: Member, context: EndpointContext): Read<AwsEndpointSettings> {
   const node = member.value;
   if (node?.type !== 'object') return rejected();
   const { problems } = context;
   const awsPath = childPath(context.path, member.name);
-  const fields = problems.fields(node, awsPath, awsSettingNames);
+  const fields = problems.fields(node, awsPath, fieldNames(awsFields));
   // Every AWS rule ignores a bad setting, so nothing here says the endpoint is skipped.
   const settings = readFields(awsFields, fields, { problems, path: awsPath, folder: context.folder, skipped: '', usable: true, values: {}, references: [] });
   for (const name of awsSettingNames) {

@@ -73,6 +73,44 @@ export interface AwsEndpointSettings {
   wafLogGroup?: string;
   /** `s3://bucket/prefix` of the ALB's access and connection logs. */
   albLogs?: string;
+  /** CloudWatch Logs group the ALB delivers its logs to (vended logs), searched with Logs Insights. */
+  albLogGroup?: string;
+  /** CloudFront viewer mTLS: the distribution and where its connection logs go (both in us-east-1). */
+  cloudFront?: AwsCloudFrontSettings;
+  /** API Gateway mTLS: the custom domain and its access-log group. */
+  apiGateway?: AwsApiGatewaySettings;
+  /** The ALB's logs searched with Athena, where they are. */
+  albLogsAthena?: AwsAthenaSettings;
+}
+
+/** The nested groups of AwsEndpointSettings: each an object of its own fields. */
+export type AwsSettingGroupName = 'cloudFront' | 'apiGateway' | 'albLogsAthena';
+
+export interface AwsCloudFrontSettings {
+  /** e.g. `E2DX1SLDPK0123`. */
+  distributionId?: string;
+  /** A CloudWatch Logs group name, or `s3://bucket/prefix`, of the distribution's connection logs (us-east-1). */
+  connectionLogs?: string;
+}
+
+export interface AwsApiGatewaySettings {
+  /** The custom domain name with mutual TLS, e.g. `api.example.com`. */
+  domainName?: string;
+  /** The CloudWatch Logs group of the stage's access logs. */
+  accessLogGroup?: string;
+}
+
+export interface AwsAthenaSettings {
+  /** The Glue/Athena database (default: Athena's `default`). */
+  database?: string;
+  /** The table over the ALB connection logs (partition projection on `day`). */
+  connectionTable: string;
+  /** The table over the ALB access logs, joined by `conn_trace_id`. */
+  accessTable?: string;
+  /** Default: `primary`. */
+  workgroup?: string;
+  /** `s3://bucket/prefix` for the query results (default: the workgroup's). */
+  outputLocation?: string;
 }
 
 export interface EndpointConfig {

@@ -3,6 +3,7 @@
 
 import type { AwsEndpointSettings } from '../config/types';
 import type { ProbeResult, Verdict } from '../probe/types';
+import { withConfiguredApiGateway } from '../probe/verdict-apigateway';
 import type { AwsAccess } from './aws/aws-clients';
 import { publishEvent } from '../events';
 import { correlationKeysFor, evidenceWindow, upgradeVerdict } from './correlate';
@@ -122,7 +123,9 @@ export async function collectProbeEvidence(result: ProbeResult, request: Evidenc
   const keys = correlationKeysFor(result);
   const probeEndedAt = new Date(Date.parse(result.startedAt) + Math.max(0, result.timings.total));
   const sourceLabel = evidenceSourceLabel(request);
-  const evidenceOf = (report: EvidenceReport): ProbeEvidence => ({ verdict: upgradeVerdict(result, report.events), report, window, keys, sourceLabel });
+  // An endpoint named as an API Gateway custom domain: its 403 is read as API Gateway's even without its headers.
+  const probed = request.aws?.apiGateway !== undefined ? withConfiguredApiGateway(result) : result;
+  const evidenceOf = (report: EvidenceReport): ProbeEvidence => ({ verdict: upgradeVerdict(probed, report.events), report, window, keys, sourceLabel });
   const { onUpdate, ...common } = options;
   const collected = await collectEvidence(request, window, keys, { ...common, probeEndedAt, ...(onUpdate !== undefined ? { onUpdate: (report) => onUpdate(evidenceOf(report)) } : {}) });
   return evidenceOf(collected.report);

@@ -1,6 +1,9 @@
+import { albSerialForm as albSerial, sameSerial } from '../certs/serial-number';
 import type { ProbeResult, Verdict } from '../probe/types';
+import { cloudFrontFinding, cloudFrontRejected, cloudFrontWhereFrom } from './cloudfront-verdict';
+import { apiGatewayKeys, apiGatewayRecordWords, apiGatewayTraceId, apiGatewayUpgrade } from './apigateway-verdict';
 import { recordField as field, recordText as text } from './logs/log-fields';
-import { clockSkewMs } from './logs/log-record-collector';
+import { connectionAddress, probeConnectionRecord, type ProbeConnection } from './probe-connection';
 import type { CorrelationKeys, EvidenceAvailability, EvidenceEvent, EvidenceKind, EvidenceReport, TimeWindow } from './types';
 
 // Ties server-side records to one probe and lets them upgrade the probe's verdict. The probe alone can only
@@ -8,18 +11,8 @@ import type { CorrelationKeys, EvidenceAvailability, EvidenceEvent, EvidenceKind
 // the WAF or ModSecurity that belongs to the same connection or request says why, and makes the verdict
 // "confirmed". Records that disagree with the probe never override it: they become a hint.
 
-/** A certificate serial in ALB's form: uppercase hex, no separators, no DER sign-padding `00` bytes. */
-export function albSerial(serial: string): string {
-  // Node prints the serial byte by byte (so a leading 0 nibble stays, "0A1B"); DER adds a 00 byte in front of
-  // serials whose high bit is set, which the number itself does not have.
-  return serial.replace(/[^0-9a-fA-F]/g, '').toUpperCase().replace(/^(00)+(?=.)/, '');
-}
-
-/** Compares serials whatever their zero padding: logs and tools disagree on leading zeros. */
-function sameSerial(a: string, b: string): boolean {
-  const bare = (s: string): string => albSerial(s).replace(/^0+(?=.)/, '');
-  return bare(a) === bare(b);
-}
+/** A certificate serial in ALB's form (certs/serial-number.ts normalises serials, for every writer). */
+export { albSerialForm as albSerial } from '../certs/serial-number';
 
 /** `1-5759e988-bd862e3fe1be46a994272793` out of any X-Amzn-Trace-Id form (Root=…, Self=…;Root=…, bare). */
 function traceRootOf(value: string): string | null {
@@ -36,7 +29,7 @@ export function correlationKeysFor(result: ProbeResult): CorrelationKeys {
   if (result.client.address !== null) keys.clientIp = result.client.address;
   if (result.client.port !== null) keys.clientPort = result.client.port;
   if (result.identity !== null) keys.clientCertSerial = albSerial(result.identity.serialNumber);
-  return keys;
+  return { ...keys, ...apiGatewayKeys(result) };
 }
 
 export interface EvidenceSlack {
@@ -95,50 +88,15 @@ const recordTraceId: Record<EvidenceKind, (r: Record<string, unknown>) => string
   'modsecurity-audit-log': (r) => header(field(r, 'transaction.request.headers'), 'x-amzn-trace-id'),
   'waf-sampled-request': (r) => header(field(r, 'Request.Headers'), 'x-amzn-trace-id'),
   'cloudwatch-metric': () => null,
+  'cloudfront-connection-log': () => null,
+  'apigateway-access-log': apiGatewayTraceId,
 };
 
 /** Matches that single out one connection or request; time, address or serial alone do not. */
-const identifyingKeys = new Set<string>(['traceId', 'connTraceId', 'clientPort']);
+const identifyingKeys = new Set<string>(['traceId', 'connTraceId', 'clientPort', 'requestId', 'extendedRequestId']);
 
-/** The probe's own connection-log record, and how it was told apart from the others. */
-export type ProbeConnection =
-  | { found: 'address' | 'time'; event: EvidenceEvent }
-  /** Several connections with the probe's certificate (or none) at its moment, none identified by address. */
-  | { found: 'ambiguous'; count: number }
-  | { found: 'none' };
-
-function certificateAgrees(record: Record<string, unknown>, keys: CorrelationKeys): boolean {
-  const serial = text(field(record, 'leaf_client_cert_serial_number'));
-  return serial === null ? keys.clientCertSerial === undefined : keys.clientCertSerial !== undefined && sameSerial(serial, keys.clientCertSerial);
-}
-
-/**
- * Which connection-log record is the probe's: the one with its address and port (or a conn_trace_id given as a
- * key); behind NAT, where the load balancer sees another address, the only connection with the probe's
- * certificate (or, like the probe, none) while the probe's connection was open, give or take clock skew.
- */
-export function probeConnectionRecord(events: readonly EvidenceEvent[], keys: CorrelationKeys): ProbeConnection {
-  const connections = events.filter((e) => e.kind === 'alb-connection-log' && certificateAgrees(e.record, keys));
-  const byAddress = connections.find((e) => {
-    const ip = text(field(e.record, 'client_ip'));
-    const port = num(field(e.record, 'client_port'));
-    const connTraceId = text(field(e.record, 'conn_trace_id'));
-    const matched = e.matchedBy.some((m) => m.key === 'clientPort' || m.key === 'connTraceId');
-    return matched || (ip === keys.clientIp && port !== null && port === keys.clientPort) || (connTraceId !== null && connTraceId === keys.connTraceId);
-  });
-  if (byAddress !== undefined) return { found: 'address', event: byAddress };
-  if (keys.probeTime === undefined) return { found: 'none' };
-  const from = Date.parse(keys.probeTime.from) - clockSkewMs;
-  const to = Date.parse(keys.probeTime.to) + clockSkewMs;
-  const atProbeTime = connections.filter((e) => {
-    const t = Date.parse(e.time);
-    // Another port from the probe's own address is another connection of this machine, not a NAT view of the probe.
-    const sameHostOtherPort = keys.clientIp !== undefined && text(field(e.record, 'client_ip')) === keys.clientIp;
-    return t >= from && t <= to && !sameHostOtherPort;
-  });
-  if (atProbeTime.length === 1) return { found: 'time', event: atProbeTime[0]! };
-  return atProbeTime.length > 1 ? { found: 'ambiguous', count: atProbeTime.length } : { found: 'none' };
-}
+/** The probe's own connection-log record (ALB's or CloudFront's): probe-connection.ts. */
+export { probeConnectionRecord, type ProbeConnection } from './probe-connection';
 
 interface ProbeLink {
   keys: CorrelationKeys;
@@ -146,6 +104,8 @@ interface ProbeLink {
   /** ALB conn_trace_ids of this probe's connection, learnt from its connection-log record. */
   connTraceIds: Set<string>;
   connection: ProbeConnection;
+  /** The probe's connection in CloudFront's connection log. */
+  cloudFront: ProbeConnection;
 }
 
 /** True when the record is this probe's own connection or request, not merely one from the same minutes. */
@@ -153,6 +113,7 @@ function belongsToProbe(event: EvidenceEvent, link: ProbeLink): boolean {
   if (event.kind === 'cloudwatch-metric') return false;
   // One probe, one connection: its record is the one probeConnectionRecord picked.
   if (event.kind === 'alb-connection-log') return 'event' in link.connection && link.connection.event === event;
+  if (event.kind === 'cloudfront-connection-log') return 'event' in link.cloudFront && link.cloudFront.event === event;
   const r = event.record;
   const serial = text(field(r, 'leaf_client_cert_serial_number'));
   // A connection made with another certificate (or with one, when the probe sent none) is someone else's.
@@ -173,7 +134,9 @@ type Finding =
   | { says: 'certificate-accepted'; event: EvidenceEvent }
   | { says: 'waf-blocked'; event: EvidenceEvent; source: 'aws-waf' | 'alb-access-log' | 'modsecurity'; status: number; action: string; rule: string | null }
   | { says: 'waf-allowed'; event: EvidenceEvent; source: 'aws-waf' | 'modsecurity'; action: string; rule: string | null }
-  | { says: 'front-answered'; event: EvidenceEvent; status: number; targetStatus: number | null; actions: string[] };
+  | { says: 'front-answered'; event: EvidenceEvent; status: number; targetStatus: number | null; actions: string[] }
+  /** An API Gateway access-log record of the request: apigateway-verdict.ts says what it means. */
+  | { says: 'apigateway-logged'; event: EvidenceEvent; status: number };
 
 /** AWS WAF terminating actions that stop a request, with the status ALB sends unless the rule sets its own. */
 const wafStoppingActions: Record<string, number> = { BLOCK: 403, CAPTCHA: 405, CHALLENGE: 202 };
@@ -207,6 +170,11 @@ const findingReaders: Record<EvidenceKind, (event: EvidenceEvent) => Finding | n
   'waf-log': (event) => awsWafFinding(event, 'action', 'terminatingRuleId', 'responseCodeSent'),
   'waf-sampled-request': (event) => awsWafFinding(event, 'Action', 'RuleNameWithinRuleGroup', 'ResponseCodeSent'),
   'cloudwatch-metric': () => null,
+  'cloudfront-connection-log': cloudFrontFinding,
+  'apigateway-access-log': (event) => {
+    const status = num(field(event.record, 'status'));
+    return status !== null ? { says: 'apigateway-logged', event, status } : null;
+  },
   'modsecurity-audit-log': (event) => {
     const r = event.record;
     const status = num(field(r, 'transaction.response.http_code'));
@@ -257,6 +225,10 @@ function whereFrom(f: Finding): string {
       return `AWS WAF sampled the request with action ${text(field(r, 'Action'))} (rule ${text(field(r, 'RuleNameWithinRuleGroup')) ?? '-'})`;
     case 'cloudwatch-metric':
       return `CloudWatch ${text(field(r, 'metric'))} was ${text(field(r, 'value'))} in the minute from ${text(field(r, 'timestamp'))}`;
+    case 'cloudfront-connection-log':
+      return cloudFrontWhereFrom(f.event);
+    case 'apigateway-access-log':
+      return apiGatewayRecordWords(r);
   }
 }
 
@@ -267,6 +239,7 @@ const agreesWithProbe: Record<Finding['says'], (f: Finding, outcome: Outcome) =>
   'waf-blocked': (f, o) => o.kind === 'response' && f.says === 'waf-blocked' && o.status === f.status,
   'waf-allowed': (_f, o) => o.kind === 'response',
   'front-answered': (f, o) => o.kind === 'response' && f.says === 'front-answered' && o.status === f.status,
+  'apigateway-logged': (f, o) => o.kind === 'response' && f.says === 'apigateway-logged' && o.status === f.status,
 };
 
 // ---- the verdicts evidence leads to ----------------------------------------------------------------------
@@ -299,6 +272,7 @@ function certificateRejected(result: ProbeResult, f: Extract<Finding, { says: 'c
   const connTraceId = text(field(f.event.record, 'conn_trace_id'));
   const probeSawRefusal = result.verdict.stoppedAt === 'mtls' && /^(reset|closed|alert)_/.test(result.verdict.reason);
   const wafRecord = all.some((x) => wafRecordKinds.has(x.event.kind));
+  if (f.event.kind === 'cloudfront-connection-log') return cloudFrontRejected(result, f.event, f.code, probeSawRefusal && !wafRecord);
   return {
     stoppedAt: 'mtls',
     reason: `alb_${snakeCase(f.code)}`,
@@ -336,7 +310,8 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   const keys = correlationKeysFor(result);
   const traceRoot = keys.traceId !== undefined ? traceRootOf(keys.traceId) : null;
   const connection = probeConnectionRecord(events, keys);
-  const link: ProbeLink = { keys, traceRoot, connTraceIds: new Set(), connection };
+  const cloudFront = probeConnectionRecord(events, keys, 'cloudfront-connection-log');
+  const link: ProbeLink = { keys, traceRoot, connTraceIds: new Set(), connection, cloudFront };
   // The connection log first: its conn_trace_id then ties this probe's access-log line to it.
   const ordered = [...events].sort((a, b) => Number(b.kind === 'alb-connection-log') - Number(a.kind === 'alb-connection-log'));
   const mine: EvidenceEvent[] = [];
@@ -349,9 +324,10 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   const findings = mine.map((e) => findingReaders[e.kind](e)).filter((f): f is Finding => f !== null);
   const base = result.verdict;
   if (findings.length === 0) {
+    const [front, unclear] = connection.found === 'ambiguous' ? ['the load balancer', connection] : ['CloudFront', cloudFront];
     const ambiguity =
-      connection.found === 'ambiguous'
-        ? `The load balancer's connection log has ${connection.count} connections ${keys.clientCertSerial !== undefined ? 'with this certificate' : 'without a certificate'} at the probe's moment and none from its address (NAT): which one is the probe's cannot be told. Probe with a certificate of its own, or from an address the load balancer sees.`
+      unclear.found === 'ambiguous'
+        ? `${front === 'CloudFront' ? "CloudFront's" : "The load balancer's"} connection log has ${unclear.count} connections ${keys.clientCertSerial !== undefined ? 'with this certificate' : 'without a certificate'} at the probe's moment and none from its address (NAT): which one is the probe's cannot be told. Probe with a certificate of its own, or from an address ${front} sees.`
         : undefined;
     const hint = ambiguity !== undefined ? (base.hint !== undefined ? `${ambiguity} ${base.hint}` : ambiguity) : base.hint;
     return metricsCorroboration(result, events) ?? withEvidence(base, { confidence: 'probe', ...(hint !== undefined ? { hint } : {}) }, []);
@@ -369,15 +345,18 @@ export function upgradeVerdict(result: ProbeResult, events: EvidenceEvent[]): Ve
   const rejected = findings.find((f): f is Extract<Finding, { says: 'certificate-rejected' }> => f.says === 'certificate-rejected');
   if (rejected !== undefined) {
     const verdict = certificateRejected(result, rejected, findings);
-    if (connection.found === 'time') {
-      const seen = `${text(field(rejected.event.record, 'client_ip')) ?? '?'}:${text(field(rejected.event.record, 'client_port')) ?? '?'}`;
-      verdict.summary += ` (Matched by time and certificate: the load balancer saw the probe as ${seen}, behind NAT; no other such connection at that moment.)`;
+    const viaCloudFront = rejected.event.kind === 'cloudfront-connection-log';
+    if ((viaCloudFront ? cloudFront : connection).found === 'time') {
+      verdict.summary += ` (Matched by time and certificate: ${viaCloudFront ? 'CloudFront' : 'the load balancer'} saw the probe as ${connectionAddress(rejected.event)}, behind NAT; no other such connection at that moment.)`;
     }
     return withEvidence(base, { ...verdict, confidence: 'confirmed', hint: undefined }, findings);
   }
 
   const blocks = findings.filter((f): f is Extract<Finding, { says: 'waf-blocked' }> => f.says === 'waf-blocked');
   if (blocks.length > 0) return withEvidence(base, { ...wafBlocked(blocks), confidence: 'confirmed', hint: undefined }, findings);
+
+  const apiGateway = findings.find((f) => f.says === 'apigateway-logged');
+  if (apiGateway !== undefined) return withEvidence(base, apiGatewayUpgrade(result, base, apiGateway.event), findings);
 
   const answered = findings.find((f) => f.says === 'front-answered');
   const allowed = findings.find((f): f is Extract<Finding, { says: 'waf-allowed' }> => f.says === 'waf-allowed');

@@ -18,6 +18,10 @@ export interface CorrelationKeys {
   clientCertSerial?: string;
   /** ALB's connection trace id (`TID_…`), once a connection-log record gave it. */
   connTraceId?: string;
+  /** API Gateway's id of the probe's request, from its answer (`x-amzn-RequestId`, HTTP APIs `apigw-requestid`): $context.requestId. */
+  requestId?: string;
+  /** API Gateway's extended id of the probe's request (`x-amz-apigw-id`): $context.extendedRequestId. */
+  extendedRequestId?: string;
   /**
    * When the probe's connection was open (ISO 8601). Behind NAT the load balancer sees another address and
    * port, so a connection-log record is tied to the probe by this time (± clock skew) and its certificate.
@@ -29,7 +33,15 @@ export interface CorrelationKeys {
 export type EvidenceLane = 'client' | 'tcp' | 'tls' | 'load-balancer' | 'waf' | 'target';
 
 /** Logs whose every line is one connection's or one request's record: each is a kind of evidence of its own. */
-export type RecordLogFormat = 'alb-connection-log' | 'alb-access-log' | 'waf-log' | 'modsecurity-audit-log';
+export type RecordLogFormat =
+  | 'alb-connection-log'
+  | 'alb-access-log'
+  | 'waf-log'
+  | 'modsecurity-audit-log'
+  /** CloudFront viewer mTLS: one record per TLS connection at the edge (JSON, plain or w3c). */
+  | 'cloudfront-connection-log'
+  /** API Gateway: one record per request, in the JSON access-log format the stage's owner wrote. */
+  | 'apigateway-access-log';
 
 /**
  * Log formats read line by line (local files, S3 objects, Logs Insights rows). A CloudWatch metric stream's JSON

@@ -99,6 +99,15 @@ export class LabLogWriter {
     return this.appendGzipLine(key, JSON.stringify(record));
   }
 
+  /**
+   * Appends one JSON record to the vended-log object `key(interval start)` of its delivery interval: CloudFront
+   * connection logs and API Gateway access logs, which the lab writes as S3 deliveries of JSON lines.
+   */
+  jsonRecord(kind: string, time: Date, key: (intervalStart: Date) => string, record: Record<string, unknown>): Promise<void> {
+    const start = deliveryInterval(time).start;
+    return this.appendGzipLine(this.object(`${kind}|${start.getTime()}`, () => key(start)), JSON.stringify(record));
+  }
+
   /** Counts `value` into the series' minute at `at`; minutes that have ended by the clock are delivered. */
   async metric(name: string, namespace: string, dimensions: Record<string, string>, at: Date, value = 1, unit = 'Count'): Promise<void> {
     this.assertOpen();

@@ -10,6 +10,7 @@ import { albDn, type AlbListenerOptions, type ConnectionOutcome, type RequestCon
 import type { LabAwsResources } from './aws-log-names';
 import { albHttpSourceId, webAclArn } from './aws-log-names';
 import type { LabLogWriter } from './aws-log-writer';
+import type { LabFront } from './lab-fronts';
 import { evaluateWebAcl, wafLogRecord, type RateState, type WafRequest } from './waf-rules';
 
 export type LabResources = LabAwsResources;
@@ -57,25 +58,76 @@ function drain(req: IncomingMessage): Promise<number> {
 }
 
 /** The target: an application that tells what reached it. */
-function targetResponse(req: IncomingMessage, context: RequestContext, traceId: string): { headers: Record<string, string>; body: string } {
+function targetResponse(req: IncomingMessage, certificateHeaders: Record<string, string>, traceId: string): { headers: Record<string, string>; body: string } {
   const url = new URL(req.url ?? '/', 'https://lab.invalid');
   const echoed = {
     message: 'hello from the mTLS Probe lab target',
     method: req.method ?? 'GET',
     path: url.pathname,
     query: url.search,
-    clientCertificate: context.mtlsHeaders['x-amzn-mtls-clientcert-subject'] ?? (context.mtlsHeaders['x-amzn-mtls-clientcert'] !== undefined ? 'forwarded whole (passthrough)' : 'none'),
-    mtlsHeaders: Object.keys(context.mtlsHeaders),
+    clientCertificate:
+      certificateHeaders['x-amzn-mtls-clientcert-subject'] ??
+      certificateHeaders['cloudfront-viewer-cert-subject'] ??
+      (certificateHeaders['x-amzn-mtls-clientcert'] !== undefined ? 'forwarded whole (passthrough)' : 'none'),
+    mtlsHeaders: Object.keys(certificateHeaders),
   };
-  // The response repeats the headers the listener added, so the probe can decode what the target was told.
-  return { headers: { 'content-type': 'application/json', 'x-amzn-trace-id': traceId, ...context.mtlsHeaders }, body: `${JSON.stringify(echoed)}\n` };
+  // The response repeats the headers the front added, so the probe can decode what the target was told.
+  return { headers: { 'content-type': 'application/json', 'x-amzn-trace-id': traceId, ...certificateHeaders }, body: `${JSON.stringify(echoed)}\n` };
 }
 
-/** `redactedHeaders`: header names the WAF log redacts beyond the credentials always redacted. */
-export function labRequestHandler(writer: LabLogWriter, rates: RateState, redactedHeaders: readonly string[] = []): Pick<AlbListenerOptions, 'onConnection' | 'handle'> {
+/** What one request leaves in the ALB's own records: its access-log line and its metrics. */
+interface AlbRequest {
+  req: IncomingMessage;
+  context: RequestContext;
+  status: number;
+  blocked: boolean;
+  receivedBytes: number;
+  sentBytes: number;
+  traceId: string;
+  now: Date;
+}
+
+function albRequestLogs(writer: LabLogWriter, r: AlbRequest): Array<Promise<void>> {
+  const { req, context, status, blocked, traceId, now } = r;
+  const socket = req.socket as TLSSocket;
+  const host = req.headers.host ?? `localhost:${context.connection.listenerPort}`;
+  const httpVersion = `HTTP/${req.httpVersion}`;
+  return [
+    writer.access({
+      time: new Date(),
+      requestCreationTime: context.receivedAt,
+      clientIp: context.connection.clientIp,
+      clientPort: context.connection.clientPort,
+      target: blocked ? null : targetAddress,
+      requestProcessingTime: (Date.now() - context.receivedAt.getTime()) / 1000,
+      elbStatusCode: status,
+      ...(blocked ? {} : { targetStatusCode: 200 }),
+      receivedBytes: r.receivedBytes,
+      sentBytes: r.sentBytes,
+      request: { method: req.method ?? 'GET', url: `https://${host.replace(/:\d+$/, '')}:443${req.url ?? '/'}`, protocol: httpVersion },
+      userAgent: req.headers['user-agent'] ?? null,
+      sslCipher: socket.getCipher?.()?.name ?? null,
+      sslProtocol: socket.getProtocol?.() ?? null,
+      traceId,
+      domainName: socket.servername || null,
+      actionsExecuted: blocked ? ['waf'] : ['waf', 'forward'],
+      connTraceId: context.connection.connTraceId,
+    }),
+    writer.loadBalancerMetric('RequestCount', now),
+    writer.loadBalancerMetric(blocked ? 'HTTPCode_ELB_4XX_Count' : 'HTTPCode_Target_2XX_Count', now),
+  ];
+}
+
+/**
+ * `redactedHeaders`: header names the WAF log redacts beyond the credentials always redacted. `front`: another AWS
+ * front than the ALB (lab-fronts.ts) — its own connection record, refusal and certificate headers; the ALB's
+ * access log and metrics are the ALB's only.
+ */
+export function labRequestHandler(writer: LabLogWriter, rates: RateState, redactedHeaders: readonly string[] = [], front?: LabFront): Pick<AlbListenerOptions, 'onConnection' | 'handle'> {
   const resources = writer.resources;
   return {
     onConnection: async (outcome) => {
+      if (front !== undefined) return front.onConnection(outcome);
       await Promise.all([
         writer.connection({
           time: outcome.time,
@@ -97,6 +149,12 @@ export function labRequestHandler(writer: LabLogWriter, rates: RateState, redact
     handle: async (req: IncomingMessage, res: ServerResponse, context: RequestContext) => {
       const receivedBytes = await drain(req);
       const traceId = traceIdOf(req);
+      const refusal = front !== undefined ? await front.refuse(req, context, traceId) : null;
+      if (refusal !== null) {
+        res.writeHead(refusal.status, refusal.headers);
+        res.end(refusal.body);
+        return;
+      }
       const url = new URL(req.url ?? '/', 'https://lab.invalid');
       const request: WafRequest = {
         clientIp: context.connection.clientIp,
@@ -110,37 +168,16 @@ export function labRequestHandler(writer: LabLogWriter, rates: RateState, redact
       const now = new Date();
       const decision = evaluateWebAcl(request, rates, now);
       const blocked = decision.action === 'BLOCK';
-      const answer = blocked ? { headers: { 'content-type': 'text/html' }, body: wafBlockPage } : targetResponse(req, context, traceId);
+      const answer = blocked ? { headers: { 'content-type': 'text/html' }, body: wafBlockPage } : targetResponse(req, front !== undefined ? front.certificateHeaders(context) : context.mtlsHeaders, traceId);
       const status = blocked ? (decision.httpStatus ?? 403) : 200;
-      const socket = req.socket as TLSSocket;
-      const host = req.headers.host ?? `localhost:${context.connection.listenerPort}`;
       await Promise.all([
-        writer.waf(wafLogRecord(decision, request, { timestamp: now, webAclId: webAclArn(resources, webAclId), httpSourceId: albHttpSourceId(resources), redactedHeaders, ...(blocked ? { responseCodeSent: status } : {}) })),
-        writer.access({
-          time: new Date(),
-          requestCreationTime: context.receivedAt,
-          clientIp: context.connection.clientIp,
-          clientPort: context.connection.clientPort,
-          target: blocked ? null : targetAddress,
-          requestProcessingTime: (Date.now() - context.receivedAt.getTime()) / 1000,
-          elbStatusCode: status,
-          ...(blocked ? {} : { targetStatusCode: 200 }),
-          receivedBytes,
-          sentBytes: Buffer.byteLength(answer.body),
-          request: { method: request.method, url: `https://${host.replace(/:\d+$/, '')}:443${req.url ?? '/'}`, protocol: request.httpVersion },
-          userAgent: req.headers['user-agent'] ?? null,
-          sslCipher: socket.getCipher?.()?.name ?? null,
-          sslProtocol: socket.getProtocol?.() ?? null,
-          traceId,
-          domainName: socket.servername || null,
-          actionsExecuted: blocked ? ['waf'] : ['waf', 'forward'],
-          connTraceId: context.connection.connTraceId,
-        }),
-        writer.loadBalancerMetric('RequestCount', now),
-        writer.loadBalancerMetric(blocked ? 'HTTPCode_ELB_4XX_Count' : 'HTTPCode_Target_2XX_Count', now),
+        writer.waf(wafLogRecord(decision, request, { timestamp: now, webAclId: webAclArn(resources, webAclId), ...(front !== undefined ? { httpSourceId: front.wafSource.id, httpSourceName: front.wafSource.name } : { httpSourceId: albHttpSourceId(resources) }), redactedHeaders, ...(blocked ? { responseCodeSent: status } : {}) })),
+        // The ALB's own access log and metrics; another front logs in its own way (lab-fronts.ts).
+        ...(front === undefined ? albRequestLogs(writer, { req, context, status, blocked, receivedBytes, sentBytes: Buffer.byteLength(answer.body), traceId, now }) : []),
         writer.webAclMetric(blocked ? 'BlockedRequests' : 'AllowedRequests', now),
       ]);
-      res.writeHead(status, { server: 'awselb/2.0', ...answer.headers });
+      const server = front === undefined ? 'awselb/2.0' : front.server;
+      res.writeHead(status, { ...(server !== undefined ? { server } : {}), ...answer.headers });
       res.end(answer.body);
     },
   };

@@ -5,16 +5,23 @@ import type { Lab, LabInfo } from './lab';
 
 /** What a client needs: `mtls-probe lab --json` prints exactly this. */
 export function labInfo(lab: Lab): LabInfo {
-  return { url: lab.url, ca: lab.ca, identities: lab.identities, logs: lab.logs, mode: lab.mode, trustStore: lab.trustStore, crl: lab.crl };
+  return { url: lab.url, ca: lab.ca, identities: lab.identities, logs: lab.logs, mode: lab.mode, front: lab.front, trustStore: lab.trustStore, crl: lab.crl };
 }
+
+const frontWords = { alb: 'ALB', cloudfront: 'CloudFront', apigateway: 'API Gateway' } as const;
+const frontShape = {
+  alb: 'an ALB-shaped TLS listener with mutual TLS',
+  cloudfront: 'a CloudFront-shaped viewer-mTLS edge (connection logs, CloudFront-Viewer-Cert-* headers)',
+  apigateway: 'an API-Gateway-shaped custom domain with mutual TLS (HTTP 403 and access-log records)',
+} as const;
 
 /** What a person reads: where it listens, what to trust, who probes with what outcome, and a command to try. */
 export function describeLab(lab: Lab): string {
   const valid = lab.identities.valid;
   const identities = Object.entries(lab.details).map(([name, d]) => `    ${name.padEnd(19)} ${d.expected.stoppedAt === null ? 'accepted: the target answers' : `refused: ${d.expected.tlsVerifyStatus}`}`);
   return [
-    `mTLS Probe lab (${lab.mode} mode): ${lab.url}`,
-    '  an ALB-shaped TLS listener with mutual TLS, an AWS-WAF-like rule set and a target that echoes what it received',
+    `mTLS Probe lab (${frontWords[lab.front]}, ${lab.mode} mode): ${lab.url}`,
+    `  ${frontShape[lab.front]}, an AWS-WAF-like rule set and a target that echoes what it received`,
     `  trust for its server certificate: ${lab.ca}`,
     `  trust store: ${lab.trustStore}${lab.crl !== null ? `, CRL ${lab.crl}` : ''}`,
     '  client identities (certificate chain and key in the same folder):',

@@ -10,6 +10,7 @@ import { generatePki, type GeneratedPkiManifest } from '../pki/generate-pki';
 import { startAlbListener, type ListenerMode } from './alb-listener';
 import { LabLogWriter } from './aws-log-writer';
 import { trustStoreFrom } from './client-verification';
+import { apiGatewayFront, cloudFrontFront, cloudFrontStatus, labFronts, type LabFront, type LabFrontName } from './lab-fronts';
 import { labRequestHandler, type LabResources } from './lab-stages';
 import { RateState } from './waf-rules';
 
@@ -23,6 +24,8 @@ export interface LabOptions {
   /** Where the PKI (pki/) and the logs (logs/) go; reused when it already holds a PKI. Default: a temporary folder, removed on close. */
   dir?: string;
   mode?: LabMode;
+  /** Which AWS front the lab stands in for (lab-fronts.ts); default `alb`. */
+  front?: LabFrontName;
   /** ALB's AdvertiseTrustStoreCaNames (default on: the trace shows which CAs the listener wants). */
   advertiseCaNames?: boolean;
   /** ALB's IgnoreClientCertificateExpiry. */
@@ -63,6 +66,7 @@ export interface LabInfo {
   identities: Record<string, { cert: string; key: string }>;
   logs: string;
   mode: LabMode;
+  front: LabFrontName;
   /** The trust store (CA bundle) and CRL the listener checks client certificates against. */
   trustStore: string;
   crl: string | null;
@@ -89,10 +93,30 @@ function snakeCase(code: string): string {
   return code.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
-/** In verify mode a failed check ends at mTLS with ALB's own reason; otherwise the application answers. */
-export function labExpectation(tlsVerifyStatus: string, mode: LabMode): LabExpectation {
+/**
+ * In verify mode a failed check ends at mTLS with the front's own reason once its logs confirm it: ALB's and
+ * CloudFront's from their connection logs (a CRL hit is CloudFront's connection function refusing), API
+ * Gateway's 403 from its access log. Otherwise the application answers.
+ */
+export function labExpectation(tlsVerifyStatus: string, mode: LabMode, front: LabFrontName = 'alb'): LabExpectation {
   if (mode !== 'verify' || tlsVerifyStatus === 'Success') return { tlsVerifyStatus: mode === 'verify' ? tlsVerifyStatus : 'Success', stoppedAt: null, reason: 'target_responded' };
-  return { tlsVerifyStatus, stoppedAt: 'mtls', reason: `alb_${snakeCase(tlsVerifyStatus.replace(/^Failed:/, ''))}` };
+  const code = snakeCase(tlsVerifyStatus.replace(/^Failed:/, ''));
+  if (front === 'cloudfront') {
+    const status = cloudFrontStatus(tlsVerifyStatus).status;
+    const reason = snakeCase(status.replace(/^Failed:/, ''));
+    return { tlsVerifyStatus: status, stoppedAt: 'mtls', reason: reason === 'connection_function_denied' ? reason : `cloudfront_${reason}` };
+  }
+  if (front === 'apigateway') {
+    // API Gateway checks no revocation: a revoked certificate is accepted there.
+    if (tlsVerifyStatus === 'Failed:ClientCertCrlHit') return { tlsVerifyStatus: 'Success', stoppedAt: null, reason: 'target_responded' };
+    const named: Record<string, string> = {
+      'Failed:ClientCertMissing': 'apigateway_403_no_client_certificate',
+      'Failed:ClientCertUntrusted': 'apigateway_client_cert_untrusted',
+      'Failed:ClientCertExpired': 'apigateway_client_cert_expired',
+    };
+    return { tlsVerifyStatus, stoppedAt: 'mtls', reason: named[tlsVerifyStatus] ?? 'apigateway_client_cert_refused' };
+  }
+  return { tlsVerifyStatus, stoppedAt: 'mtls', reason: `alb_${code}` };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -113,6 +137,8 @@ async function labPki(dir: string): Promise<GeneratedPkiManifest> {
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const mode = options.mode ?? 'verify';
   if (!labModes.includes(mode)) throw new TypeError(`mode must be verify, passthrough or off, not "${String(mode)}"`);
+  const frontName = options.front ?? 'alb';
+  if (!labFronts.includes(frontName)) throw new TypeError(`front must be alb, cloudfront or apigateway, not "${String(frontName)}"`);
   const temporary = options.dir === undefined;
   const dir = options.dir !== undefined ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'mtls-probe-lab-'));
   const pkiDir = join(dir, 'pki');
@@ -128,22 +154,25 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // There before the first connection: a client may name it as its evidence folder straight away.
   await mkdir(logs, { recursive: true });
   const writer = new LabLogWriter({ dir: logs, ...labResources });
+  const trustStore = trustStoreFrom(bundle, crl === '' ? [] : [crl], { ignoreClientCertificateExpiry: options.ignoreClientCertificateExpiry ?? false });
+  const front: LabFront | undefined = frontName === 'cloudfront' ? cloudFrontFront(writer) : frontName === 'apigateway' ? apiGatewayFront(writer, trustStoreFrom(bundle, [], { ignoreClientCertificateExpiry: false })) : undefined;
   const listener = await startAlbListener({
-    mode,
+    mode: front?.listenerMode(mode) ?? mode,
     tls: {
       certPem: serverCert,
       keyPem: serverKey,
       trustStorePem: bundle,
-      trustStore: trustStoreFrom(bundle, crl === '' ? [] : [crl], { ignoreClientCertificateExpiry: options.ignoreClientCertificateExpiry ?? false }),
+      trustStore,
       advertiseCaNames: options.advertiseCaNames ?? true,
+      ...(front !== undefined ? { maxVersion: front.maxVersion } : {}),
     },
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
-    ...labRequestHandler(writer, new RateState({ ...(options.blockedIps !== undefined ? { blockedIps: options.blockedIps } : {}), ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}) }), options.secretHeaders),
+    ...labRequestHandler(writer, new RateState({ ...(options.blockedIps !== undefined ? { blockedIps: options.blockedIps } : {}), ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}) }), options.secretHeaders, front),
   });
   const details: Record<string, LabIdentity> = {};
   for (const identity of manifest.identities) {
-    details[identity.name] = { cert: file(identity.chain), key: file(identity.key), description: identity.description, expected: labExpectation(identity.expectedTlsVerifyStatus, mode) };
+    details[identity.name] = { cert: file(identity.chain), key: file(identity.key), description: identity.description, expected: labExpectation(identity.expectedTlsVerifyStatus, mode, frontName) };
   }
   let closed = false;
   return {
@@ -152,6 +181,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     identities: Object.fromEntries(Object.entries(details).map(([name, d]) => [name, { cert: d.cert, key: d.key }])),
     logs,
     mode,
+    front: frontName,
     trustStore: file(manifest.trustStore),
     crl: manifest.crl !== undefined ? file(manifest.crl) : null,
     dir,

@@ -259,8 +259,10 @@ export interface WafLogMeta {
   timestamp: Date;
   /** The web ACL's ARN. */
   webAclId: string;
-  /** For an ALB: `<account>-app/<name>/<id>`. */
+  /** For an ALB: `<account>-app/<name>/<id>`; for CloudFront the distribution id; for API Gateway `<account>:<api id>:<stage>`. */
   httpSourceId: string;
+  /** `ALB` (default), `CF` or `APIGW`, as AWS WAF names the resource type. */
+  httpSourceName?: 'ALB' | 'CF' | 'APIGW';
   /** Set only when a rule sends a custom response code; null for the default 403 of a BLOCK, as AWS logs it. */
   responseCodeSent?: number;
   /** Header names redacted beyond the credentials always redacted (the logging configuration's RedactedFields). */
@@ -277,7 +279,7 @@ export function wafLogRecord(decision: WafDecision, request: WafRequest, meta: W
     terminatingRuleType: decision.terminatingRuleType,
     action: decision.action,
     terminatingRuleMatchDetails: decision.terminatingRuleMatchDetails,
-    httpSourceName: 'ALB',
+    httpSourceName: meta.httpSourceName ?? 'ALB',
     httpSourceId: meta.httpSourceId,
     ruleGroupList: decision.ruleGroupList,
     rateBasedRuleList: decision.rateBasedRuleList,

@@ -2,6 +2,7 @@ import type { HttpSummary, ProbeOptions, ProbeResult, Verdict } from './types';
 import { renegotiationOf, renegotiationWords } from './renegotiation';
 import { noneSentWords } from './verdict-client-certificate';
 import { makeVerdict, type AttemptFacts } from './verdict-facts';
+import { apiGatewayHeaders } from './verdict-apigateway';
 
 // A server that needs a client certificate for one path only asks for it after it has read the request. Over
 // TLS 1.3 it can do so only by post-handshake authentication (RFC 8446 4.6.2), and only when the ClientHello offered
@@ -34,6 +35,8 @@ export function refusalAfterRequest(facts: AttemptFacts): RefusalAfterRequest | 
   if (http !== null) {
     if (http.status !== 401 && http.status !== 403) return null;
     if (handshakeOnlyFronts.test(String(http.headers.server ?? ''))) return null;
+    // API Gateway asks for a client certificate at its custom domain's handshake only, too.
+    if (apiGatewayHeaders(http.headers) !== null) return null;
     return { request: what, how: `with HTTP ${http.status}` };
   }
   const alert = tls.alerts.find((a) => a.dir === 'in' && a.t >= request.t && a.description !== 'close_notify');

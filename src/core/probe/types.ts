@@ -108,14 +108,21 @@ export interface TlsSummary {
   renegotiation?: { t: number; after: string | null; askedForCertificate: boolean };
 }
 
-/** Decoded `X-Amzn-Mtls-Clientcert-*` headers a target echoed back. */
+/** Decoded `X-Amzn-Mtls-Clientcert-*` (ALB) or `CloudFront-Viewer-Cert-*` headers a target echoed back. */
 export interface MtlsHeaders {
+  /** Which front wrote them; absent: ALB's X-Amzn-Mtls-Clientcert-*. */
+  front?: 'cloudfront';
+  /** In ALB's form (uppercase hex, no separators), whichever front sent it. */
   serialNumber?: string;
   issuer?: string;
   subject?: string;
   validity?: { notBefore?: string; notAfter?: string };
   leafPem?: string;
   chainPem?: string;
+  /** CloudFront-Viewer-Cert-Present: whether the viewer sent a certificate. */
+  present?: boolean;
+  /** CloudFront-Viewer-Cert-Sha256, lowercase hex. */
+  sha256?: string;
 }
 
 export interface HttpSummary {

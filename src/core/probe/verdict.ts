@@ -6,6 +6,7 @@ import { missingIntermediateHint, noneSentWords, probeWithCertificateHint, sentA
 import { oversizedMessageVerdict, serverCertificateVerdict } from './verdict-server-certificate';
 import { inRenegotiationWords, renegotiationLoopVerdict, renegotiationOf, renegotiationWords } from './renegotiation';
 import { brokenBodyVerdict, encodedBodyHint, goawayOf, goawayVerdict } from './verdict-http';
+import { apiGatewayAttemptVerdict } from './verdict-apigateway';
 
 export type { AttemptFacts, IdentityFacts, TargetFacts } from './verdict-facts';
 export { identityFacts } from './verdict-facts';
@@ -117,6 +118,9 @@ function fromPeerClose(close: NonNullable<AttemptFacts['peerClose']>, facts: Att
 }
 
 function from403(http: HttpSummary, facts: AttemptFacts): Verdict {
+  // API Gateway refuses a client certificate with a 403 after the handshake: its headers say it answered.
+  const apiGateway = apiGatewayAttemptVerdict(http, facts);
+  if (apiGateway !== null) return apiGateway;
   const { tls } = facts;
   const server = String(http.headers.server ?? '');
   if (tls.certificateRequest !== null && tls.clientCertificate?.empty === true && !wafServers.test(server)) {

@@ -17,7 +17,7 @@ export const timelineLanes: LaneInfo[] = [
   { id: 'tcp', label: 'TCP', description: 'The TCP connection: connect, and a FIN or RST from the server.' },
   { id: 'tls', label: 'TLS', description: 'Every TLS record and handshake message in both directions, decrypted from the session key log where protected.' },
   { id: 'http', label: 'HTTP', description: 'The HTTP request the probe sent and the response it got.' },
-  { id: 'load-balancer', label: 'Load balancer', description: 'What the load balancer recorded: ALB connection and access-log lines, CloudWatch metrics.' },
+  { id: 'load-balancer', label: 'Load balancer', description: 'What the load balancer or CDN edge recorded: ALB connection and access-log lines, CloudFront connection logs, CloudWatch metrics.' },
   { id: 'waf', label: 'WAF', description: 'What the WAF recorded: AWS WAF log records and sampled requests, ModSecurity records, WAF metrics.' },
   { id: 'target', label: 'Target', description: 'The application behind the front: its answer, and the client certificate it was told about.' },
 ];

@@ -15,6 +15,8 @@ const kindWords: Record<EvidenceEvent['kind'], string> = {
   'modsecurity-audit-log': 'ModSecurity audit log',
   'waf-sampled-request': 'AWS WAF sampled request',
   'cloudwatch-metric': 'CloudWatch metric',
+  'cloudfront-connection-log': 'CloudFront connection log',
+  'apigateway-access-log': 'API Gateway access log',
 };
 
 export function evidenceKindWords(kind: EvidenceEvent['kind']): string {
@@ -29,9 +31,16 @@ function text(value: unknown): string | undefined {
 function labelAndTone(event: EvidenceEvent): { label: string; tone: MarkTone } {
   const r = event.record;
   switch (event.kind) {
-    case 'alb-connection-log': {
-      const status = text(field(r, 'tls_verify_status')) ?? 'connection';
+    case 'alb-connection-log':
+    case 'cloudfront-connection-log': {
+      const status = text(field(r, 'tls_verify_status')) ?? text(field(r, 'connectionStatus')) ?? 'connection';
       return { label: status, tone: status.startsWith('Failed') ? 'error' : status === 'Success' ? 'ok' : 'neutral' };
+    }
+    case 'apigateway-access-log': {
+      // The clientCert fields are logged only when mutual TLS failed.
+      const status = text(field(r, 'status')) ?? '?';
+      const mtls = text(field(r, 'identity.clientCert.subjectDN')) !== undefined || text(field(r, 'identity.clientCert.serialNumber')) !== undefined;
+      return { label: `${status}${mtls ? ' mTLS refused' : ''}`, tone: Number(status) >= 400 ? 'error' : 'ok' };
     }
     case 'alb-access-log': {
       const status = text(field(r, 'elb_status_code')) ?? '?';
@@ -64,6 +73,8 @@ const kinds: Record<EvidenceEvent['kind'], MarkKind> = {
   'modsecurity-audit-log': 'log-record',
   'waf-sampled-request': 'sampled-request',
   'cloudwatch-metric': 'metric',
+  'cloudfront-connection-log': 'log-record',
+  'apigateway-access-log': 'log-record',
 };
 
 /** The same record across a JSON round trip (the verdict's evidence are copies then, not the same objects). */
@@ -146,7 +157,7 @@ export function evidenceNotes(marks: readonly TimelineMark[], events: readonly E
     const where = offset < 0 ? 'before the probe began' : 'after the probe ended';
     notes.push({
       kind: 'clock-skew',
-      text: `The ${evidenceKindWords(event.kind)} stamps this probe's ${event.kind === 'alb-connection-log' ? 'connection' : 'request'} ${duration(offset)} ${where} by this machine's clock: the two clocks differ by about that much. The record sits at its own time.`,
+      text: `The ${evidenceKindWords(event.kind)} stamps this probe's ${event.kind === 'alb-connection-log' || event.kind === 'cloudfront-connection-log' ? 'connection' : 'request'} ${duration(offset)} ${where} by this machine's clock: the two clocks differ by about that much. The record sits at its own time.`,
       markIds: [mark.id],
     });
   });

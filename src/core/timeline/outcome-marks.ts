@@ -1,6 +1,7 @@
 // The marks an attempt ends with: what the application answered (on the target lane) and the verdict (on the
 // client lane). A run of one attempt has one of each; a run with a TLS 1.2 retry has the retry's too.
 
+import { mtlsHeaderName } from '../probe/mtls-headers';
 import type { ProbeResult, Verdict } from '../probe/types';
 import type { DetailField, TimelineMark } from './model';
 
@@ -33,9 +34,11 @@ export function targetMark(result: ProbeResult, slot: MarkSlot): TimelineMark | 
   const seen = http.mtlsHeaders;
   const fields: DetailField[] = [
     { name: 'Status', value: String(http.status) },
-    ...(seen?.subject !== undefined ? [{ name: 'Client certificate subject (X-Amzn-Mtls-Clientcert-Subject)', value: seen.subject }] : []),
+    ...(seen?.present !== undefined ? [{ name: 'Client certificate sent (CloudFront-Viewer-Cert-Present)', value: seen.present ? 'yes' : 'no' }] : []),
+    ...(seen?.subject !== undefined ? [{ name: `Client certificate subject (${mtlsHeaderName(seen, 'subject')})`, value: seen.subject }] : []),
     ...(seen?.serialNumber !== undefined ? [{ name: 'Client certificate serial', value: seen.serialNumber }] : []),
     ...(seen?.issuer !== undefined ? [{ name: 'Client certificate issuer', value: seen.issuer }] : []),
+    ...(seen?.sha256 !== undefined ? [{ name: 'Client certificate SHA-256', value: seen.sha256 }] : []),
     { name: 'Body (first bytes)', value: http.bodyPreview },
   ];
   const prefix = slot.label !== null ? `${slot.label} — ` : '';
@@ -45,7 +48,7 @@ export function targetMark(result: ProbeResult, slot: MarkSlot): TimelineMark | 
     dir: 'in',
     kind: 'http',
     label: `${http.status}`,
-    summary: `${prefix}The application answered ${http.status}${seen?.subject !== undefined ? `, told by the load balancer that the client is ${seen.subject}` : ''}`,
+    summary: `${prefix}The application answered ${http.status}${seen?.subject !== undefined ? `, told by ${seen.front === 'cloudfront' ? 'CloudFront' : 'the load balancer'} that the client is ${seen.subject}` : ''}`,
     tone: 'ok',
     detail: { title: `${prefix}The application answered`, fields },
   };

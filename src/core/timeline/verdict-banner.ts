@@ -42,13 +42,13 @@ function wafReach(run: CheckRun, used: readonly EvidenceEvent[]): string | undef
 }
 
 function verifyStatus(event: EvidenceEvent): string | undefined {
-  const status = event.record.tls_verify_status;
+  const status = event.record.tls_verify_status ?? event.record.connectionStatus;
   return typeof status === 'string' ? status.replace(/^"|"$/g, '') : undefined;
 }
 
 function confidenceText(run: CheckRun, used: readonly EvidenceEvent[]): string {
   if (run.verdict.confidence === 'confirmed') {
-    const sources = [...new Set(used.map((e) => (e.kind === 'alb-connection-log' && verifyStatus(e) !== undefined ? `the ALB connection log (${verifyStatus(e)})` : `the ${evidenceKindWords(e.kind)}`)))];
+    const sources = [...new Set(used.map((e) => ((e.kind === 'alb-connection-log' || e.kind === 'cloudfront-connection-log') && verifyStatus(e) !== undefined ? `the ${evidenceKindWords(e.kind)} (${verifyStatus(e)})` : `the ${evidenceKindWords(e.kind)}`)))];
     return sources.length > 0 ? `Confirmed by ${sources.join(', ')}` : 'Confirmed by server-side evidence';
   }
   if (run.collectingEvidence) return 'From the probe alone so far: server-side evidence is being collected';

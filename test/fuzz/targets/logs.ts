@@ -8,7 +8,7 @@ import { LogRecordCollector, logParsers } from '../../../src/core/evidence/logs/
 import { scanLogLines } from '../../../src/core/evidence/logs/line-reader';
 import type { LogFormat } from '../../../src/core/evidence/types';
 import { fuzzBytes, mutatedJson, repeatTo, textTokens, type FuzzTarget } from '../engine';
-import { accessLogLines, allLogLines, connectionLogLines, logFiles, logProbe, metricStreamLines, modSecurityLines, wafLogLines } from '../seeds';
+import { accessLogLines, allLogLines, apiGatewayAccessLines, cloudFrontConnectionLines, connectionLogLines, logFiles, logProbe, metricStreamLines, modSecurityLines, wafLogLines } from '../seeds';
 
 const formats = Object.keys(logParsers) as LogFormat[];
 
@@ -39,7 +39,7 @@ export const logLineTarget: FuzzTarget = {
   weight: 14,
   input: fc.oneof(
     { arbitrary: fuzzBytes(allLogLines.map((l) => Buffer.from(l)), lineTokens), weight: 1 },
-    { arbitrary: mutatedJson([...wafLogLines, ...modSecurityLines, ...metricStreamLines], jsonKeys, lineTokens), weight: 1 },
+    { arbitrary: mutatedJson([...wafLogLines, ...modSecurityLines, ...metricStreamLines, ...apiGatewayAccessLines, cloudFrontConnectionLines[0]!], jsonKeys, lineTokens), weight: 1 },
   ),
   run: parseLine,
   coded: [],

@@ -3,6 +3,9 @@
 // profiles, process, container and instance roles) through @aws-sdk/credential-providers; nothing here ever
 // reads, logs or returns a secret.
 
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -83,6 +86,28 @@ export class AwsClients {
     return this.client('s3', (config) => new S3Client({ ...config, ...this.access.s3 }));
   }
 
+  athena(): AthenaClient {
+    return this.client('athena', (config) => new AthenaClient(config));
+  }
+
+  apiGateway(): APIGatewayClient {
+    return this.client('apigateway', (config) => new APIGatewayClient(config));
+  }
+
+  /** CloudFront's API is global: call it through `inRegion('us-east-1')`. */
+  cloudFront(): CloudFrontClient {
+    return this.client('cloudfront', (config) => new CloudFrontClient(config));
+  }
+
+  /**
+   * The same credentials and options in another region (CloudFront's API, its connection logs and the WAF of a
+   * distribution are in us-east-1), made once and destroyed with these clients.
+   */
+  inRegion(region: string): AwsClients {
+    if (region === this.access.region) return this;
+    return this.client(`region:${region}`, () => new AwsClients({ ...this.access, region, credentials: this.credentials }));
+  }
+
   /** Closes the clients' connection pools so a CLI run can exit at once. */
   destroy(): void {
     for (const client of this.cache.values()) client.destroy();
@@ -124,6 +149,10 @@ const notFoundCodes = new Set([
   'WAFNonexistentItemException',
   'NoSuchBucket',
   'NoSuchKey',
+  'NoSuchDistribution',
+  /** API Gateway (GetDomainName of a name it does not have). */
+  'NotFoundException',
+  'EntityNotFound',
 ]);
 
 function profileWords(access: AwsCallContext['access']): string {
@@ -189,7 +218,16 @@ export function describeAwsError(error: unknown, context: AwsCallContext): strin
  * Logs Insights query of the WAF log could not be made (`waf_query_no_keys`: nothing to search by), was not
  * started (`waf_query_no_id`), ended unfinished (`waf_query_failed`) or ran too long (`waf_query_timeout`).
  */
-export type AwsEvidenceErrorCode = AwsCallFailure | 'waf_query_no_keys' | 'waf_query_no_id' | 'waf_query_failed' | 'waf_query_timeout';
+export type AwsEvidenceErrorCode =
+  | AwsCallFailure
+  | 'waf_query_no_keys'
+  | 'waf_query_no_id'
+  | 'waf_query_failed'
+  | 'waf_query_timeout'
+  /** An Athena query of the ALB logs (athena-query.ts): not started, ended FAILED or CANCELLED, or still running at its time limit. */
+  | 'athena_query_no_id'
+  | 'athena_query_failed'
+  | 'athena_query_timeout';
 
 /** An AWS failure already described for people. */
 export class AwsEvidenceError extends Error {

@@ -20,14 +20,30 @@ import type {
   EvidenceSource,
   TimeWindow,
 } from '../types';
-import { plural, probeConnectionRecord, type ProbeConnection } from '../correlate';
+import { probeConnectionRecord } from '../correlate';
 import { SourceProgress } from '../evidence-events';
 import { LogRecordCollector } from '../logs/log-record-collector';
 import { describeListenerMutualTls, listenerContext } from './alb-listener';
 import { AwsClients, AwsEvidenceError, type AwsAccess } from './aws-clients';
-import { loadBalancerOf, parseArn, parseS3Url, s3Url, webAclOf, type LoadBalancerRef, type S3Location, type WebAclRef } from './aws-resources';
+import { accessLogDelayMs, accessLogLook, apiGatewayAccessLogCoverage, apiGatewayDomainSetup } from './apigateway-evidence';
+import { connectionLogDelayMs, connectionLogsLook } from './cloudfront-connection-logs';
+import { cloudFrontRegion, describeDistributionViewerMtls, distributionContext, wafRegionFor } from './cloudfront-distribution';
+import { loadBalancerOf, parseArn, parseS3Url, webAclOf, type LoadBalancerRef, type S3Location, type WebAclRef } from './aws-resources';
 import { describeMetrics, fetchMetrics, metricEvents, metricRange, type MetricRange, type MetricTargets } from './cloudwatch-metrics';
-import { listAlbLogObjects, scanAlbLogObject } from './s3-alb-logs';
+import {
+  albLogGroupCoverage,
+  albLogGroupLook,
+  albLogsAfterIntervalMs,
+  albLogsAthenaCoverage,
+  albLogsAthenaKinds,
+  albLogsAvailableBy,
+  albLogsNotConfigured,
+  athenaAlbLogsLook,
+  refusedConnection,
+  s3AlbLogsLook,
+  type AlbLogSearch,
+} from './alb-log-pieces';
+import type { StreamLimits } from './s3-alb-logs';
 import { queryWafLogs } from './waf-log-query';
 import { describeWebAcl, fetchSampledRequests, sampledRequestEvents, type WebAclVisibility } from './waf-sampled-requests';
 
@@ -37,7 +53,7 @@ export const deliveryDelays = {
   wafLogsMs: 6 * 60_000,
   sampledRequestsMs: 3 * 60_000,
   /** After the end of the 5-minute interval the probe falls in. */
-  albLogsAfterIntervalMs: 6 * 60_000,
+  albLogsAfterIntervalMs,
 } as const;
 
 export interface AwsEvidenceSourceOptions {
@@ -49,13 +65,16 @@ export interface AwsEvidenceSourceOptions {
   pollIntervalMs?: number;
   /** First GetQueryResults wait; default 500 ms, doubling to 5 s. */
   queryPollMs?: number;
+  /** How much the S3 path streams in one look (default 200 objects or 200 MB); beyond it, Athena is suggested. */
+  albLogStreamLimits?: StreamLimits;
   now?: () => number;
 }
 
 /** Region from the settings, an ARN, or the environment. */
 export function awsRegionFor(settings: AwsEndpointSettings, env: NodeJS.ProcessEnv = process.env): string | null {
   const fromArn = [settings.listenerArn, settings.loadBalancerArn, settings.webAclArn].map((arn) => (arn !== undefined ? parseArn(arn)?.region : undefined)).find((r) => r !== undefined && r !== '');
-  return settings.region ?? fromArn ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? null;
+  // CloudFront alone needs no region: its API, connection logs and WAF are in us-east-1.
+  return settings.region ?? fromArn ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (settings.cloudFront !== undefined ? cloudFrontRegion : null);
 }
 
 /** What one look found for one kind of evidence; `empty` becomes not-yet-available or missing by the clock. */
@@ -79,7 +98,11 @@ const pieceCoverage = {
   metrics: { name: 'CloudWatch metrics', kinds: ['CloudWatch metrics'], records: ['cloudwatch-metric'] },
   sampledRequests: { name: 'WAF sampled requests', kinds: ['WAF sampled requests'], records: ['waf-sampled-request'] },
   albLogs: { name: 'ALB logs in S3', kinds: ['ALB connection log', 'ALB access log'], records: ['alb-connection-log', 'alb-access-log'] },
+  albLogsAthena: albLogsAthenaCoverage,
+  albLogGroup: albLogGroupCoverage,
   wafLog: { name: 'WAF log', kinds: ['WAF log'], records: ['waf-log'] },
+  cloudFrontLog: { name: 'CloudFront connection log', kinds: ['CloudFront connection log'], records: ['cloudfront-connection-log'] },
+  apiGatewayAccessLog: apiGatewayAccessLogCoverage,
 } satisfies Record<string, PieceCoverage>;
 
 /** One kind of evidence the settings make possible, looked at once per round until it settles. */
@@ -188,8 +211,22 @@ export class AwsEvidenceSource implements EvidenceSource {
       const listeners = await setupStep(collection, 'listener mTLS settings (ELBv2)', () => describeListenerMutualTls(clients, lookup, signal), (found) => found.length);
       for (const listener of listeners ?? []) findings.context.push(listenerContext(listener));
     }
+    const distributionId = settings.cloudFront?.distributionId;
+    if (distributionId !== undefined) {
+      options.onProgress?.("Reading the distribution's viewer mTLS settings (CloudFront)");
+      const viewer = await setupStep(collection, 'distribution viewer mTLS settings (CloudFront)', () => describeDistributionViewerMtls(clients, distributionId, signal), () => 1);
+      if (viewer !== null) findings.context.push(distributionContext(viewer));
+    }
+    const domainName = settings.apiGateway?.domainName;
+    if (domainName !== undefined) {
+      options.onProgress?.("Reading the custom domain's mutual TLS settings (API Gateway)");
+      const domain = await setupStep(collection, 'custom domain mTLS settings (API Gateway)', () => apiGatewayDomainSetup(clients, domainName, signal), () => 1);
+      if (domain !== null) findings.context.push(domain);
+    }
+    const waf = wafRegionFor(settings, webAcl, collection.region);
+    if (waf.note !== null) findings.context.push(waf.note);
     if (webAcl === null) return null;
-    return setupStep(collection, 'web ACL settings (WAFv2)', () => describeWebAcl(clients, webAcl, signal), () => 1);
+    return setupStep(collection, 'web ACL settings (WAFv2)', () => describeWebAcl(clients.inRegion(waf.region), webAcl, signal), () => 1);
   }
 
   /** Each kind of evidence the settings and the setup make possible. */
@@ -198,7 +235,21 @@ export class AwsEvidenceSource implements EvidenceSource {
     const { loadBalancer, webAcl, albLogs } = resources;
     const after = (ms: number): Date => new Date(probeEnd.getTime() + ms);
     const pieces: Piece[] = [];
-    if (albLogs !== null) pieces.push(this.albLogsPiece(clients, albLogs, region, loadBalancer, window, keys, probeEnd, findings.collector));
+    // The ALB logs first: a connection refused in the handshake has no WAF record to wait for.
+    const alb: AlbLogSearch = { clients, region, loadBalancer, window, keys, probeEnd, collector: findings.collector, now: this.now, ...this.albLookOptions(options) };
+    const albAvailableBy = albLogsAvailableBy(probeEnd);
+    if (albLogs !== null) pieces.push({ ...pieceCoverage.albLogs, availableBy: albAvailableBy, look: s3AlbLogsLook(alb, albLogs) });
+    const athena = this.settings.albLogsAthena;
+    if (athena !== undefined) pieces.push({ ...pieceCoverage.albLogsAthena, kinds: albLogsAthenaKinds(athena), availableBy: albAvailableBy, look: athenaAlbLogsLook(alb, athena) });
+    const albLogGroup = this.settings.albLogGroup;
+    if (albLogGroup !== undefined) pieces.push({ ...pieceCoverage.albLogGroup, availableBy: albAvailableBy, look: albLogGroupLook(alb, albLogGroup) });
+    // Before the WAF log: a connection CloudFront refused in the handshake has no WAF record to wait for.
+    const search = { clients, window, keys, collector: findings.collector, ...(this.options.queryPollMs !== undefined ? { queryPollMs: this.options.queryPollMs } : {}), ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) };
+    const cloudFrontLook = this.settings.cloudFront?.connectionLogs !== undefined ? connectionLogsLook(search, this.settings.cloudFront.connectionLogs) : null;
+    if (cloudFrontLook !== null) pieces.push({ ...pieceCoverage.cloudFrontLog, availableBy: after(connectionLogDelayMs), look: cloudFrontLook });
+    const accessLogGroup = this.settings.apiGateway?.accessLogGroup;
+    if (accessLogGroup !== undefined) pieces.push({ ...pieceCoverage.apiGatewayAccessLog, availableBy: after(accessLogDelayMs), look: accessLogLook(search, accessLogGroup) });
+    const wafClients = clients.inRegion(wafRegionFor(this.settings, webAcl, region).region);
     if (loadBalancer !== null || visibility !== null) {
       // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
       const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
@@ -209,27 +260,43 @@ export class AwsEvidenceSource implements EvidenceSource {
       const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
       pieces.push(this.metricsPiece(clients, targets, range, after(deliveryDelays.metricsMs), (events) => findings.otherEvents.set('metrics', events)));
     }
-    if (this.settings.wafLogGroup !== undefined) pieces.push(this.wafLogPiece(clients, this.settings.wafLogGroup, window, keys, probeEnd, findings.collector, options.onProgress));
+    if (this.settings.wafLogGroup !== undefined) pieces.push(this.wafLogPiece(wafClients, this.settings.wafLogGroup, window, keys, probeEnd, findings.collector, options.onProgress));
     else if (webAcl !== null && visibility !== null) {
-      pieces.push(this.sampledRequestsPiece(clients, webAcl, visibility, window, keys, after(deliveryDelays.sampledRequestsMs), (events) => findings.otherEvents.set('sampled', events)));
+      pieces.push(this.sampledRequestsPiece(wafClients, webAcl, visibility, window, keys, after(deliveryDelays.sampledRequestsMs), (events) => findings.otherEvents.set('sampled', events)));
     }
     return pieces;
+  }
+
+  /** How the ALB log looks wait, poll and stream (the source's options and the collection's). */
+  private albLookOptions(options: EvidenceCollectOptions): Pick<AlbLogSearch, 'waitUntil' | 'pollIntervalMs' | 'queryPollMs' | 'onProgress' | 'streamLimits'> {
+    const { pollIntervalMs, queryPollMs, albLogStreamLimits } = this.options;
+    return {
+      ...(options.waitUntil !== undefined ? { waitUntil: options.waitUntil } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+      ...(queryPollMs !== undefined ? { queryPollMs } : {}),
+      ...(albLogStreamLimits !== undefined ? { streamLimits: albLogStreamLimits } : {}),
+    };
   }
 
   /** What the settings leave out is said too, with the setting that would add it. */
   private noteUnconfigured(findings: Findings, resources: Resources, pieceCount: number): void {
     const { coverage, context, problems } = findings;
-    if (resources.albLogs === null) {
-      coverage.set('ALB connection and access logs', { evidence: 'ALB connection and access logs', state: 'not-configured', detail: 'set "albLogs", the s3:// location the load balancer writes its logs to (CLI: --alb-logs)' });
-    }
+    if (resources.albLogs === null && this.settings.albLogsAthena === undefined && this.settings.albLogGroup === undefined) coverage.set(albLogsNotConfigured.evidence, albLogsNotConfigured);
     if (this.settings.wafLogGroup === undefined && resources.webAcl === null) {
       coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'set "wafLogGroup" for the WAF log, or "webAclArn" for its sampled requests (CLI: --waf-log-group, --web-acl-arn)' });
     }
     if (resources.loadBalancer === null && resources.webAcl === null) {
       coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)' });
     }
+    if (this.settings.cloudFront !== undefined && this.settings.cloudFront.connectionLogs === undefined) {
+      coverage.set('CloudFront connection log', { evidence: 'CloudFront connection log', state: 'not-configured', detail: 'set "cloudFront": { "connectionLogs" }, the log group (us-east-1) or s3:// location the distribution delivers its connection logs to (CLI: --cloudfront-connection-logs)' });
+    }
+    if (this.settings.apiGateway !== undefined && this.settings.apiGateway.accessLogGroup === undefined) {
+      coverage.set('API Gateway access log', { evidence: 'API Gateway access log', state: 'not-configured', detail: 'set "apiGateway": { "accessLogGroup" }, the CloudWatch Logs group of the stage\'s access logs (CLI: --api-gateway-access-log-group)' });
+    }
     if (pieceCount === 0 && context.length === 0 && problems.length === 0) {
-      problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup" or "albLogs".' });
+      problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup", "albLogs", "albLogsAthena", "albLogGroup", "cloudFront" or "apiGateway".' });
     }
   }
 
@@ -336,63 +403,6 @@ export class AwsEvidenceSource implements EvidenceSource {
     };
   }
 
-  private albLogsPiece(
-    clients: AwsClients,
-    location: S3Location,
-    region: string,
-    loadBalancer: LoadBalancerRef | null,
-    window: TimeWindow,
-    keys: CorrelationKeys,
-    probeEnd: Date,
-    collector: LogRecordCollector,
-  ): Piece {
-    const read = new Set<string>();
-    const intervalEnd = Math.ceil((probeEnd.getTime() + 1) / 300_000) * 300_000;
-    return {
-      ...pieceCoverage.albLogs,
-      availableBy: new Date(intervalEnd + deliveryDelays.albLogsAfterIntervalMs),
-      look: async (signal) => {
-        const listing = await listAlbLogObjects(clients, location, { region, loadBalancer }, window, signal);
-        for (const object of listing.objects) {
-          if (read.has(object.key)) continue;
-          await scanAlbLogObject(clients, location.bucket, object, collector, signal);
-          read.add(object.key);
-        }
-        const events = collector.events();
-        const own = probeConnectionRecord(events, keys);
-        const accessLines = events.filter((e) => e.kind === 'alb-access-log');
-        const count = (format: string): number => listing.objects.filter((o) => o.format === format).length;
-        const where = `${s3Url(location.bucket, listing.prefixes[0] ?? location.prefix)}${listing.prefixes.length > 1 ? ` (+${listing.prefixes.length - 1} more days)` : ''}`;
-        const objects = (format: string): string => plural(count(format), 'object');
-        const connectionResult: LookResult =
-          'event' in own
-            ? {
-                evidence: 'ALB connection log',
-                state: 'found',
-                detail: `the probe's connection (${own.found === 'time' ? 'by time and certificate, behind NAT' : 'by address'}: tls_verify_status ${String(own.event.record.tls_verify_status ?? '-')}) in ${objects('alb-connection-log')} under ${where}`,
-              }
-            : own.found === 'ambiguous'
-              ? { evidence: 'ALB connection log', state: 'found', detail: `${own.count} connections like the probe's at its moment in ${objects('alb-connection-log')} under ${where}; NAT hides which one is the probe's` }
-              : {
-                  evidence: 'ALB connection log',
-                  state: 'empty',
-                  detail:
-                    count('alb-connection-log') === 0
-                      ? `no connection-log objects for the probe's minutes under ${where} (is connection logging on? load balancer attribute connection_logs.s3.enabled)`
-                      : `${objects('alb-connection-log')} under ${where}, no record of this probe`,
-                };
-        const refused = refusedConnection(own);
-        const accessResult: LookResult =
-          accessLines.length > 0
-            ? { evidence: 'ALB access log', state: 'found', detail: `${plural(accessLines.length, 'line')} of this probe in ${objects('alb-access-log')} under ${where}` }
-            : refused !== null
-              ? { evidence: 'ALB access log', state: 'missing', detail: 'none, as expected: the connection failed the TLS handshake, so no request was ever logged' }
-              : { evidence: 'ALB access log', state: 'empty', detail: count('alb-access-log') === 0 ? `no access-log objects for the probe's minutes under ${where}` : `${objects('alb-access-log')} under ${where}, no line of this probe` };
-        return [connectionResult, accessResult];
-      },
-    };
-  }
-
   private wafLogPiece(
     clients: AwsClients,
     logGroup: string,
@@ -408,7 +418,9 @@ export class AwsEvidenceSource implements EvidenceSource {
       availableBy: new Date(probeEnd.getTime() + deliveryDelays.wafLogsMs),
       look: async (signal) => {
         // A connection ALB refused in the handshake never reaches the WAF: nothing to wait for.
-        const refused = refusedConnection(probeConnectionRecord(collector.events(), keys));
+        const albRefused = refusedConnection(probeConnectionRecord(collector.events(), keys));
+        const edgeRefused = albRefused === null ? refusedConnection(probeConnectionRecord(collector.events(), keys, 'cloudfront-connection-log')) : null;
+        const refused = albRefused ?? edgeRefused;
         const result = await queryWafLogs(clients, logGroup, window, keys, {
           ...(signal !== undefined ? { signal } : {}),
           ...(onProgress !== undefined ? { onProgress } : {}),
@@ -426,18 +438,11 @@ export class AwsEvidenceSource implements EvidenceSource {
         }
         const scanned = result.recordsScanned !== null ? `, ${result.recordsScanned} records scanned` : '';
         if (matched > 0) return [{ evidence: 'WAF log', state: 'found', detail: `${matched} record${matched === 1 ? '' : 's'} of this probe in ${logGroup} (Logs Insights${scanned})` }];
-        if (refused !== null) return [{ evidence: 'WAF log', state: 'missing', detail: `no record in ${logGroup}, as expected: the load balancer refused the connection (${refused}) before any request reached the WAF` }];
+        if (refused !== null) return [{ evidence: 'WAF log', state: 'missing', detail: `no record in ${logGroup}, as expected: ${edgeRefused !== null ? 'CloudFront' : 'the load balancer'} refused the connection (${refused}) before any request reached the WAF` }];
         return [{ evidence: 'WAF log', state: 'empty', detail: `no record of this probe in ${logGroup} (Logs Insights${scanned})` }];
       },
     };
   }
-}
-
-/** The probe's connection's `Failed:<code>` when the load balancer refused it in the handshake. */
-function refusedConnection(own: ProbeConnection): string | null {
-  if (!('event' in own)) return null;
-  const status = String(own.event.record.tls_verify_status ?? '');
-  return status.startsWith('Failed:') ? status : null;
 }
 
 /**

@@ -19,12 +19,14 @@ export interface AlbLogObject {
   loadBalancerId: string;
   /** The end of the object's 5-minute interval. */
   intervalEnd: Date;
+  /** Bytes, as the listing gives them (null when it does not). */
+  size: number | null;
 }
 
 const objectNamePattern = /(?:^|\/)(conn_log[._])?(\d{12})_elasticloadbalancing_([a-z0-9-]+)_(app\.[^_/]+)_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^_/]+_[^/]+\.log(?:\.gz)?$/;
 
 /** What an ALB log object's key says about it; null for other objects (digests, test files). */
-export function parseAlbLogKey(key: string): AlbLogObject | null {
+export function parseAlbLogKey(key: string, size: number | null = null): AlbLogObject | null {
   const m = objectNamePattern.exec(key);
   if (m === null) return null;
   const [, conn, , , lbId, y, mo, d, h, mi] = m as unknown as string[];
@@ -33,6 +35,7 @@ export function parseAlbLogKey(key: string): AlbLogObject | null {
     format: conn !== undefined ? 'alb-connection-log' : 'alb-access-log',
     loadBalancerId: lbId!,
     intervalEnd: new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi))),
+    size,
   };
 }
 
@@ -48,14 +51,14 @@ function dayPrefixes(location: S3Location, account: string, region: string, wind
   return prefixes;
 }
 
-async function listKeys(clients: AwsClients, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
-  const keys: string[] = [];
+async function listKeys(clients: AwsClients, bucket: string, prefix: string, signal?: AbortSignal): Promise<Array<{ key: string; size: number | null }>> {
+  const keys: Array<{ key: string; size: number | null }> = [];
   let token: string | undefined;
   do {
     const page = await awsCall({ action: 's3:ListBucket', resource: s3Url(bucket, prefix), access: clients.access }, signal, () =>
       clients.s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : {}) }), { abortSignal: signal }),
     );
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push({ key: object.Key, size: object.Size ?? null });
     // A page can be empty while more follow: only IsTruncated/NextContinuationToken end the listing.
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -91,8 +94,8 @@ export async function listAlbLogObjects(
   for (const account of accounts) {
     for (const prefix of dayPrefixes(location, account, target.region, window)) {
       listing.prefixes.push(prefix);
-      for (const key of await listKeys(clients, location.bucket, prefix, signal)) {
-        const object = parseAlbLogKey(key);
+      for (const { key, size } of await listKeys(clients, location.bucket, prefix, signal)) {
+        const object = parseAlbLogKey(key, size);
         if (object === null || (wantedLb !== null && object.loadBalancerId !== wantedLb)) continue;
         // The object covers the 5 minutes before its interval end; a minute of slack for records written late.
         const start = object.intervalEnd.getTime() - fiveMinutes - 60_000;
@@ -102,6 +105,50 @@ export async function listAlbLogObjects(
   }
   listing.objects.sort((a, b) => Number(b.format === 'alb-connection-log') - Number(a.format === 'alb-connection-log') || a.intervalEnd.getTime() - b.intervalEnd.getTime() || (a.key < b.key ? -1 : 1));
   return listing;
+}
+
+/** How much a look streams from S3 to this machine; beyond it, the logs are better searched where they are. */
+export interface StreamLimits {
+  objects: number;
+  bytes: number;
+}
+
+export const defaultStreamLimits: StreamLimits = { objects: 200, bytes: 200_000_000 };
+
+export interface StreamPlan {
+  /** What to stream, in the listing's order (connection logs first). */
+  stream: AlbLogObject[];
+  /** Over the limits: left unread. */
+  skipped: AlbLogObject[];
+  /** The listing's bytes, and those planned. */
+  totalBytes: number;
+  streamBytes: number;
+}
+
+/** How far an object's 5 minutes are from the probe's moment (0 when they hold it). */
+function distanceFrom(object: AlbLogObject, at: number): number {
+  const end = object.intervalEnd.getTime();
+  return at > end ? at - end : Math.max(0, end - fiveMinutes - at);
+}
+
+/**
+ * The objects a look streams: all of them within the limits; beyond, those nearest the probe's moment (connection
+ * logs first at the same distance) until either limit is reached, the rest skipped.
+ */
+export function planStreaming(objects: readonly AlbLogObject[], probeAt: Date, limits: StreamLimits = defaultStreamLimits): StreamPlan {
+  const size = (o: AlbLogObject): number => o.size ?? 0;
+  const totalBytes = objects.reduce((sum, o) => sum + size(o), 0);
+  if (objects.length <= limits.objects && totalBytes <= limits.bytes) return { stream: [...objects], skipped: [], totalBytes, streamBytes: totalBytes };
+  const at = probeAt.getTime();
+  const nearest = [...objects].sort((a, b) => distanceFrom(a, at) - distanceFrom(b, at) || Number(b.format === 'alb-connection-log') - Number(a.format === 'alb-connection-log'));
+  const chosen = new Set<AlbLogObject>();
+  let streamBytes = 0;
+  for (const object of nearest) {
+    if (chosen.size >= limits.objects || streamBytes + size(object) > limits.bytes) break;
+    chosen.add(object);
+    streamBytes += size(object);
+  }
+  return { stream: objects.filter((o) => chosen.has(o)), skipped: objects.filter((o) => !chosen.has(o)), totalBytes, streamBytes };
 }
 
 /** Streams one object through the collector; returns its matching records. Read problems are recorded by the collector. */

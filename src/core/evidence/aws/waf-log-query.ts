@@ -52,9 +52,14 @@ export function wafLogQueryString(keys: CorrelationKeys, limit = 100): string | 
 const finished = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout', 'Unknown']);
 
 export async function queryWafLogs(clients: AwsClients, logGroup: string, window: TimeWindow, keys: CorrelationKeys, options: WafLogQueryOptions = {}): Promise<WafLogQueryResult> {
-  const { signal } = options;
   const queryString = wafLogQueryString(keys, options.limit);
   if (queryString === null) throw new AwsEvidenceError('waf_query_no_keys', `The WAF log group ${logGroup} can only be searched by the probe's trace id or client address, and the probe has neither.`);
+  return runLogsInsightsQuery(clients, logGroup, window, queryString, options);
+}
+
+/** One Logs Insights query (`fields @timestamp, @message, @ptr | …`) over the window, polled until Complete; its rows. */
+export async function runLogsInsightsQuery(clients: AwsClients, logGroup: string, window: TimeWindow, queryString: string, options: WafLogQueryOptions = {}): Promise<WafLogQueryResult> {
+  const { signal } = options;
   const access = clients.access;
   const logs = clients.logs();
   const started = await awsCall({ action: 'logs:StartQuery', resource: logGroup, access }, signal, () =>

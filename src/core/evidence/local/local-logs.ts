@@ -1,5 +1,5 @@
-// Evidence from log files on disk: ALB connection and access logs, AWS WAF logs, ModSecurity audit logs and
-// CloudWatch metric streams (JSON output, as Firehose delivers it), plain or gzip, given as files or folders. Each
+// Evidence from log files on disk: ALB connection and access logs, CloudFront connection logs (JSON, plain or w3c),
+// AWS WAF logs, ModSecurity audit logs and CloudWatch metric streams (JSON output, as Firehose delivers it), plain or gzip, given as files or folders. Each
 // file's format is sniffed from its first lines (the file name breaks ties), then the file is streamed through
 // the shared record collector.
 
@@ -7,18 +7,20 @@ import { basename } from 'node:path';
 import type { CorrelationKeys, EvidenceCollectOptions, EvidenceReport, EvidenceSource, LogFormat, TimeWindow } from '../types';
 import { isAlbConnectionLogFileName } from '../logs/alb-connection-log';
 import { expandLogPaths, readLogLines } from '../logs/line-reader';
-import { LogRecordCollector, logFormatNames, logParsers } from '../logs/log-record-collector';
+import { LogRecordCollector, logFormatNames, logLineParser } from '../logs/log-record-collector';
 import { SourceProgress } from '../evidence-events';
 
 /** How many non-blank lines at the top of a file the format sniffing looks at. */
 const sniffLines = 20;
 /** Formats in reading order: connection logs first, so their conn_trace_id can find the access-log lines. */
-const readingOrder: LogFormat[] = ['alb-connection-log', 'alb-access-log', 'waf-log', 'modsecurity-audit-log', 'cloudwatch-metric-stream'];
+const readingOrder: LogFormat[] = ['alb-connection-log', 'alb-access-log', 'cloudfront-connection-log', 'waf-log', 'modsecurity-audit-log', 'apigateway-access-log', 'cloudwatch-metric-stream'];
 
 /** The format a file name suggests (S3 key layouts, usual local names); null when it says nothing. */
 export function logFormatFromFileName(file: string): LogFormat | null {
   const name = basename(file).toLowerCase();
   if (isAlbConnectionLogFileName(name)) return 'alb-connection-log';
+  if (/cloudfront/.test(file.toLowerCase()) && /conn/.test(file.toLowerCase())) return 'cloudfront-connection-log';
+  if (/api-?gateway|apigw|execute-api/.test(file.toLowerCase())) return 'apigateway-access-log';
   // Before the WAF test: a stream of the web ACL's metrics may well have "waf" in its name.
   if (/metric[-_]?streams?\b/.test(file.toLowerCase())) return 'cloudwatch-metric-stream';
   if (/waf/.test(file.toLowerCase())) return 'waf-log';
@@ -36,9 +38,14 @@ export interface SniffedFormat {
 /** The format most of the file's first lines parse as; the file name decides ties and files whose first lines are all damaged. */
 export async function sniffLogFormat(file: string, signal?: AbortSignal): Promise<SniffedFormat> {
   const hits = new Map<LogFormat, number>();
+  // One parser per format for this file: a W3C header names the columns of the lines after it.
+  const parsers = readingOrder.map((kind) => [kind, logLineParser(kind)] as const);
   let lines = 0;
   for await (const { line } of readLogLines(file, { signal, chunkBytes: 64 * 1024 })) {
-    for (const kind of readingOrder) if (logParsers[kind](line) !== null) hits.set(kind, (hits.get(kind) ?? 0) + 1);
+    for (const [kind, parse] of parsers) {
+      const parsed = parse(line);
+      if (parsed !== null && parsed !== 'directive') hits.set(kind, (hits.get(kind) ?? 0) + 1);
+    }
     if (++lines >= sniffLines) break;
   }
   const hint = logFormatFromFileName(file);
@@ -93,7 +100,7 @@ export class LocalLogSource implements EvidenceSource {
       }
       if (sniffed.format === null) {
         if (sniffed.lines > 0) {
-          const message = `${file}: not a recognised log format (ALB connection or access log, AWS WAF log, ModSecurity JSON audit log, CloudWatch metric stream JSON)`;
+          const message = `${file}: not a recognised log format (ALB connection or access log, CloudFront connection log, AWS WAF log, ModSecurity JSON audit log, API Gateway JSON access log, CloudWatch metric stream JSON)`;
           problems.push({ file, message });
           progress.failed(file, { code: 'log_format_unknown', message });
         }

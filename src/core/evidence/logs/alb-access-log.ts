@@ -54,9 +54,85 @@ function listField(value: string | undefined, separator: RegExp): string[] {
   return v === null ? [] : v.split(separator).filter((s) => s.length > 0);
 }
 
+/**
+ * The fields by name as AWS's Athena table for access logs names them (client:port, target:port and the request
+ * split in parts; `lambda_error_reason` for error_reason), in its order.
+ */
+export const albAccessLogColumns = [
+  'type',
+  'time',
+  'elb',
+  'client_ip',
+  'client_port',
+  'target_ip',
+  'target_port',
+  'request_processing_time',
+  'target_processing_time',
+  'response_processing_time',
+  'elb_status_code',
+  'target_status_code',
+  'received_bytes',
+  'sent_bytes',
+  'request_verb',
+  'request_url',
+  'request_proto',
+  'user_agent',
+  'ssl_cipher',
+  'ssl_protocol',
+  'target_group_arn',
+  'trace_id',
+  'domain_name',
+  'chosen_cert_arn',
+  'matched_rule_priority',
+  'request_creation_time',
+  'actions_executed',
+  'redirect_url',
+  'lambda_error_reason',
+  'target_port_list',
+  'target_status_code_list',
+  'classification',
+  'classification_reason',
+  'conn_trace_id',
+] as const;
+
+/** The fields as the line has them, from their names: a column each, or two or three joined (client:port, request). */
+const columns = albAccessLogColumns;
+const lineFieldsByName: ReadonlyArray<string | ((value: (column: string) => string | undefined) => string | undefined)> = [
+  ...columns.slice(0, 3),
+  (v) => v('client:port') ?? joined(':', v('client_ip'), v('client_port')),
+  (v) => v('target:port') ?? joined(':', v('target_ip'), v('target_port')),
+  ...columns.slice(7, 14),
+  (v) => v('request') ?? joined(' ', v('request_verb'), v('request_url'), v('request_proto')),
+  ...columns.slice(17, 28),
+  (v) => v('error_reason') ?? v('lambda_error_reason'),
+  (v) => v('target:port_list') ?? v('target_port_list'),
+  ...columns.slice(30),
+];
+
+function joined(separator: string, ...parts: Array<string | undefined>): string | undefined {
+  return parts.every((p) => p !== undefined) ? parts.join(separator) : undefined;
+}
+
 export function parseAlbAccessLogLine(line: string): AlbAccessLogRecord | null {
   const f = splitLogFields(line);
-  if (f === null || f.length < minimumFields) return null;
+  return f === null ? null : albAccessLogRecord(f);
+}
+
+/**
+ * A record given by name (an Athena row, a JSON record: absent and null values are `-`), read as its line would be.
+ * Takes the Athena table's names (albAccessLogColumns) and the log's own (`client:port`, `request`, `error_reason`).
+ */
+export function albAccessLogRecordByName(value: (column: string) => string | null | undefined): AlbAccessLogRecord | null {
+  const v = (column: string): string | undefined => {
+    const found = value(column);
+    return found === null || found === undefined || found === '-' ? undefined : found;
+  };
+  return albAccessLogRecord(lineFieldsByName.map((field) => (typeof field === 'string' ? v(field) : field(v)) ?? '-'));
+}
+
+/** A record from its fields in log order; null when they are not an access-log record. */
+export function albAccessLogRecord(f: readonly string[]): AlbAccessLogRecord | null {
+  if (f.length < minimumFields) return null;
   const type = f[0] ?? '';
   const time = isoTime(f[1]);
   const client = splitAddress(f[3]);

@@ -33,9 +33,41 @@ export type AlbConnectionLogRecord = {
 const minimumFields = 11;
 const verifyStatus = /^(?:Success|Failed:[A-Za-z]+)$/;
 
+/**
+ * The fields by name, in log order: the names AWS's Athena table and the CloudWatch Logs delivery's record fields
+ * give them. A record read by name (an Athena row, a JSON record) is put back in log order and read like a line.
+ */
+export const albConnectionLogColumns = [
+  'time',
+  'client_ip',
+  'client_port',
+  'listener_port',
+  'tls_protocol',
+  'tls_cipher',
+  'tls_handshake_latency',
+  'leaf_client_cert_subject',
+  'leaf_client_cert_validity',
+  'leaf_client_cert_serial_number',
+  'tls_verify_status',
+  'conn_trace_id',
+  'tls_keyexchange',
+  'elb',
+  'ip_address',
+] as const;
+
 export function parseAlbConnectionLogLine(line: string): AlbConnectionLogRecord | null {
   const f = splitLogFields(line);
-  if (f === null || f.length < minimumFields) return null;
+  return f === null ? null : albConnectionLogRecord(f);
+}
+
+/** A record given by name (absent and null values are `-`), read as its line would be. */
+export function albConnectionLogRecordByName(value: (column: string) => string | null | undefined): AlbConnectionLogRecord | null {
+  return albConnectionLogRecord(albConnectionLogColumns.map((column) => value(column) ?? '-'));
+}
+
+/** A record from its fields in log order; null when they are not a connection-log record. */
+export function albConnectionLogRecord(f: readonly string[]): AlbConnectionLogRecord | null {
+  if (f.length < minimumFields) return null;
   const timestamp = isoTime(f[0]);
   const clientIp = f[1] ?? '';
   const clientPort = numberField(f[2]);

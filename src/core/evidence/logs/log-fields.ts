@@ -92,11 +92,8 @@ export function traceRoot(value: string): string {
   return (root?.[1] ?? value).trim();
 }
 
-/** A certificate serial in ALB's form: uppercase hex without separators or leading zeros. */
-export function normaliseSerial(value: string): string {
-  const hex = value.replace(/[:\s]/g, '').toUpperCase().replace(/^0+(?=.)/, '');
-  return hex;
-}
+/** A certificate serial as serials are compared (certs/serial-number.ts, the one place they are normalised). */
+export { serialMatchKey as normaliseSerial } from '../../certs/serial-number';
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

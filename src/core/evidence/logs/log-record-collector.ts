@@ -10,6 +10,8 @@
 import type { CorrelationKeys, EvidenceEvent, EvidenceKind, EvidenceLane, EvidenceMatch, EvidenceReport, LogFormat, TimeWindow } from '../types';
 import { blockedByWaf, parseAlbAccessLogLine, type AlbAccessLogRecord } from './alb-access-log';
 import { parseAlbConnectionLogLine, type AlbConnectionLogRecord } from './alb-connection-log';
+import { apiGatewayCandidate, parseApiGatewayAccessLogLine, type ApiGatewayAccessLogRecord } from './apigateway-access-log';
+import { cloudFrontConnectionLogReader, parseCloudFrontConnectionLogLine, type CloudFrontConnectionLogRecord } from './cloudfront-connection-log';
 import { metricStreamEvent, metricStreamMinuteKey, parseMetricStreamLine, type MetricStreamRecord } from './cloudwatch-metric-stream';
 import { logInputName, scanLogLines, type LogInput } from './line-reader';
 import { normaliseSerial, traceRoot } from './log-fields';
@@ -19,11 +21,13 @@ import { parseWafLogLine, wafHeader, type WafLogRecord } from './waf-log';
 const traceHeader = 'x-amzn-trace-id';
 
 /** The record each format's lines parse into. */
-interface LogRecords {
+export interface LogRecords {
   'alb-connection-log': AlbConnectionLogRecord;
   'alb-access-log': AlbAccessLogRecord;
   'waf-log': WafLogRecord;
   'modsecurity-audit-log': ModSecurityAuditRecord;
+  'cloudfront-connection-log': CloudFrontConnectionLogRecord;
+  'apigateway-access-log': ApiGatewayAccessLogRecord;
   'cloudwatch-metric-stream': MetricStreamRecord;
 }
 
@@ -32,14 +36,26 @@ export const logParsers: { readonly [K in LogFormat]: (line: string) => LogRecor
   'alb-access-log': parseAlbAccessLogLine,
   'waf-log': parseWafLogLine,
   'modsecurity-audit-log': parseModSecurityAuditLine,
+  'cloudfront-connection-log': parseCloudFrontConnectionLogLine,
+  'apigateway-access-log': parseApiGatewayAccessLogLine,
   'cloudwatch-metric-stream': parseMetricStreamLine,
 };
+
+/** Parses one file's lines in order: `directive` is a header line (W3C `#Fields:`) that names the columns after it. */
+export type LogLineParser<K extends LogFormat> = (line: string) => LogRecords[K] | 'directive' | null;
+
+/** A parser for the lines of one file: a fresh one per file, since a W3C header holds for its own file only. */
+export function logLineParser<K extends LogFormat>(kind: K): LogLineParser<K> {
+  return (kind === 'cloudfront-connection-log' ? cloudFrontConnectionLogReader() : logParsers[kind]) as LogLineParser<K>;
+}
 
 export const logFormatNames: Record<LogFormat, string> = {
   'alb-connection-log': 'ALB connection log',
   'alb-access-log': 'ALB access log',
   'waf-log': 'AWS WAF log',
   'modsecurity-audit-log': 'ModSecurity audit log',
+  'cloudfront-connection-log': 'CloudFront connection log',
+  'apigateway-access-log': 'API Gateway access log',
   'cloudwatch-metric-stream': 'CloudWatch metric stream',
 };
 
@@ -49,6 +65,8 @@ const eventKinds: Record<LogFormat, EvidenceKind> = {
   'alb-access-log': 'alb-access-log',
   'waf-log': 'waf-log',
   'modsecurity-audit-log': 'modsecurity-audit-log',
+  'cloudfront-connection-log': 'cloudfront-connection-log',
+  'apigateway-access-log': 'apigateway-access-log',
   'cloudwatch-metric-stream': 'cloudwatch-metric',
 };
 
@@ -64,6 +82,8 @@ interface Wanted {
   serial: string | null;
   /** Connection trace ids given by the caller or learned from matching connection-log records. */
   connTraceIds: Map<string, 'key' | 'learned'>;
+  /** API Gateway's ids of the probe's request (from its answer's headers), by the key they came as. */
+  requestIds: Map<string, 'requestId' | 'extendedRequestId'>;
   /** The probe's connection time, widened by the clock skew allowed (epoch ms). */
   probeTime: { from: number; to: number } | null;
 }
@@ -80,10 +100,13 @@ function wantedFrom(keys: CorrelationKeys): Wanted {
     clientPort: keys.clientPort ?? null,
     serial: keys.clientCertSerial ? normaliseSerial(keys.clientCertSerial) : null,
     connTraceIds: new Map(),
+    requestIds: new Map(),
     probeTime:
       keys.probeTime !== undefined ? { from: Date.parse(keys.probeTime.from) - clockSkewMs, to: Date.parse(keys.probeTime.to) + clockSkewMs } : null,
   };
   if (keys.connTraceId) wanted.connTraceIds.set(keys.connTraceId, 'key');
+  if (keys.extendedRequestId) wanted.requestIds.set(keys.extendedRequestId, 'extendedRequestId');
+  if (keys.requestId) wanted.requestIds.set(keys.requestId, 'requestId');
   return wanted;
 }
 
@@ -135,23 +158,28 @@ function shortSerial(serial: string): string {
   return serial.length > 16 ? `${serial.slice(0, 16)}…` : serial;
 }
 
-function connectionCandidate(record: AlbConnectionLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
-  const time = Date.parse(record.timestamp);
-  if (!inWindow(time, window)) return null;
+/** A connection-log record's ties to the probe (ALB's or CloudFront's): its address and port, its certificate, its moment. */
+function connectionMatches(wanted: Wanted, c: { ip: string | undefined; port: number | null; serial: string | null; time: number; stamp: string }, connTraceId: string | null = null): EvidenceMatch[] {
   const matchedBy = [
-    ...addressMatches(wanted, record.client_ip, record.client_port),
-    ...(wanted.serial !== null && record.leaf_client_cert_serial_number !== null && normaliseSerial(record.leaf_client_cert_serial_number) === wanted.serial
-      ? [{ key: 'clientCertSerial' as const, value: record.leaf_client_cert_serial_number }]
-      : []),
-    ...connTraceMatches(wanted, record.conn_trace_id),
+    ...addressMatches(wanted, c.ip, c.port),
+    ...(wanted.serial !== null && c.serial !== null && normaliseSerial(c.serial) === wanted.serial ? [{ key: 'clientCertSerial' as const, value: c.serial }] : []),
+    ...connTraceMatches(wanted, connTraceId),
   ];
   // Behind NAT nothing above matches a probe without a certificate: a connection at the probe's moment, with
   // no certificate either, may still be its own (the correlation decides whether it is the only one).
   // (With a certificate, its serial above is what finds the connection.)
-  const neitherHasCertificate = record.leaf_client_cert_serial_number === null && wanted.serial === null;
-  if (matchedBy.length === 0 && neitherHasCertificate && wanted.probeTime !== null && time >= wanted.probeTime.from && time <= wanted.probeTime.to) {
-    matchedBy.push({ key: 'probeTime', value: record.timestamp });
+  const neitherHasCertificate = c.serial === null && wanted.serial === null;
+  if (matchedBy.length === 0 && neitherHasCertificate && wanted.probeTime !== null && c.time >= wanted.probeTime.from && c.time <= wanted.probeTime.to) {
+    matchedBy.push({ key: 'probeTime', value: c.stamp });
   }
+  return matchedBy;
+}
+
+function connectionCandidate(record: AlbConnectionLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  const time = Date.parse(record.timestamp);
+  if (!inWindow(time, window)) return null;
+  const c = { ip: record.client_ip, port: record.client_port, serial: record.leaf_client_cert_serial_number, time, stamp: record.timestamp };
+  const matchedBy = connectionMatches(wanted, c, record.conn_trace_id);
   if (matchedBy.length === 0) return null;
   const serial = record.leaf_client_cert_serial_number;
   const certificate = serial !== null ? `serial ${shortSerial(serial)}` : 'no client certificate';
@@ -160,6 +188,26 @@ function connectionCandidate(record: AlbConnectionLogRecord, wanted: Wanted, win
     time,
     lane: 'tls',
     summary: `ALB connection log: tls_verify_status ${record.tls_verify_status ?? '-'} (${certificate}) from ${record.client_ip}:${record.client_port}${handshake}`,
+    matchedBy,
+    record,
+  };
+}
+
+/** A CloudFront connection: matched as ALB's are (no conn_trace_id: CloudFront has no access log to tie it to). */
+function cloudFrontCandidate(record: CloudFrontConnectionLogRecord, wanted: Wanted, window: TimeWindow): Candidate | null {
+  const time = Date.parse(record.time);
+  if (!inWindow(time, window)) return null;
+  const c = { ip: record.clientIp ?? undefined, port: record.clientPort, serial: record.clientLeafCertSerialNumber, time, stamp: String(record.eventTimestamp) };
+  const matchedBy = connectionMatches(wanted, c);
+  if (matchedBy.length === 0) return null;
+  const serial = record.clientLeafCertSerialNumber;
+  const certificate = serial !== null ? `serial ${shortSerial(serial)}` : 'no client certificate';
+  const handshake = record.tlsHandshakeDuration !== null ? `, ${record.tlsProtocol ?? 'TLS'} handshake in ${record.tlsHandshakeDuration} ms` : '';
+  const custom = record.connectionLogCustomData !== null ? `; connection function data: ${record.connectionLogCustomData}` : '';
+  return {
+    time,
+    lane: 'load-balancer',
+    summary: `CloudFront connection log: connectionStatus ${record.connectionStatus} (${certificate}) from ${record.clientIp ?? '?'}:${record.clientPort ?? '?'}${handshake}${custom}`,
     matchedBy,
     record,
   };
@@ -233,6 +281,8 @@ const candidateOf: { readonly [K in LogFormat]: (record: LogRecords[K], wanted: 
   'alb-access-log': accessCandidate,
   'waf-log': wafCandidate,
   'modsecurity-audit-log': modSecurityCandidate,
+  'cloudfront-connection-log': cloudFrontCandidate,
+  'apigateway-access-log': apiGatewayCandidate,
   'cloudwatch-metric-stream': (record, _wanted, window) => metricStreamCandidate(record, window),
 };
 
@@ -279,8 +329,10 @@ export class LogRecordCollector {
   }
 
   /** null: the line is not a record of this format; undefined: a record that does not belong to the probe. */
-  private candidate<K extends LogFormat>(kind: K, text: string): Candidate | null | undefined {
-    const record = logParsers[kind](text);
+  private candidate<K extends LogFormat>(kind: K, text: string, parse: LogLineParser<K> = logParsers[kind]): Candidate | null | undefined {
+    const record = parse(text);
+    // A header line (W3C #Fields) is neither a record nor a damaged line.
+    if (record === 'directive') return undefined;
     return record && (candidateOf[kind](record, this.wanted, this.window) ?? undefined);
   }
 
@@ -317,18 +369,36 @@ export class LogRecordCollector {
     return candidate !== null && candidate !== undefined;
   }
 
+  /** The probe's connection trace ids: the one given as a key, and those its own connection records gave. */
+  connTraceIds(): string[] {
+    return [...this.wanted.connTraceIds.keys()];
+  }
+
+  /**
+   * One record read another way than as a line (an Athena result row, a JSON record put back in log order by its
+   * format's reader): kept when it matches, as addLine does; null (not a record of the format) counts as skipped.
+   */
+  addRecord<K extends LogFormat>(kind: K, record: LogRecords[K] | null, origin: RecordOrigin): boolean {
+    this.stats.lines++;
+    const candidate = record === null ? null : (candidateOf[kind](record, this.wanted, this.window) ?? undefined);
+    if (candidate === null) this.stats.skippedLines++;
+    else if (candidate !== undefined) this.keep(kind, candidate, origin);
+    return candidate !== null && candidate !== undefined;
+  }
+
   /** Streams one log of a known format; returns how many of its records matched. Read problems are recorded, never thrown. */
   async scan(input: LogInput, kind: LogFormat, options: LogScanOptions = {}): Promise<number> {
     const name = logInputName(input);
     const before = this.found.length;
     const json = prefilteredFormats.has(kind);
+    const parse = logLineParser(kind);
     const summary = await scanLogLines(input, {
       signal: options.signal,
       chunkBytes: options.chunkBytes,
       // Space-separated logs and metric streams (matched by time) are parsed line by line; JSON request logs only where the bytes can match.
       ...(json ? { needles: jsonNeedles(this.wanted) } : {}),
       onCandidate: (line, number) => {
-        const candidate = this.candidate(kind, line.toString('utf8'));
+        const candidate = this.candidate(kind, line.toString('utf8'), parse);
         if (candidate === null) this.stats.skippedLines++;
         else if (candidate !== undefined) this.keep(kind, candidate, { file: name, line: number });
       },

@@ -53,11 +53,13 @@ function stopRequested(signal: AbortSignal): Promise<void> {
 export const labCommand = defineCommand({
   name: 'lab',
   usage: labUsage,
+  // The lab's own settings (all but --json go to startLab), not the probe's flags: its two choices carry their
+  // defaults here, as the usage above states them, where the probe's flags name files and outputs and default to nothing.
   options: {
     port: { type: 'string' },
     dir: { type: 'string' },
-    front: { type: 'string' },
-    mode: { type: 'string' },
+    front: { type: 'string', default: 'alb' },
+    mode: { type: 'string', default: 'verify' },
     'no-ca-names': { type: 'boolean' },
     'ignore-expiry': { type: 'boolean' },
     'secret-header': { type: 'string', multiple: true },
@@ -67,8 +69,8 @@ export const labCommand = defineCommand({
   cancellable: true,
   async run(values, _positionals, { io, signal }) {
     const port = portNumber(values.port, '--port', 0);
-    const mode = choice(values.mode ?? 'verify', labModes, '--mode');
-    const front = choice(values.front ?? 'alb', labFronts, '--front');
+    const mode = choice(values.mode, labModes, '--mode');
+    const front = choice(values.front, labFronts, '--front');
     const secretHeaders = secretHeaderNames(values['secret-header']);
     let lab: Lab;
     try {

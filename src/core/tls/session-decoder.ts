@@ -10,6 +10,7 @@ import {
   type ServerHelloFields,
 } from './handshake-messages';
 import { KeyLog } from './key-log';
+import { DirectionState } from './record-reassembly';
 import {
   Tls12AeadRecordOpener,
   Tls13RecordOpener,
@@ -89,89 +90,7 @@ export interface IncompleteHandshake {
   received: number;
 }
 
-const maxRecordLength = (1 << 14) + 2048;
 const emptyHandshakeContext: HandshakeContext = { version: null, keyExchange: 'unknown' };
-
-/**
- * Handshake bytes that are not yet a whole message, kept as the records brought them and joined once when the message
- * is whole: a 16 MB message arrives in a thousand records, and joining at each one would copy gigabytes.
- */
-class HandshakeAssembler {
-  private parts: Buffer[] = [];
-  private size = 0;
-  /** When the first bytes of the message in progress arrived. */
-  startedAt = 0;
-  /** Whether they came in protected records (decrypted from the key log). */
-  encrypted = false;
-
-  push(t: number, data: Buffer, encrypted: boolean): void {
-    if (data.length === 0) return;
-    if (this.size === 0) this.startedAt = t;
-    this.encrypted = encrypted;
-    this.parts.push(data);
-    this.size += data.length;
-  }
-
-  /** The message in progress: its type and announced body length, once its 4-byte header is here. */
-  header(): { type: number; length: number } | null {
-    if (this.size < 4) return null;
-    // Joined once, so the first part holds the header from then on: joining at every record would copy quadratically.
-    if (this.parts[0]!.length < 4) this.parts = [Buffer.concat(this.parts, this.size)];
-    const first = this.parts[0]!;
-    return { type: first[0]!, length: first.readUIntBE(1, 3) };
-  }
-
-  /** The next whole message (header included), or null while it is still arriving. */
-  next(t: number): Buffer | null {
-    const head = this.header();
-    if (head === null || this.size < 4 + head.length) return null;
-    const all = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
-    const rest = all.subarray(4 + head.length);
-    this.parts = rest.length > 0 ? [rest] : [];
-    this.size = rest.length;
-    this.startedAt = t;
-    return all.subarray(0, 4 + head.length);
-  }
-
-  get buffered(): number {
-    return this.size;
-  }
-
-  /** The first `max` bytes of the message in progress (joining only the records that hold them). */
-  prefix(max: number): Buffer {
-    const taken: Buffer[] = [];
-    let size = 0;
-    for (const part of this.parts) {
-      if (size >= max) break;
-      taken.push(part);
-      size += part.length;
-    }
-    return Buffer.concat(taken, Math.min(size, max));
-  }
-}
-
-class DirectionState {
-  pending: Buffer = Buffer.alloc(0);
-  /**
-   * Reads that arrived while `pending` holds the start of a record still incomplete: joined once the record is whole,
-   * so a record read a byte at a time is copied once, not once per byte.
-   */
-  queued: Buffer[] = [];
-  queuedBytes = 0;
-
-  /** `pending` with the queued reads joined to it. */
-  joinQueued(): void {
-    if (this.queued.length === 0) return;
-    this.pending = Buffer.concat([this.pending, ...this.queued], this.pending.length + this.queuedBytes);
-    this.queued = [];
-    this.queuedBytes = 0;
-  }
-  readonly handshake = new HandshakeAssembler();
-  opener: RecordOpener | null = null;
-  /** TLS 1.3: which secret the opener uses. TLS 1.2: whether CCS was seen. */
-  epoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
-  stopped = false;
-}
 
 // A handshake message may be 16 MB; the hex view needs far less, and the JSON trace must stay small.
 const maxRawBytes = 65_536;
@@ -192,7 +111,8 @@ function printable(bytes: Uint8Array): string {
  * Turns the raw bytes of both directions of a TLS connection (fed in arrival order) into trace events:
  * records, every handshake message with decoded fields, ChangeCipherSpec, alerts and application data.
  * TLS 1.3 protected records, and TLS 1.2 AEAD records after ChangeCipherSpec, are decrypted with the
- * secrets of the session's own key log.
+ * secrets of the session's own key log. Framing the bytes of each direction into records and messages is
+ * record-reassembly.ts's part; this class gives them their meaning.
  */
 export class TlsSessionDecoder {
   readonly state: TlsSessionState = {
@@ -230,35 +150,18 @@ export class TlsSessionDecoder {
 
   feed(dir: WireDirection, t: number, chunk: Uint8Array): void {
     const side = this.side(dir);
-    if (side.stopped) return;
-    if (side.pending.length >= 5) {
-      // The record header is in (and was checked): wait for the rest of the record without copying.
-      side.queued.push(Buffer.from(chunk));
-      side.queuedBytes += chunk.length;
-      if (side.pending.length + side.queuedBytes < 5 + side.pending.readUInt16BE(3)) return;
-      side.joinQueued();
-    } else {
-      side.pending = side.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([side.pending, chunk]);
-    }
-    while (side.pending.length >= 5 && !side.stopped) {
-      const type = side.pending[0]!;
-      const major = side.pending[1]!;
-      const length = side.pending.readUInt16BE(3);
-      if (contentTypeNames[type] === undefined || major !== 3 || length > maxRecordLength) {
+    if (side.stopped || !side.append(chunk)) return;
+    while (!side.stopped) {
+      const record = side.nextRecord();
+      if (record === null) break;
+      if (record === 'not_tls') {
         this.stopOnGarbage(dir, t, side);
         return;
       }
-      if (side.pending.length < 5 + length) break;
-      const header = side.pending.subarray(0, 5);
-      const fragment = side.pending.subarray(5, 5 + length);
-      side.pending = side.pending.subarray(5 + length);
-      this.onRecord(dir, t, header, fragment);
+      this.onRecord(dir, t, record.header, record.fragment);
     }
     // A first chunk shorter than a record header can still be recognised as not TLS.
-    if (!side.stopped && side.pending.length > 0 && side.pending.length < 5) {
-      const type = side.pending[0]!;
-      if (contentTypeNames[type] === undefined || (side.pending.length > 1 && side.pending[1] !== 3)) this.stopOnGarbage(dir, t, side);
-    }
+    if (!side.stopped && side.startsWithNonTls()) this.stopOnGarbage(dir, t, side);
   }
 
   /** Reports bytes left over at the end: a handshake message that never arrived whole, a record cut short. */

@@ -51,8 +51,21 @@ export class AwsClients {
     this.credentials = access.credentials ?? fromNodeProviderChain({ ...(access.profile !== undefined ? { profile: access.profile } : {}), clientConfig: { region: access.region } });
   }
 
-  private client<T extends { destroy(): void }>(name: string, make: (config: ClientBase) => T): T {
-    const existing = this.cache.get(name) as T | undefined;
+  // Each getter is one line because a service differs from the next only in its cache key and how its client is made
+  // (S3 adds its own options); what getting a client means — made on first use, then the same one — is #client's.
+  readonly elbv2 = (): ElasticLoadBalancingV2Client => this.#client('elbv2', (config) => new ElasticLoadBalancingV2Client(config));
+  readonly cloudWatch = (): CloudWatchClient => this.#client('cloudwatch', (config) => new CloudWatchClient(config));
+  readonly logs = (): CloudWatchLogsClient => this.#client('logs', (config) => new CloudWatchLogsClient(config));
+  readonly wafv2 = (): WAFV2Client => this.#client('wafv2', (config) => new WAFV2Client(config));
+  readonly s3 = (): S3Client => this.#client('s3', (config) => new S3Client({ ...config, ...this.access.s3 }));
+  readonly athena = (): AthenaClient => this.#client('athena', (config) => new AthenaClient(config));
+  readonly apiGateway = (): APIGatewayClient => this.#client('apigateway', (config) => new APIGatewayClient(config));
+  /** CloudFront's API is global: call it through `inRegion('us-east-1')`. */
+  readonly cloudFront = (): CloudFrontClient => this.#client('cloudfront', (config) => new CloudFrontClient(config));
+
+  /** The client cached under `key`, made by `make` with this access's region, credentials and options on first use. */
+  #client<T extends { destroy(): void }>(key: string, make: (config: ClientBase) => T): T {
+    const existing = this.cache.get(key) as T | undefined;
     if (existing !== undefined) return existing;
     const config = {
       region: this.access.region,
@@ -62,41 +75,8 @@ export class AwsClients {
       ...(this.access.retryStrategy !== undefined ? { retryStrategy: this.access.retryStrategy } : {}),
     };
     const client = make(config);
-    this.cache.set(name, client);
+    this.cache.set(key, client);
     return client;
-  }
-
-  elbv2(): ElasticLoadBalancingV2Client {
-    return this.client('elbv2', (config) => new ElasticLoadBalancingV2Client(config));
-  }
-
-  cloudWatch(): CloudWatchClient {
-    return this.client('cloudwatch', (config) => new CloudWatchClient(config));
-  }
-
-  logs(): CloudWatchLogsClient {
-    return this.client('logs', (config) => new CloudWatchLogsClient(config));
-  }
-
-  wafv2(): WAFV2Client {
-    return this.client('wafv2', (config) => new WAFV2Client(config));
-  }
-
-  s3(): S3Client {
-    return this.client('s3', (config) => new S3Client({ ...config, ...this.access.s3 }));
-  }
-
-  athena(): AthenaClient {
-    return this.client('athena', (config) => new AthenaClient(config));
-  }
-
-  apiGateway(): APIGatewayClient {
-    return this.client('apigateway', (config) => new APIGatewayClient(config));
-  }
-
-  /** CloudFront's API is global: call it through `inRegion('us-east-1')`. */
-  cloudFront(): CloudFrontClient {
-    return this.client('cloudfront', (config) => new CloudFrontClient(config));
   }
 
   /**
@@ -105,7 +85,7 @@ export class AwsClients {
    */
   inRegion(region: string): AwsClients {
     if (region === this.access.region) return this;
-    return this.client(`region:${region}`, () => new AwsClients({ ...this.access, region, credentials: this.credentials }));
+    return this.#client(`region:${region}`, () => new AwsClients({ ...this.access, region, credentials: this.credentials }));
   }
 
   /** Closes the clients' connection pools so a CLI run can exit at once. */

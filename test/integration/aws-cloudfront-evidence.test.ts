@@ -23,7 +23,7 @@ import type { ProbeResult } from '../../src/core/probe/types';
 import { collectRunEvidence, runCheck } from '../../src/core/runs/run-service';
 import { buildTimeline } from '../../src/core/timeline/build-timeline';
 import { fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler } from '../support/fake-aws';
-import { account, region, wafLogGroup } from '../support/aws-test-names';
+import { account, lbDimension, listenerArn, loadBalancerArn, region, wafLogGroup } from '../support/aws-test-names';
 
 const distributionId = 'E2DX1SLDPK0123';
 const trustStoreId = 'ts_2a8b3c4d5e6f7a8b';
@@ -44,8 +44,8 @@ after(async () => {
   await target?.close();
 });
 
-async function probeTarget(identity: ClientIdentity | null): Promise<ProbeResult> {
-  const { result } = await probe({ url: target.url, ca: pki.rootCa.certPem, identity, timeouts: { tls: 5000, http: 5000 } });
+async function probeTarget(identity: ClientIdentity | null, query = ''): Promise<ProbeResult> {
+  const { result } = await probe({ url: `${target.url}${query}`, ca: pki.rootCa.certPem, identity, timeouts: { tls: 5000, http: 5000 } });
   return result;
 }
 
@@ -288,4 +288,203 @@ test('an origin behind CloudFront echoes the CloudFront-Viewer-Cert-* headers: d
   assert.match(target?.summary ?? '', /told by CloudFront that the client is CN=valid/);
   assert.ok(target?.detail.fields.some((f) => f.name === 'Client certificate subject (CloudFront-Viewer-Cert-Subject)'), JSON.stringify(target?.detail.fields));
   assert.ok(target?.detail.fields.some((f) => f.name === 'Client certificate sent (CloudFront-Viewer-Cert-Present)' && f.value === 'yes'));
+});
+
+// ---- AWS WAF for CloudFront: a global web ACL is read in us-east-1, the load balancer behind it where it is ----
+
+const globalWebAclArn = `arn:aws:wafv2:us-east-1:${account}:global/webacl/cf-edge-acl/0f1e2d3c-4b5a-6978-8a9b-EXAMPLE22222`;
+const globalAcl = { name: 'cf-edge-acl', id: '0f1e2d3c-4b5a-6978-8a9b-EXAMPLE22222', metricName: 'cfEdgeAcl', ruleMetricName: 'AWS-AWSManagedRulesCommonRuleSet' };
+type MetricQuery = { Id: string; MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions: Array<{ Name: string; Value: string }> } } };
+
+/** The ALB behind the distribution: one HTTPS listener without mTLS (CloudFront does that at the edge). */
+const originListener = {
+  'elbv2:DescribeListeners': () => ({
+    output: { Listeners: [{ ListenerArn: listenerArn, LoadBalancerArn: loadBalancerArn, Port: 443, Protocol: 'HTTPS', DefaultActions: [{ Type: 'forward' }], MutualAuthentication: { Mode: 'off' } }] },
+  }),
+} satisfies Record<string, FakeAwsHandler>;
+
+/** A web ACL (CLOUDFRONT scope when its ARN is global) with one rule, its samples of the probe's request by metric name. */
+function webAclHandlers(result: ProbeResult, arn: string): Record<'wafv2:GetWebACL' | 'wafv2:GetSampledRequests', FakeAwsHandler> {
+  const url = new URL(result.target.url);
+  const sample = {
+    Request: { ClientIP: '127.0.0.1', Country: '-', URI: url.pathname, Method: 'GET', HTTPVersion: 'HTTP/2.0', Headers: [{ Name: 'Host', Value: url.host }, { Name: 'X-Amzn-Trace-Id', Value: result.correlationId }] },
+    Weight: 1,
+    Timestamp: new Date(Date.parse(result.startedAt) + 5),
+    Action: 'BLOCK',
+    RuleNameWithinRuleGroup: 'CrossSiteScripting_QUERYARGUMENTS',
+  };
+  return {
+    'wafv2:GetWebACL': () => ({
+      output: {
+        WebACL: {
+          Name: globalAcl.name, Id: globalAcl.id, ARN: arn, DefaultAction: { Allow: {} },
+          Rules: [{ Name: globalAcl.ruleMetricName, Priority: 0, Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } }, OverrideAction: { None: {} }, VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: globalAcl.ruleMetricName } }],
+          VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: globalAcl.metricName },
+          Capacity: 700,
+        },
+        LockToken: 'lock-1',
+      },
+    }),
+    'wafv2:GetSampledRequests': (params) => ({ output: { SampledRequests: [sample], PopulationSize: params.RuleMetricName === globalAcl.metricName ? 12 : 1, TimeWindow: params.TimeWindow } }),
+  };
+}
+
+/** GetMetricData answering by the region the call was signed for: `points[region][metric]` is one datapoint's value. */
+function metricDataByRegion(minute: Date, points: Record<string, Record<string, number>>): FakeAwsHandler {
+  return (params, call) => ({
+    output: {
+      MetricDataResults: (params.MetricDataQueries as MetricQuery[]).map((q) => {
+        const value = points[call.region ?? '']?.[q.MetricStat.Metric.MetricName];
+        return { Id: q.Id, StatusCode: 'Complete', Timestamps: value !== undefined ? [minute] : [], Values: value !== undefined ? [value] : [] };
+      }),
+      Messages: [],
+    },
+  });
+}
+
+function metricQueries(call: { params: Record<string, unknown> }): Array<{ namespace: string; metric: string; dimensions: Record<string, string> }> {
+  return (call.params.MetricDataQueries as MetricQuery[]).map((q) => ({
+    namespace: q.MetricStat.Metric.Namespace,
+    metric: q.MetricStat.Metric.MetricName,
+    dimensions: Object.fromEntries(q.MetricStat.Metric.Dimensions.map((d) => [d.Name, d.Value])),
+  }));
+}
+
+function minuteOf(date: string): Date {
+  return new Date(Math.floor(Date.parse(date) / 60_000) * 60_000);
+}
+
+test('a CloudFront web ACL in front of an ALB: its settings, metrics (no Region dimension) and sampled requests from us-east-1, the ALB\'s metrics from its region — two GetMetricData calls', async (t) => {
+  const valid = identityFromPemText('valid', pki.clients.valid.certPem, pki.clients.valid.keyPem);
+  const result = await probeTarget(valid, '?q=<script>alert(1)</script>');
+  assert.equal(result.http?.status, 403);
+  const keys = correlationKeysFor(result);
+  const minute = minuteOf(result.startedAt);
+  const fake = await startFakeAws(t, {
+    ...cloudFrontHandlers,
+    ...originListener,
+    ...webAclHandlers(result, globalWebAclArn),
+    'cloudwatch:GetMetricData': metricDataByRegion(minute, { [region]: { NewConnectionCount: 1, RequestCount: 1 }, 'us-east-1': { BlockedRequests: 1 } }),
+  });
+  const settings: AwsEndpointSettings = { region, loadBalancerArn, webAclArn: globalWebAclArn, cloudFront: { distributionId } };
+  const report = await new AwsEvidenceSource(settings, { access: access(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(states(report), {
+    'ALB connection and access logs': 'not-configured', 'CloudFront connection log': 'not-configured', 'CloudWatch metrics': 'found', 'WAF sampled requests': 'found',
+  });
+
+  // Each call where its resource is: ELBv2 and the ALB's metrics in the endpoint's region, CloudFront and the web ACL in us-east-1.
+  assert.deepEqual(fake.calls.map((c) => `${c.service}:${c.operation} ${c.region}`), [
+    `elbv2:DescribeListeners ${region}`,
+    'cloudfront:GetDistributionConfig us-east-1',
+    'cloudfront:GetTrustStore us-east-1',
+    'wafv2:GetWebACL us-east-1',
+    `cloudwatch:GetMetricData ${region}`,
+    'cloudwatch:GetMetricData us-east-1',
+    'wafv2:GetSampledRequests us-east-1',
+    'wafv2:GetSampledRequests us-east-1',
+  ]);
+  assert.deepEqual(fake.callsTo('GetWebACL')[0]!.params, { Name: globalAcl.name, Id: globalAcl.id, Scope: 'CLOUDFRONT' });
+  for (const call of fake.callsTo('GetSampledRequests')) {
+    assert.equal(call.region, 'us-east-1');
+    assert.deepEqual({ WebAclArn: call.params.WebAclArn, Scope: call.params.Scope }, { WebAclArn: globalWebAclArn, Scope: 'CLOUDFRONT' });
+  }
+  assert.deepEqual(fake.callsTo('GetSampledRequests').map((c) => c.params.RuleMetricName), [globalAcl.ruleMetricName, globalAcl.metricName]);
+
+  // The ALB's metrics by LoadBalancer only; the web ACL's by WebACL and Rule=ALL, without Region (CloudFront's metrics have none).
+  const [albCall, wafCall] = fake.callsTo('GetMetricData');
+  const albQueries = metricQueries(albCall!);
+  assert.ok(albQueries.length > 0 && albQueries.every((q) => q.namespace === 'AWS/ApplicationELB' && JSON.stringify(q.dimensions) === JSON.stringify({ LoadBalancer: lbDimension })), JSON.stringify(albQueries));
+  assert.deepEqual(metricQueries(wafCall!), [
+    { namespace: 'AWS/WAFV2', metric: 'AllowedRequests', dimensions: { WebACL: globalAcl.metricName, Rule: 'ALL' } },
+    { namespace: 'AWS/WAFV2', metric: 'BlockedRequests', dimensions: { WebACL: globalAcl.metricName, Rule: 'ALL' } },
+  ]);
+
+  // The words say where each came from.
+  assert.match(
+    coverage(report, 'CloudWatch metrics'),
+    new RegExp(`^${lbDimension} \\(${region}\\) and cfEdgeAcl \\(CloudFront web ACL, metrics from us-east-1\\), \\d\\d:\\d\\d–\\d\\d:\\d\\d UTC: NewConnectionCount 1, RequestCount 1, BlockedRequests 1; no datapoints \\(no traffic recorded\\) for .*AllowedRequests$`),
+  );
+  const note = report.context?.find((c) => c.title === 'AWS WAF for CloudFront');
+  assert.equal(
+    note?.summary,
+    `A distribution's web ACL and its logs are in us-east-1: the web ACL ${globalAcl.name} (its settings, CloudWatch metrics and sampled requests) is read there, not in ${region} (the endpoint's "region"). The load balancer's CloudWatch metrics are read in ${region}.`,
+  );
+  assert.deepEqual(note?.record, { region: 'us-east-1', configuredRegion: region });
+  const blocked = report.events.find((e) => e.kind === 'cloudwatch-metric' && e.record.metric === 'BlockedRequests');
+  assert.equal(blocked?.origin.resource, `AWS/WAFV2 WebACL=${globalAcl.metricName},Rule=ALL`);
+  assert.equal(blocked?.lane, 'waf');
+  const newConnections = report.events.find((e) => e.kind === 'cloudwatch-metric' && e.record.metric === 'NewConnectionCount');
+  assert.equal(newConnections?.origin.resource, `AWS/ApplicationELB LoadBalancer=${lbDimension}`);
+
+  // The probe's sample, from us-east-1, confirms the WAF block.
+  const sampled = report.events.filter((e) => e.kind === 'waf-sampled-request');
+  assert.equal(sampled.length, 1);
+  assert.equal(sampled[0]!.origin.resource, `${globalWebAclArn} (sampled requests)`);
+  const verdict = upgradeVerdict(result, report.events);
+  assert.equal(verdict.stoppedAt, 'waf');
+  assert.equal(verdict.reason, 'aws_waf_block');
+  assert.equal(verdict.confidence, 'confirmed');
+});
+
+test('one GetMetricData call when the web ACL\'s metrics and the ALB\'s are in the same region: a CloudFront web ACL with an ALB in us-east-1, a regional one with its ALB', async (t) => {
+  const result = await probeTarget(untrusted);
+  const keys = correlationKeysFor(result);
+  const minute = minuteOf(result.startedAt);
+  const usEast = { lb: `arn:aws:elasticloadbalancing:us-east-1:${account}:loadbalancer/${lbDimension}`, region: 'us-east-1' };
+  const regionalWebAclArn = `arn:aws:wafv2:${region}:${account}:regional/webacl/${globalAcl.name}/${globalAcl.id}`;
+  const cases = [
+    { settings: { region: 'us-east-1', loadBalancerArn: usEast.lb, webAclArn: globalWebAclArn }, region: 'us-east-1', waf: { WebACL: globalAcl.metricName, Rule: 'ALL' }, words: '(CloudFront web ACL, metrics from us-east-1)' },
+    { settings: { region, loadBalancerArn, webAclArn: regionalWebAclArn }, region, waf: { WebACL: globalAcl.metricName, Region: region, Rule: 'ALL' }, words: null },
+  ];
+  for (const { settings, region: expected, waf, words } of cases) {
+    const fake = await startFakeAws(t, {
+      ...originListener,
+      ...webAclHandlers(result, settings.webAclArn),
+      'cloudwatch:GetMetricData': metricDataByRegion(minute, { [expected]: { NewConnectionCount: 1, ClientTLSNegotiationErrorCount: 1 } }),
+    });
+    const report = await new AwsEvidenceSource(settings, { access: access(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+    assert.deepEqual(report.problems, []);
+    assert.ok(fake.calls.every((c) => c.region === expected), JSON.stringify(fake.calls.map((c) => `${c.operation} ${c.region}`)));
+    assert.equal(fake.callsTo('GetMetricData').length, 1);
+    assert.deepEqual(fake.callsTo('GetWebACL')[0]!.params.Scope, settings.webAclArn === globalWebAclArn ? 'CLOUDFRONT' : 'REGIONAL');
+    const wafQueries = metricQueries(fake.callsTo('GetMetricData')[0]!).filter((q) => q.namespace === 'AWS/WAFV2');
+    assert.deepEqual(wafQueries.map((q) => q.dimensions), [waf, waf]);
+    const detail = coverage(report, 'CloudWatch metrics');
+    assert.ok(detail.startsWith(`${lbDimension} and ${globalAcl.metricName}${words !== null ? ` ${words}` : ''}, `), detail);
+    assert.match(detail, /: NewConnectionCount 1, ClientTLSNegotiationErrorCount 1;/);
+    // No note: the endpoint's region is where the web ACL is read.
+    assert.equal(report.context?.some((c) => c.title === 'AWS WAF for CloudFront'), false);
+  }
+});
+
+test('us-east-1 refuses GetMetricData (an IAM policy limited to the endpoint\'s region): the ALB\'s minutes are still shown, the web ACL\'s failure named with its region', async (t) => {
+  const result = await probeTarget(untrusted);
+  const keys = correlationKeysFor(result);
+  const minute = minuteOf(result.startedAt);
+  const alb = metricDataByRegion(minute, { [region]: { NewConnectionCount: 1, ClientTLSNegotiationErrorCount: 1 } });
+  const fake = await startFakeAws(t, {
+    ...originListener,
+    ...webAclHandlers(result, globalWebAclArn),
+    ...insights({ connection: () => [], waf: () => [] }),
+    'cloudwatch:GetMetricData': (params, call) =>
+      call.region === 'us-east-1' ? { error: { code: 'AccessDenied', message: 'not authorized to perform cloudwatch:GetMetricData in us-east-1', status: 403, queryCode: 'AccessDenied' } } : alb(params, call),
+  });
+  const settings: AwsEndpointSettings = { region, loadBalancerArn, webAclArn: globalWebAclArn, wafLogGroup };
+  const report = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+
+  assert.deepEqual(fake.callsTo('GetMetricData').map((c) => c.region), [region, 'us-east-1']);
+  assert.equal(states(report)['CloudWatch metrics'], 'failed');
+  const detail = coverage(report, 'CloudWatch metrics');
+  assert.match(detail, new RegExp(`^${lbDimension} \\(${region}\\), \\d\\d:\\d\\d–\\d\\d:\\d\\d UTC: NewConnectionCount 1, ClientTLSNegotiationErrorCount 1; no datapoints`));
+  assert.match(detail, /; the metrics of cfEdgeAcl in us-east-1 could not be read: AWS denied cloudwatch:GetMetricData on cfEdgeAcl to the default credential chain .*: allow that action for this identity in IAM, or use a profile that has it\.$/);
+  assert.deepEqual(report.events.filter((e) => e.kind === 'cloudwatch-metric').map((e) => e.record.metric), ['NewConnectionCount', 'ClientTLSNegotiationErrorCount']);
+  // With a WAF log group named, the note names both, and no sampled requests are asked for.
+  assert.equal(
+    report.context?.find((c) => c.title === 'AWS WAF for CloudFront')?.summary,
+    `A distribution's web ACL and its logs are in us-east-1: the log group ${wafLogGroup} and the web ACL ${globalAcl.name} (its settings and CloudWatch metrics) are read there, not in ${region} (the endpoint's "region"). The load balancer's CloudWatch metrics are read in ${region}.`,
+  );
+  assert.equal(fake.callsTo('GetSampledRequests').length, 0);
+  assert.ok(fake.callsTo('StartQuery').every((c) => c.region === 'us-east-1'));
 });

@@ -1,11 +1,14 @@
 // The pure parts of the AWS evidence: ARNs, S3 locations and ALB log object names taken apart, the Logs
-// Insights query, metric minutes, and AWS failures turned into sentences that say what to do.
+// Insights query, metric minutes and where each resource's metrics are asked for, and AWS failures turned into
+// sentences that say what to do.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeAwsError } from '../../src/core/evidence/aws/aws-clients';
+import { AwsClients, describeAwsError } from '../../src/core/evidence/aws/aws-clients';
 import { loadBalancerOf, parseArn, parseS3Url, webAclOf } from '../../src/core/evidence/aws/aws-resources';
 import { metricRange } from '../../src/core/evidence/aws/cloudwatch-metrics';
+import { metricBatches } from '../../src/core/evidence/aws/cloudwatch-metrics-look';
+import { metricStreamEvent, type MetricStreamRecord } from '../../src/core/evidence/logs/cloudwatch-metric-stream';
 import { parseAlbLogKey } from '../../src/core/evidence/aws/s3-alb-logs';
 import { wafLogQueryString } from '../../src/core/evidence/aws/waf-log-query';
 import { parseWait } from '../../src/cli/commands/evidence';
@@ -76,6 +79,39 @@ describe('AWS names', () => {
   test('metrics cover the probe\'s minutes: from the minute it started to the end of the minute it ended', () => {
     const range = metricRange(new Date('2024-05-01T10:00:59.900Z'), new Date('2024-05-01T10:01:00.200Z'));
     assert.deepEqual([range.from.toISOString(), range.to.toISOString()], ['2024-05-01T10:00:00.000Z', '2024-05-01T10:02:00.000Z']);
+  });
+});
+
+describe('WAF metrics by scope', () => {
+  const lb = loadBalancerOf('arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/edge/50dc6c495c0c9188');
+  const global = webAclOf('arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/1')!;
+  const regional = webAclOf('arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/edge/2')!;
+
+  test('a CloudFront web ACL\'s metrics are asked for in us-east-1 without Region; the load balancer\'s in the endpoint\'s region', (t) => {
+    const clients = new AwsClients({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } });
+    t.after(() => clients.destroy());
+    const plan = (acl: typeof global | null, region = 'eu-west-1') =>
+      metricBatches(clients, lb, acl !== null ? { acl, metricName: `${acl.name}Metric`, region } : null).map((b) => ({ region: b.region, clientsIn: b.clients.access.region, targets: b.targets }));
+    assert.deepEqual(plan(global, 'us-east-1'), [
+      { region: 'eu-west-1', clientsIn: 'eu-west-1', targets: { loadBalancerDimension: 'app/edge/50dc6c495c0c9188' } },
+      { region: 'us-east-1', clientsIn: 'us-east-1', targets: { webAcl: { metricName: 'cdnMetric', scope: 'CLOUDFRONT', region: 'us-east-1' } } },
+    ]);
+    // A regional web ACL shares the load balancer's call; no web ACL, no WAF metrics.
+    assert.deepEqual(plan(regional), [
+      { region: 'eu-west-1', clientsIn: 'eu-west-1', targets: { loadBalancerDimension: 'app/edge/50dc6c495c0c9188', webAcl: { metricName: 'edgeMetric', scope: 'REGIONAL', region: 'eu-west-1' } } },
+    ]);
+    assert.deepEqual(plan(null), [{ region: 'eu-west-1', clientsIn: 'eu-west-1', targets: { loadBalancerDimension: 'app/edge/50dc6c495c0c9188' } }]);
+  });
+
+  test('a metric stream\'s web ACL totals are read with Region (regional) or without it (CloudFront), never with an empty one', () => {
+    const record = (dimensions: Record<string, string>): MetricStreamRecord => ({
+      metric_stream_name: 's', account_id: '123456789012', region: 'us-east-1', namespace: 'AWS/WAFV2', metric_name: 'BlockedRequests', dimensions,
+      timestamp: Date.UTC(2024, 4, 1, 10), value: { max: 1, min: 1, sum: 1, count: 1 }, unit: 'Count',
+    });
+    assert.equal(metricStreamEvent(record({ WebACL: 'cdn', Rule: 'ALL' }))?.origin.resource, 'AWS/WAFV2 WebACL=cdn,Rule=ALL');
+    assert.equal(metricStreamEvent(record({ WebACL: 'edge', Region: 'eu-west-1', Rule: 'ALL' }))?.origin.resource, 'AWS/WAFV2 WebACL=edge,Region=eu-west-1,Rule=ALL');
+    assert.equal(metricStreamEvent(record({ WebACL: 'cdn', Region: '', Rule: 'ALL' })), null);
+    assert.equal(metricStreamEvent(record({ WebACL: 'cdn', Rule: 'RateLimitPerIp' })), null);
   });
 });
 

@@ -29,7 +29,8 @@ import { accessLogDelayMs, accessLogLook, apiGatewayAccessLogCoverage, apiGatewa
 import { connectionLogDelayMs, connectionLogsLook } from './cloudfront-connection-logs';
 import { cloudFrontRegion, describeDistributionViewerMtls, distributionContext, wafRegionFor } from './cloudfront-distribution';
 import { loadBalancerOf, parseArn, parseS3Url, webAclOf, type LoadBalancerRef, type S3Location, type WebAclRef } from './aws-resources';
-import { describeMetrics, fetchMetrics, metricEvents, metricRange, type MetricRange, type MetricTargets } from './cloudwatch-metrics';
+import { metricRange } from './cloudwatch-metrics';
+import { metricBatches, metricsCoverage, metricsLook } from './cloudwatch-metrics-look';
 import {
   albLogGroupCoverage,
   albLogGroupLook,
@@ -95,7 +96,7 @@ interface PieceCoverage {
 
 /** The four pieces of AWS evidence a probe can have, by what they cover. */
 const pieceCoverage = {
-  metrics: { name: 'CloudWatch metrics', kinds: ['CloudWatch metrics'], records: ['cloudwatch-metric'] },
+  metrics: metricsCoverage,
   sampledRequests: { name: 'WAF sampled requests', kinds: ['WAF sampled requests'], records: ['waf-sampled-request'] },
   albLogs: { name: 'ALB logs in S3', kinds: ['ALB connection log', 'ALB access log'], records: ['alb-connection-log', 'alb-access-log'] },
   albLogsAthena: albLogsAthenaCoverage,
@@ -249,16 +250,16 @@ export class AwsEvidenceSource implements EvidenceSource {
     if (cloudFrontLook !== null) pieces.push({ ...pieceCoverage.cloudFrontLog, availableBy: after(connectionLogDelayMs), look: cloudFrontLook });
     const accessLogGroup = this.settings.apiGateway?.accessLogGroup;
     if (accessLogGroup !== undefined) pieces.push({ ...pieceCoverage.apiGatewayAccessLog, availableBy: after(accessLogDelayMs), look: accessLogLook(search, accessLogGroup) });
-    const wafClients = clients.inRegion(wafRegionFor(this.settings, webAcl, region).region);
+    // A CloudFront web ACL is read in us-east-1 (its settings, metrics and samples); the load balancer in the endpoint's region.
+    const wafRegion = wafRegionFor(this.settings, webAcl, region).region;
+    const wafClients = clients.inRegion(wafRegion);
     if (loadBalancer !== null || visibility !== null) {
       // The probe's own minutes, not the window's slack: the counts are about the minutes the probe was connected.
       const probeStart = keys.probeTime !== undefined ? new Date(keys.probeTime.from) : window.from;
-      const targets: MetricTargets = {
-        ...(loadBalancer !== null ? { loadBalancerDimension: loadBalancer.dimension } : {}),
-        ...(visibility !== null && webAcl !== null ? { webAcl: { metricName: visibility.metricName, region: webAcl.region } } : {}),
-      };
       const range = metricRange(probeStart, probeEnd > probeStart ? probeEnd : probeStart);
-      pieces.push(this.metricsPiece(clients, targets, range, after(deliveryDelays.metricsMs), (events) => findings.otherEvents.set('metrics', events)));
+      const batches = metricBatches(clients, loadBalancer, visibility !== null && webAcl !== null ? { acl: webAcl, metricName: visibility.metricName, region: wafRegion } : null);
+      const look = metricsLook(batches, range, (events) => findings.otherEvents.set('metrics', events));
+      pieces.push({ ...pieceCoverage.metrics, availableBy: after(deliveryDelays.metricsMs), look });
     }
     if (this.settings.wafLogGroup !== undefined) pieces.push(this.wafLogPiece(wafClients, this.settings.wafLogGroup, window, keys, probeEnd, findings.collector, options.onProgress));
     else if (webAcl !== null && visibility !== null) {
@@ -353,28 +354,6 @@ export class AwsEvidenceSource implements EvidenceSource {
     options.onProgress?.(waiting);
     collection.progress.waiting(pending, new Date(this.now() + pause), new Date(waitUntil));
     await sleep(pause, undefined, { signal: options.signal });
-  }
-
-  private metricsPiece(clients: AwsClients, targets: MetricTargets, range: MetricRange, availableBy: Date, publish: (events: EvidenceEvent[]) => void): Piece {
-    const where = [targets.loadBalancerDimension, targets.webAcl?.metricName].filter(Boolean).join(' and ');
-    const minutes = `${range.from.toISOString().slice(11, 16)}–${range.to.toISOString().slice(11, 16)} UTC`;
-    return {
-      ...pieceCoverage.metrics,
-      availableBy,
-      look: async (signal) => {
-        const series = await fetchMetrics(clients, targets, range, signal);
-        const events = metricEvents(series);
-        publish(events);
-        return [
-          {
-            evidence: 'CloudWatch metrics',
-            state: events.length > 0 ? 'found' : 'empty',
-            detail: `${where}, ${minutes}: ${describeMetrics(series)}`,
-            pendingDetail: `${where}, ${minutes}: no datapoints published yet (CloudWatch publishes a minute about a minute after it ends)`,
-          },
-        ];
-      },
-    };
   }
 
   private sampledRequestsPiece(

@@ -115,19 +115,24 @@ export function distributionContext(viewer: DistributionViewerMtls): EvidenceCon
 }
 
 /**
- * The region of the WAF's records: a distribution's web ACL (scope CLOUDFRONT) and its logs are in us-east-1. Known
- * from the web ACL's ARN when one is given; otherwise a CloudFront endpoint with no load balancer named is taken
- * to be protected at the edge. The note says so when that is not the endpoint's region.
+ * The region of the WAF's records: a distribution's web ACL (scope CLOUDFRONT), its logs, sampled requests and
+ * CloudWatch metrics are in us-east-1. Known from the web ACL's ARN when one is given; otherwise a CloudFront endpoint
+ * with no load balancer named is taken to be protected at the edge. The note says so when that is not the endpoint's
+ * region, and that a load balancer's metrics are still read in the endpoint's region.
  */
 export function wafRegionFor(settings: AwsEndpointSettings, webAcl: WebAclRef | null, region: string): { region: string; note: EvidenceContext | null } {
-  const atEdge = webAcl !== null ? webAcl.scope === 'CLOUDFRONT' : settings.cloudFront !== undefined && settings.listenerArn === undefined && settings.loadBalancerArn === undefined;
+  const withLoadBalancer = settings.listenerArn !== undefined || settings.loadBalancerArn !== undefined;
+  const atEdge = webAcl !== null ? webAcl.scope === 'CLOUDFRONT' : settings.cloudFront !== undefined && !withLoadBalancer;
   if (!atEdge || region === cloudFrontRegion || (settings.wafLogGroup === undefined && webAcl === null)) return { region: atEdge ? cloudFrontRegion : region, note: null };
-  const what = [settings.wafLogGroup !== undefined ? `the log group ${settings.wafLogGroup}` : null, webAcl !== null ? `the web ACL ${webAcl.name}` : null].filter((w) => w !== null).join(' and ');
+  // The web ACL's own records: its settings and CloudWatch metrics always, its sampled requests when no log group is read instead.
+  const aclRecords = settings.wafLogGroup === undefined ? 'its settings, CloudWatch metrics and sampled requests' : 'its settings and CloudWatch metrics';
+  const what = [settings.wafLogGroup !== undefined ? `the log group ${settings.wafLogGroup}` : null, webAcl !== null ? `the web ACL ${webAcl.name} (${aclRecords})` : null].filter((w) => w !== null).join(' and ');
+  const loadBalancer = webAcl !== null && withLoadBalancer ? ` The load balancer's CloudWatch metrics are read in ${region}.` : '';
   return {
     region: cloudFrontRegion,
     note: {
       title: 'AWS WAF for CloudFront',
-      summary: `A distribution's web ACL and its logs are in ${cloudFrontRegion}: ${what} ${webAcl !== null && settings.wafLogGroup !== undefined ? 'are' : 'is'} read there, not in ${region} (the endpoint's "region").`,
+      summary: `A distribution's web ACL and its logs are in ${cloudFrontRegion}: ${what} ${webAcl !== null && settings.wafLogGroup !== undefined ? 'are' : 'is'} read there, not in ${region} (the endpoint's "region").${loadBalancer}`,
       resource: webAcl?.arn ?? settings.wafLogGroup ?? cloudFrontRegion,
       record: { region: cloudFrontRegion, configuredRegion: region },
     },

@@ -1,6 +1,7 @@
-// CloudWatch metrics for the probe's minutes, in one GetMetricData call (paged): the load balancer's
+// CloudWatch metrics for the probe's minutes, in one GetMetricData call (paged) per region: the load balancer's
 // connection, TLS-error and response counts, and the web ACL's allowed/blocked totals. CloudWatch publishes a
 // minute only when there was traffic, so a metric without datapoints is "no traffic recorded", never zero.
+// (Which region asks for what is cloudwatch-metrics-look.ts's choice: a CloudFront web ACL's metrics are in us-east-1.)
 
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { EvidenceEvent, EvidenceLane } from '../types';
@@ -13,8 +14,11 @@ export { albMetrics, wafMetrics };
 export interface MetricTargets {
   /** `app/<name>/<id>`. */
   loadBalancerDimension?: string;
-  /** The web ACL's metric name (its VisibilityConfig.MetricName, the `WebACL` dimension) and region. */
-  webAcl?: { metricName: string; region: string };
+  /**
+   * The web ACL's metric name (its VisibilityConfig.MetricName, the `WebACL` dimension), scope and region. A
+   * CLOUDFRONT-scope web ACL publishes in us-east-1 without a `Region` dimension; a REGIONAL one with its region.
+   */
+  webAcl?: { metricName: string; scope: 'REGIONAL' | 'CLOUDFRONT'; region: string };
 }
 
 export interface MetricSeries {
@@ -46,7 +50,7 @@ export async function fetchMetrics(clients: AwsClients, targets: MetricTargets, 
     for (const spec of albMetrics) series.push({ ...spec, dimensions: loadBalancerDimensions(targets.loadBalancerDimension), points: [], status: 'Complete' });
   }
   if (targets.webAcl !== undefined) {
-    for (const spec of wafMetrics) series.push({ ...spec, dimensions: webAclDimensions(targets.webAcl.metricName, targets.webAcl.region), points: [], status: 'Complete' });
+    for (const spec of wafMetrics) series.push({ ...spec, dimensions: webAclDimensions(targets.webAcl.metricName, targets.webAcl.scope === 'CLOUDFRONT' ? null : targets.webAcl.region), points: [], status: 'Complete' });
   }
   if (series.length === 0) return series;
   const queries: MetricDataQuery[] = series.map((s, i) => ({

@@ -37,21 +37,24 @@ export function loadBalancerDimensions(loadBalancer: string): Record<string, str
   return { LoadBalancer: loadBalancer };
 }
 
-/** The web ACL's totals: its metric name and region with `Rule=ALL` (per-rule series carry the rule's metric name). */
-export function webAclDimensions(metricName: string, region: string): Record<string, string> {
-  return { WebACL: metricName, Region: region, Rule: 'ALL' };
+/**
+ * The web ACL's totals: its metric name and region with `Rule=ALL` (per-rule series carry the rule's metric name).
+ * A CloudFront (global) web ACL's series have no Region dimension (they are published in us-east-1): region null.
+ */
+export function webAclDimensions(metricName: string, region: string | null): Record<string, string> {
+  return region === null ? { WebACL: metricName, Rule: 'ALL' } : { WebACL: metricName, Region: region, Rule: 'ALL' };
 }
 
 /**
  * The spec of a series the evidence reads, or undefined: a metric of the tables above whose dimensions are the load
- * balancer's or the web ACL's totals. A metric stream sends every series of a namespace; this keeps the ones
- * GetMetricData is asked for, so both sources give the same events.
+ * balancer's or the web ACL's totals (a regional web ACL's with Region, a CloudFront one's without). A metric stream
+ * sends every series of a namespace; this keeps the ones GetMetricData is asked for, so both sources give the same events.
  */
 export function evidenceMetricSpec(namespace: string, metric: string, dimensions: Record<string, string>): MetricSpec | undefined {
   const spec = metricSpecs.find((s) => s.namespace === namespace && s.metric === metric);
   if (spec === undefined) return undefined;
   const expected =
-    spec.namespace === 'AWS/ApplicationELB' ? loadBalancerDimensions(dimensions.LoadBalancer ?? '') : webAclDimensions(dimensions.WebACL ?? '', dimensions.Region ?? '');
+    spec.namespace === 'AWS/ApplicationELB' ? loadBalancerDimensions(dimensions.LoadBalancer ?? '') : webAclDimensions(dimensions.WebACL ?? '', dimensions.Region ?? null);
   const names = Object.keys(dimensions);
   const same = names.length === Object.keys(expected).length && names.every((name) => dimensions[name] !== '' && dimensions[name] === expected[name]);
   return same ? spec : undefined;

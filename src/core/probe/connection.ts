@@ -15,6 +15,8 @@ import type { ProbeOptions } from './types';
 // no session cache that Node resumes from on its own, so every probe stays a full handshake.
 const contextsByIdentity = new WeakMap<object, BoundedCache<string, SecureContext>>();
 const noIdentity = {};
+// The CA bundle's digest, by the bundle itself: the same PEM text comes with every probe, hashing it each time is waste.
+const caDigests = new BoundedCache<string, string>(16);
 
 export function secureContextFor(options: ProbeOptions): SecureContext {
   const owner = options.identity ?? noIdentity;
@@ -23,7 +25,9 @@ export function secureContextFor(options: ProbeOptions): SecureContext {
     contexts = new BoundedCache(16);
     contextsByIdentity.set(owner, contexts);
   }
-  const caKey = options.ca === undefined ? 'system' : createHash('sha256').update(options.ca).digest('base64');
+  const { ca } = options;
+  const digest = (): string => createHash('sha256').update(ca!).digest('base64');
+  const caKey = ca === undefined ? 'system' : typeof ca === 'string' ? caDigests.getOrCreate(ca, digest) : digest();
   const key = `${caKey}|${options.tlsMinVersion ?? 'TLSv1.2'}|${options.tlsMaxVersion ?? ''}`;
   return contexts.getOrCreate(key, () =>
     createSecureContext({

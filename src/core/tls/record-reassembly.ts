@@ -72,6 +72,11 @@ export class HandshakeAssembler {
   }
 }
 
+/** A Buffer over the same bytes, not a copy: the decoder only reads what it is fed, and the capture is not written again. */
+function view(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 export class DirectionState {
   pending: Buffer = Buffer.alloc(0);
   /**
@@ -98,12 +103,12 @@ export class DirectionState {
   append(chunk: Uint8Array): boolean {
     if (this.pending.length >= 5) {
       // The record header is in (and was checked): wait for the rest of the record without copying.
-      this.queued.push(Buffer.from(chunk));
+      this.queued.push(view(chunk));
       this.queuedBytes += chunk.length;
       if (this.pending.length + this.queuedBytes < 5 + this.pending.readUInt16BE(3)) return false;
       this.joinQueued();
     } else {
-      this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
+      this.pending = this.pending.length === 0 ? view(chunk) : Buffer.concat([this.pending, chunk]);
     }
     return true;
   }

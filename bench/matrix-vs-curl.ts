@@ -25,7 +25,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 /** The ALB-like demo target, in its own process so its work is not counted in either side. */
-async function startTargetProcess(dir: string): Promise<RunningPeer> {
+export async function startTargetProcess(dir: string): Promise<RunningPeer> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./serve-alb-like-target.ts', import.meta.url).pathname, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));

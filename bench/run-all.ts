@@ -6,8 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { describeActivationBench, runActivationBench } from './activation';
 import { describeDemoBench, runDemoBench } from './demo';
 import { describeCertInspectBench, runCertInspectBench } from './cert-inspect';
+import { describeCliStartupBench, runCliStartupBench } from './cli-startup';
 import { describeExtensionSizeBench, runExtensionSizeBench } from './extension-size';
 import { describeHoverBench, runHoverBench } from './hover';
+import { describeMatrixFloorBench, runMatrixFloorBench } from './matrix-floor';
 import { describeMatrixBench, runMatrixBench } from './matrix-vs-curl';
 import { describeTimelinePanelBench, runTimelinePanelBench } from './timeline-panel';
 import { describeTimelineRenderBench, runTimelineRenderBench } from './timeline-render';
@@ -19,12 +21,16 @@ async function main(): Promise<void> {
   for (const r of trace) console.log(describeTraceOverhead(r));
   const matrix = await runMatrixBench();
   console.log(describeMatrixBench(matrix));
+  const matrixFloor = await runMatrixFloorBench();
+  for (const r of matrixFloor) console.log(describeMatrixFloorBench(r));
   const certificates = await runCertInspectBench();
   console.log(describeCertInspectBench(certificates));
   const hover = await runHoverBench();
   console.log(describeHoverBench(hover));
   const extensionSize = await runExtensionSizeBench();
   console.log(describeExtensionSizeBench(extensionSize));
+  const cliStartup = runCliStartupBench();
+  console.log(describeCliStartupBench(cliStartup));
   const activation = await runActivationBench();
   console.log(describeActivationBench(activation));
   const wafLogScan = await runWafLogScanBench();
@@ -37,7 +43,7 @@ async function main(): Promise<void> {
   console.log(describeDemoBench(demo));
   const dir = new URL('./results/', import.meta.url).pathname;
   await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, certificates, hover, extensionSize, activation, wafLogScan, timelineRender, timelinePanel, demo }, null, 2)}\n`);
+  await writeFile(`${dir}/latest.json`, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, trace, matrix, matrixFloor, certificates, hover, extensionSize, cliStartup, activation, wafLogScan, timelineRender, timelinePanel, demo }, null, 2)}\n`);
 }
 
 main().then(

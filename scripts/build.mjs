@@ -4,7 +4,10 @@
 //
 // The extension is split so activation loads only the glue: every `import('./local-module')` in the extension's
 // sources becomes its own bundle in dist/ (the probe engine with undici, the certificate tools, the PKCS#12 reader),
-// required on first use. The CLI stays one file: it runs one command per process.
+// required on first use. The CLI is split by command: dist/cli.js holds only the shell (the command table, the
+// overview, --version), and each command's module is its own bundle in dist/cli/, required when that command runs —
+// parsing the whole 1.3 MB for `--version` was most of the CLI's start-up. One command per process, so a command's
+// bundle carries all it needs (code shared between commands is repeated on disk, never loaded twice).
 //
 // The workspace config's JSON Schema (schemas/mtls-probe.schema.json, which package.json's jsonValidation names) is
 // built too: made from the config reader's field tables (src/core/config/config-schema.ts), never edited by hand.
@@ -12,7 +15,7 @@ import * as esbuild from 'esbuild';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -41,11 +44,21 @@ function resolveSource(resolveDir, specifier) {
   throw new Error(`cannot resolve lazy module ${specifier} from ${resolveDir}`);
 }
 
+/** The CLI's commands: each is a lazy chunk in dist/cli/ (the folder keeps them out of the VSIX's dist/*.js). */
+const cliCommand = /[\\/]src[\\/]cli[\\/]commands[\\/]/;
+
+/** A lazy chunk's name, its path in dist/ without `.js`: `probe-engine`, or `cli/probe` for a CLI command. */
+function chunkName(source) {
+  const name = basename(source, '.ts');
+  return cliCommand.test(source) ? `cli/${name}` : name;
+}
+
 /**
- * Marks local dynamic imports external, as `./<name>.js` beside the bundle, and collects them as entry points.
- * `only`: just the imports whose source matches (the CLI splits off only the AWS evidence source).
+ * Marks local dynamic imports external, as the chunk's path relative to the importing bundle (`./<name>.js` beside
+ * it), and collects them as entry points. `only`: just the imports whose source matches (the CLI splits off its
+ * commands and the AWS evidence source). `from`: the importing bundle's own chunk name.
  */
-function lazyChunks(chunks, only = /./) {
+function lazyChunks(chunks, only = /./, from = '') {
   return {
     name: 'lazy-chunks',
     setup(build) {
@@ -54,11 +67,14 @@ function lazyChunks(chunks, only = /./) {
         if (args.kind !== 'dynamic-import' || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
         const source = resolveSource(args.resolveDir, args.path);
         if (!only.test(source)) return undefined;
-        const name = basename(source, '.ts');
+        // A command that loads another (probe → evidence) keeps it in its own bundle: one copy of their classes.
+        if (cliCommand.test(source) && cliCommand.test(args.importer)) return undefined;
+        const name = chunkName(source);
         const known = chunks.get(name);
         if (known && known !== source) throw new Error(`two lazy modules named ${name}: ${known} and ${source}`);
         chunks.set(name, source);
-        return { path: `./${name}.js`, external: true };
+        const path = relative(dirname(from), name).split('\\').join('/');
+        return { path: `${path.startsWith('.') ? '' : './'}${path}.js`, external: true };
       });
     },
   };
@@ -72,15 +88,15 @@ async function buildWithChunks(name, source, options, built, only) {
   const chunks = new Map();
   const pending = [[name, source]];
   while (pending.length > 0) {
-    const [chunkName, chunkSource] = pending.shift();
-    built.add(chunkName);
+    const [bundle, bundleSource] = pending.shift();
+    built.add(bundle);
     await esbuild.build({
       ...common,
-      ...options(chunkName),
-      ...(awsChunk.test(chunkSource) ? { mainFields: ['module', 'main'] } : {}),
-      entryPoints: [chunkSource],
-      outfile: `dist/${chunkName}.js`,
-      plugins: [lazyChunks(chunks, only)],
+      ...options(bundle),
+      ...(awsChunk.test(bundleSource) ? { mainFields: ['module', 'main'] } : {}),
+      entryPoints: [bundleSource],
+      outfile: `dist/${bundle}.js`,
+      plugins: [lazyChunks(chunks, only, bundle)],
     });
     for (const [chunk, file] of chunks) {
       if (!built.has(chunk) && !pending.some(([n]) => n === chunk)) pending.push([chunk, file]);
@@ -89,8 +105,12 @@ async function buildWithChunks(name, source, options, built, only) {
 }
 
 const extensionOptions = () => ({ external: ['vscode'] });
-// The CLI is one file except the AWS evidence source: the SDK would double the CLI's start-up for every command.
-const cliOptions = (name) => (name === 'cli' ? { banner: { js: '#!/usr/bin/env node' } } : {});
+// The CLI's bundles load their lazy chunks with require(), not import(): import() of a CommonJS file goes through the
+// ES module loader, which scans the whole chunk for its exports first.
+const cliSplit = { supported: { 'dynamic-import': false } };
+const cliOptions = (name) => (name === 'cli' ? { ...cliSplit, banner: { js: '#!/usr/bin/env node' } } : name.startsWith('cli/') ? cliSplit : {});
+/** What the CLI splits off: its commands, and the AWS evidence source (the SDK would double every command's start-up). */
+const cliChunks = new RegExp(`${cliCommand.source}|${awsChunk.source}`);
 // The timeline renderer runs in a browser page: no Node built-ins, one classic script (the report inlines it).
 const webview = {
   bundle: true,
@@ -155,7 +175,7 @@ if (watch) {
   // One after the other: a chunk both import (the AWS evidence source) is built once, by the first.
   const built = new Set();
   await buildWithChunks('extension', 'src/extension/extension.ts', extensionOptions, built, /./);
-  await buildWithChunks('cli', 'src/cli/main.ts', cliOptions, built, awsChunk);
+  await buildWithChunks('cli', 'src/cli/main.ts', cliOptions, built, cliChunks);
   await chmod('dist/cli.js', 0o755);
   await esbuild.build(webview);
 }

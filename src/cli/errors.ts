@@ -8,9 +8,15 @@ import { StoppedError } from '../core/stopped-error';
 
 export type UsageErrorCode = 'bad_argument' | 'unknown_command' | 'unreadable_file' | 'unwritable_file' | 'bad_input';
 
+// The shell (dist/cli.js) and each command's bundle (dist/cli/*.js) carry their own copy of these classes, so an
+// error a command throws is not an instance of the shell's class: the shell recognises it by a mark (isUsageError,
+// isInterrupted), which every copy sets alike.
+const usageErrorMark = Symbol.for('mtls-probe.usage-error');
+
 /** The command line asks for something that cannot be done as written: the message says the fix. */
 export abstract class UsageError extends Error {
   abstract readonly code: UsageErrorCode;
+  readonly [usageErrorMark] = true;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -45,6 +51,16 @@ export class InterruptedError extends StoppedError {
   constructor() {
     super('interrupted', 'interrupted');
   }
+}
+
+/** A UsageError of any bundle's copy of this module. */
+export function isUsageError(error: unknown): error is UsageError {
+  return error instanceof UsageError || (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[usageErrorMark] === true);
+}
+
+/** An InterruptedError of any bundle's copy (StoppedError names it by its code, which minifying keeps). */
+export function isInterrupted(error: unknown): boolean {
+  return error instanceof InterruptedError || (error instanceof Error && error.name === 'InterruptedError' && (error as Partial<StoppedError>).code === 'interrupted');
 }
 
 /** The short reason in "could not be read (ENOENT)": the system's error code, else the message. */

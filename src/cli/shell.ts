@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BadArgumentError, BadInputError, InterruptedError, UnknownCommandError, UsageError } from './errors';
+import { BadArgumentError, BadInputError, InterruptedError, UnknownCommandError, isInterrupted, isUsageError } from './errors';
 
 // The one command shell of the CLI: every command is an object (its words, usage, option table and `run`), and
 // this module does the rest the same way for all of them — parsing with the command's options, --help, the
@@ -112,11 +112,11 @@ export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: stri
  * interruption: a socket closed under a probe is its consequence, not a bug.
  */
 function reportError(error: unknown, io: CommandIo, inputErrors: readonly ErrorClass[], interrupted: boolean): number {
-  if (interrupted || error instanceof InterruptedError || (error as Error | undefined)?.name === 'AbortError') {
+  if (interrupted || isInterrupted(error) || (error as Error | undefined)?.name === 'AbortError') {
     io.err('mtls-probe: interrupted\n');
     return 130;
   }
-  const usage = error instanceof UsageError ? error : inputErrors.some((kind) => error instanceof kind) ? new BadInputError((error as Error).message, { cause: error }) : undefined;
+  const usage = isUsageError(error) ? error : inputErrors.some((kind) => error instanceof kind) ? new BadInputError((error as Error).message, { cause: error }) : undefined;
   if (usage !== undefined) {
     // Exit status 2 promises one line on stderr, and a library's message may wrap.
     io.err(`mtls-probe: ${usage.message.replace(/\s*\n\s*/g, ' ')}\n`);

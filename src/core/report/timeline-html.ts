@@ -17,12 +17,13 @@ export interface TimelineAssets {
 }
 
 /**
- * Where the assets are for each way this code runs: bundled into dist/*.js (__dirname is dist) or from source
- * through tsx (__dirname is src/core/report).
+ * Where the assets are for each way this code runs: bundled into dist/*.js (__dirname is dist), into a CLI
+ * command's bundle dist/cli/*.js (__dirname is dist/cli) or from source through tsx (__dirname is src/core/report).
  */
 function assetCandidates(): Array<{ script: string; css: string }> {
   return [
     { script: join(__dirname, 'webview/timeline.js'), css: join(__dirname, '../media/timeline.css') },
+    { script: join(__dirname, '../webview/timeline.js'), css: join(__dirname, '../../media/timeline.css') },
     { script: join(__dirname, '../../../dist/webview/timeline.js'), css: join(__dirname, '../../../media/timeline.css') },
   ];
 }

@@ -1,0 +1,59 @@
+// CLI start-up against Node's own (issue 18: ≤ 1.4× `node -e 0`). Whole processes, interleaved (each round runs
+// every variant once, in a rotating order, so drift on the machine falls on all of them alike), medians.
+// `--version` and `--help` load only the shell; `probe --help` loads the probe command's module as well.
+// Run alone: node --import tsx bench/cli-startup.ts [RUNS]   (needs a built dist/: npm run build)
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './statistics';
+
+export interface CliStartupVariant {
+  label: string;
+  medianMs: number;
+  /** The median over `node -e 0`'s median in the same run. */
+  ratio: number;
+}
+
+export interface CliStartupResult {
+  runs: number;
+  variants: CliStartupVariant[];
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+export function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STARTUP_RUNS ?? 40)): CliStartupResult {
+  // BENCH_CLI: another build's entry (a copy of dist/ taken before a change, say), to compare builds.
+  const cli = process.env.BENCH_CLI ?? join(root, 'dist/cli.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  const variants: Array<{ label: string; args: string[] }> = [
+    { label: 'node -e 0', args: ['-e', '0'] },
+    { label: 'mtls-probe --version', args: [cli, '--version'] },
+    { label: 'mtls-probe --help', args: [cli, '--help'] },
+    { label: 'mtls-probe probe --help', args: [cli, 'probe', '--help'] },
+  ];
+  const times = variants.map(() => [] as number[]);
+  // One unmeasured round warms the file cache.
+  for (const v of variants) execFileSync(process.execPath, v.args, { stdio: 'ignore' });
+  for (let round = 0; round < runs; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + round) % variants.length;
+      const t = process.hrtime.bigint();
+      execFileSync(process.execPath, variants[i]!.args, { stdio: 'ignore' });
+      times[i]!.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  }
+  const medians = times.map(median);
+  return { runs, variants: variants.map((v, i) => ({ label: v.label, medianMs: medians[i]!, ratio: medians[i]! / medians[0]! })) };
+}
+
+export function describeCliStartupBench(r: CliStartupResult): string {
+  return [
+    `CLI start-up, ${r.runs} interleaved whole processes each (target ≤ 1.4× node -e 0):`,
+    ...r.variants.map((v) => `  ${v.label.padEnd(24)} ${v.medianMs.toFixed(1).padStart(6)} ms  ${v.ratio.toFixed(2)}×`),
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const runs = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
+  console.log(describeCliStartupBench(runCliStartupBench(runs)));
+}

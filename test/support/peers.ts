@@ -171,8 +171,11 @@ async function startHaproxyFrontend(t: Pick<TestContext, 'skip'> | null, pki: Wr
   const bundle = join(dir, 'server-bundle.pem');
   await writeFile(bundle, (await readFile(pki.serverCert, 'utf8')) + (await readFile(pki.serverKey, 'utf8')), { mode: 0o600 });
   return spawnPeer(name, async (port) => {
+    // noreuseport: HAProxy sets SO_REUSEPORT by default (for seamless reloads); a test peer must fail on a taken
+    // port, so the start can move to another one, rather than share it with whoever holds it.
     const conf = `global
   log stderr format raw local0 info
+  noreuseport
 defaults
   mode http
   log global

@@ -69,9 +69,13 @@ async function socketInodes(pid: number): Promise<Set<string>> {
   return inodes;
 }
 
-/** Whether /proc can tell which process listens where (Linux); elsewhere listensOn falls back to a TCP connect. */
-async function canSeeListeners(pid: number): Promise<boolean> {
-  return readFile(`/proc/${pid}/net/tcp`, 'utf8').then(
+/**
+ * Whether /proc can tell which process listens where (Linux); elsewhere listensOn falls back to a TCP connect. Asked
+ * of this process, not the peer's: a peer that is exiting has no /proc entry, and a connect would then reach whoever
+ * else holds the port and take it for the peer.
+ */
+async function canSeeListeners(): Promise<boolean> {
+  return readFile('/proc/self/net/tcp', 'utf8').then(
     () => true,
     () => false,
   );
@@ -93,7 +97,7 @@ function canConnect(port: number): Promise<boolean> {
  * anything accepts a connection there.
  */
 export async function listensOn(pid: number, port: number): Promise<boolean> {
-  if (!(await canSeeListeners(pid))) return canConnect(port);
+  if (!(await canSeeListeners())) return canConnect(port);
   const table = await readFile(`/proc/${pid}/net/tcp`, 'utf8').catch(() => '');
   const wanted = port.toString(16).toUpperCase().padStart(4, '0');
   const listening = new Set<string>();

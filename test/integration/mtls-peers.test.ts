@@ -1,12 +1,12 @@
 // Each real peer, probed with no certificate, a valid one, one from an untrusted CA and an expired one.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
 import { loadPemIdentity, type ClientIdentity } from '../../src/core/identity/client-identity';
 import { probe } from '../../src/core/probe/probe';
 import type { ProbeOptions, ProbeResult } from '../../src/core/probe/types';
-import { makePkiFiles, startHaproxy, startNginx, startOpensslServer, startResetServer, type RunningPeer, type TestPkiFiles } from '../support/peers';
+import { makePkiFiles, startHaproxy, startNginx, startOpensslServer, startResetServer, withPeer, type TestPkiFiles } from '../support/peers';
 
 type Case = 'none' | 'valid' | 'untrusted' | 'expired';
 const cases: Case[] = ['none', 'valid', 'untrusted', 'expired'];
@@ -42,22 +42,10 @@ function serverAlert(result: ProbeResult): Record<string, unknown> | undefined {
   return result.trace.find((e) => e.event === 'alert' && e.dir === 'in')?.detail;
 }
 
-async function withPeer(t: TestContext, start: () => Promise<RunningPeer | null>, body: (peer: RunningPeer) => Promise<void>): Promise<void> {
-  const peer = await start();
-  if (peer === null) return;
-  try {
-    await body(peer);
-  } catch (e) {
-    (e as Error).message += `\n--- ${peer.name} log ---\n${(await peer.log()).slice(-3000)}`;
-    throw e;
-  } finally {
-    await peer.stop();
-  }
-}
 
 describe('nginx, ssl_verify_client on (certificate checked at the HTTP layer)', () => {
   test('all four identities', async (t) => {
-    await withPeer(t, () => startNginx(t, env.files), async (nginx) => {
+    await withPeer(() => startNginx(t, env.files), async (nginx) => {
       const none = await probeAs(nginx, 'none');
       expectVerdict(none, 'mtls', 'http_400_no_client_certificate');
       assert.equal(none.http?.status, 400);
@@ -90,7 +78,7 @@ describe('nginx, ssl_verify_client on (certificate checked at the HTTP layer)', 
 
 describe('HAProxy, verify required, TLS 1.3 (rejection arrives encrypted after the handshake)', () => {
   test('all four identities', async (t) => {
-    await withPeer(t, () => startHaproxy(t, env.files), async (haproxy) => {
+    await withPeer(() => startHaproxy(t, env.files), async (haproxy) => {
       const none = await probeAs(haproxy, 'none');
       expectVerdict(none, 'mtls', 'alert_certificate_required');
       assert.equal(none.tls.version, 'TLSv1.3');
@@ -118,7 +106,7 @@ describe('HAProxy, verify required, TLS 1.3 (rejection arrives encrypted after t
   });
 
   test('a client limited to TLS 1.2 meets a TLS 1.3-only server: tls layer, protocol_version', async (t) => {
-    await withPeer(t, () => startHaproxy(t, env.files), async (haproxy) => {
+    await withPeer(() => startHaproxy(t, env.files), async (haproxy) => {
       const result = await probeAs(haproxy, 'valid', { tlsMaxVersion: 'TLSv1.2' });
       expectVerdict(result, 'tls', 'alert_protocol_version');
     });
@@ -127,7 +115,7 @@ describe('HAProxy, verify required, TLS 1.3 (rejection arrives encrypted after t
 
 describe('openssl s_server -Verify 2 -verify_return_error, TLS 1.2 (fatal alert during the handshake)', () => {
   test('all four identities', async (t) => {
-    await withPeer(t, () => startOpensslServer(t, env.files, '1.2'), async (server) => {
+    await withPeer(() => startOpensslServer(t, env.files, '1.2'), async (server) => {
       const none = await probeAs(server, 'none');
       expectVerdict(none, 'mtls', 'alert_handshake_failure');
       assert.equal(none.tls.version, 'TLSv1.2');
@@ -153,8 +141,8 @@ describe('openssl s_server -Verify 2 -verify_return_error, TLS 1.2 (fatal alert 
 });
 
 describe('a Node server that resets TCP when the client certificate is missing or invalid (TLS 1.3)', () => {
-  test('all four identities', async (t) => {
-    await withPeer(t, () => startResetServer(env.pki, 'TLSv1.3'), async (server) => {
+  test('all four identities', async () => {
+    await withPeer(() => startResetServer(env.pki, 'TLSv1.3'), async (server) => {
       for (const who of ['none', 'untrusted', 'expired'] as const) {
         const result = await probeAs(server, who);
         expectVerdict(result, 'mtls', 'reset_after_client_certificate');

@@ -21,8 +21,8 @@ import {
   startHaproxyOptionalCertificate,
   startNginx,
   startOpensslServerVariant,
-  type RunningPeer,
   type TestPkiFiles,
+  withPeer,
 } from '../support/peers';
 
 const day = 86_400_000;
@@ -42,18 +42,6 @@ async function run(options: ProbeOptions): Promise<ProbeResult> {
   return (await probe({ timeouts: { tls: 5000, http: 5000 }, ...options })).result;
 }
 
-async function withPeer(start: () => Promise<RunningPeer | null>, body: (peer: RunningPeer) => Promise<void>): Promise<void> {
-  const peer = await start();
-  if (peer === null) return;
-  try {
-    await body(peer);
-  } catch (e) {
-    (e as Error).message += `\n--- ${peer.name} log ---\n${(await peer.log()).slice(-3000)}`;
-    throw e;
-  } finally {
-    await peer.stop();
-  }
-}
 
 /** The test PKI's files with the server certificate replaced by one valid only between the given dates. */
 async function withServerValidity(files: WrittenPki, notBefore: Date, notAfter: Date): Promise<WrittenPki> {

@@ -282,3 +282,20 @@ export async function startResetServer(pki: TestPki, maxVersion: 'TLSv1.2' | 'TL
       }),
   };
 }
+
+/**
+ * Runs `body` against a started peer and stops it after; a failing assertion gets the peer's log. A null peer (a
+ * missing binary skipped outside CI) runs nothing.
+ */
+export async function withPeer(start: () => Promise<RunningPeer | null>, body: (peer: RunningPeer) => Promise<void>): Promise<void> {
+  const peer = await start();
+  if (peer === null) return;
+  try {
+    await body(peer);
+  } catch (e) {
+    (e as Error).message += `\n--- ${peer.name} log ---\n${(await peer.log()).slice(-3000)}`;
+    throw e;
+  } finally {
+    await peer.stop();
+  }
+}

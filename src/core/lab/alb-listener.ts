@@ -86,8 +86,14 @@ function albUrlEncode(pem: string): string {
   return encodeURIComponent(pem).replace(/%2B/g, '+').replace(/%3D/g, '=').replace(/%2F/g, '/');
 }
 
-function isoSeconds(date: string): string {
+/** `2026-12-06T05:03:47Z`: the seconds-precision UTC time AWS writes in certificate validity fields. */
+export function isoSeconds(date: string): string {
   return new Date(date).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** `NotBefore=…;NotAfter=…`: a certificate's validity as ALB's header and CloudFront's log and header write it. */
+export function validityField(cert: X509Certificate): string {
+  return `NotBefore=${isoSeconds(cert.validFrom)};NotAfter=${isoSeconds(cert.validTo)}`;
 }
 
 /** The X-Amzn-Mtls-Clientcert* headers ALB adds for the target (aws-reference.md). */
@@ -100,7 +106,7 @@ export function mtlsHeadersFor(mode: ListenerMode, chain: readonly Uint8Array[])
     'x-amzn-mtls-clientcert-serial-number': leaf.serialNumber.toUpperCase(),
     'x-amzn-mtls-clientcert-issuer': albDn(leaf.issuer),
     'x-amzn-mtls-clientcert-subject': albDn(leaf.subject),
-    'x-amzn-mtls-clientcert-validity': `NotBefore=${isoSeconds(leaf.validFrom)};NotAfter=${isoSeconds(leaf.validTo)}`,
+    'x-amzn-mtls-clientcert-validity': validityField(leaf),
     'x-amzn-mtls-clientcert-leaf': albUrlEncode(leaf.toString()),
   };
 }

@@ -25,12 +25,17 @@ export interface LabAwsResources {
 
 const fiveMinutes = 5 * 60_000;
 
-function pad(n: number, width = 2): string {
+export function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
 function datePath(t: Date): string {
   return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}`;
+}
+
+/** `2014/02/15/23`: the hour folder of vended-log deliveries. */
+export function hourPath(t: Date): string {
+  return `${datePath(t)}/${pad(t.getUTCHours())}`;
 }
 
 /** `20140215T2340Z`. */

@@ -17,8 +17,8 @@ import { X509Certificate, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { colonSerialForm } from '../certs/serial-number';
 import type { TlsVersionName } from '../probe/types';
-import { albDn, type ConnectionOutcome, type ListenerMode, type RequestContext } from './alb-listener';
-import type { LabAwsResources } from './aws-log-names';
+import { albDn, isoSeconds, validityField, type ConnectionOutcome, type ListenerMode, type RequestContext } from './alb-listener';
+import { hourPath, pad, type LabAwsResources } from './aws-log-names';
 import type { LabLogWriter } from './aws-log-writer';
 import { verifyClientChain, type TrustStore } from './client-verification';
 
@@ -54,14 +54,6 @@ export interface LabFront {
   certificateHeaders(context: RequestContext): Record<string, string>;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-function hourPath(t: Date): string {
-  return `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCHours())}`;
-}
-
 /** `00:b1:43:ed:…`: CloudFront's serial, colon-separated bytes, a leading 00 when the top bit is set. */
 function cloudFrontSerial(hex: string): string {
   return colonSerialForm(hex, { signByte: true });
@@ -85,10 +77,6 @@ function leafOf(chain: readonly Uint8Array[]): X509Certificate | null {
   }
 }
 
-function isoSeconds(date: string): string {
-  return new Date(date).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** One connection-log record, fields as the developer guide lists them. */
 export function cloudFrontConnectionRecord(outcome: ConnectionOutcome, resources: LabAwsResources): Record<string, unknown> {
   const leaf = leafOf(outcome.chain);
@@ -110,7 +98,7 @@ export function cloudFrontConnectionRecord(outcome: ConnectionOutcome, resources
     clientLeafCertSerialNumber: serial,
     clientLeafCertSubject: leaf !== null ? albDn(leaf.subject) : null,
     clientLeafCertIssuer: leaf !== null ? albDn(leaf.issuer) : null,
-    clientLeafCertValidity: leaf !== null ? `NotBefore=${isoSeconds(leaf.validFrom)};NotAfter=${isoSeconds(leaf.validTo)}` : null,
+    clientLeafCertValidity: leaf !== null ? validityField(leaf) : null,
     connectionLogCustomData: outcome.verifyStatus === 'Failed:ClientCertCrlHit' && serial !== null ? `REVOKED:${serial}` : null,
   };
 }
@@ -125,7 +113,7 @@ export function cloudFrontViewerHeaders(chain: readonly Uint8Array[]): Record<st
     'cloudfront-viewer-cert-issuer': albDn(leaf.issuer),
     'cloudfront-viewer-cert-subject': albDn(leaf.subject),
     'cloudfront-viewer-cert-sha256': leaf.fingerprint256.replace(/:/g, '').toLowerCase(),
-    'cloudfront-viewer-cert-validity': `NotBefore=${isoSeconds(leaf.validFrom)};NotAfter=${isoSeconds(leaf.validTo)}`,
+    'cloudfront-viewer-cert-validity': validityField(leaf),
   };
 }
 

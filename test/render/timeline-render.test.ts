@@ -80,6 +80,15 @@ const markOf = (model: TimelineModel, pick: (m: TimelineMark) => boolean): Timel
 const lane = (page: Page, id: string, run = 0): Locator => page.locator('.run').nth(run).locator(`.lane-${id} .lane-track`);
 
 /** A lane's drawn items: single marks by their accessible name, clusters by how many marks they hold. */
+/**
+ * Resolves once the page has drawn what the last input asked for: the renderer draws on the next animation frame
+ * (FrameScheduler), so two frames later its draw has run — the event that proves it, instead of a fixed sleep.
+ */
+async function framesDrawn(page: Page): Promise<void> {
+  // A string: the tests' tsconfig has no DOM types, and this runs in the page.
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+}
+
 async function laneContents(page: Page, id: string, run = 0): Promise<{ labels: string[]; clustered: number }> {
   return lane(page, id, run).evaluate((track) => ({
     labels: [...track.querySelectorAll('.mark')].map((m) => m.getAttribute('aria-label') ?? ''),
@@ -212,7 +221,7 @@ describe('a single run', () => {
       const metric = markOf(model, (m) => m.kind === 'metric');
       assert.equal(await markOnScreen(page, metric.id), true, 'everything fits at first');
       await page.getByRole('button', { name: 'Probe window', exact: true }).click();
-      await page.waitForTimeout(50);
+      await framesDrawn(page);
       const labels = await tickLabels(page);
       assert.ok(labels.length >= 4 && labels.every((l) => / (µs|ms)$/.test(l)), labels.join(' | '));
       assert.equal(await markOnScreen(page, metric.id), false, 'the CloudWatch minute is off screen');
@@ -221,10 +230,10 @@ describe('a single run', () => {
       await page.keyboard.down('Control');
       for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -400);
       await page.keyboard.up('Control');
-      await page.waitForTimeout(50);
+      await framesDrawn(page);
       assert.ok((await tickLabels(page)).some((l) => l.endsWith('µs')), `Ctrl+wheel zooms to microseconds: ${(await tickLabels(page)).join(' | ')}`);
       await page.getByRole('button', { name: 'Fit all', exact: true }).click();
-      await page.waitForTimeout(50);
+      await framesDrawn(page);
       assert.equal(await markOnScreen(page, metric.id), true, 'Fit all shows it again');
       assert.ok((await tickLabels(page)).some((l) => l.endsWith(' s')), 'with its time in seconds');
     });
@@ -311,7 +320,7 @@ describe('a run with a TLS 1.2 retry', () => {
       await page.keyboard.down('Control');
       for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
       await page.keyboard.up('Control');
-      await page.waitForTimeout(50);
+      await framesDrawn(page);
       const { labels } = await laneContents(page, 'tls');
       for (const name of ['Renegotiation', 'HelloRequest', 'CertificateRequest']) {
         const mark = markOf(model, (m) => m.attempt === 1 && m.label === name);
@@ -335,7 +344,7 @@ describe('a run with a TLS 1.2 retry', () => {
       assert.ok((await attempts.nth(1).textContent())!.includes(run0(model).attempts![1]!.why!));
       await page.locator('.seq-row', { has: page.locator('.seq-label', { hasText: /^Renegotiation/ }) }).scrollIntoViewIfNeeded();
       await page.locator('.seq-scroller').evaluate((el) => (el.scrollTop = 560));
-      await page.waitForTimeout(50);
+      await framesDrawn(page);
       const row = page.locator('.seq-row', { has: page.locator('.seq-label', { hasText: /^Renegotiation$/ }) });
       await row.click();
       assert.equal(await page.locator('.details h2').textContent(), markOf(model, (m) => m.label === 'Renegotiation').detail.title);

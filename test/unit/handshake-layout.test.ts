@@ -7,7 +7,8 @@ import { formatDistinguishedName } from '../../src/core/certs/distinguished-name
 import type { ByteSpan } from '../../src/core/timeline/model';
 import { handshakeLayout, type LayoutContext } from '../../src/core/tls/handshake-layout';
 import { KeyLog } from '../../src/core/tls/key-log';
-import { decodeWire, type WireDirection } from '../../src/core/tls/session-decoder';
+import { type WireDirection } from '../../src/core/tls/session-decoder';
+import { decodeWire } from '../../src/core/tls/wire-decoding';
 import { rfc8448 } from '../fixtures/rfc8448-vectors';
 
 interface Capture {

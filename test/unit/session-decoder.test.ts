@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { generateTestPki } from '../../src/core/pki/test-pki';
 import { KeyLog } from '../../src/core/tls/key-log';
-import { decodeWire, TlsSessionDecoder, type WireDirection } from '../../src/core/tls/session-decoder';
+import { TlsSessionDecoder, type WireDirection } from '../../src/core/tls/session-decoder';
+import { WireDecoding, decodeWire } from '../../src/core/tls/wire-decoding';
 import type { TraceEvent } from '../../src/core/trace';
 import { rfc8448 } from '../fixtures/rfc8448-vectors';
 
@@ -397,5 +398,39 @@ describe('TLS session decoder: a 16 MB certificate chain', () => {
     assert.equal(event?.detail?.incomplete, true);
     assert.match(String(event?.detail?.error), /^incomplete: 81,920 of its 16,7\d\d,\d\d\d bytes arrived before the connection ended$/);
     assert.ok(Buffer.from(String(event?.detail?.bytes), 'base64').equals(message.subarray(0, 65_536)));
+  });
+});
+
+describe('TLS session decoder: decoding while the connection goes on', () => {
+  const captures = ['tls12-alb-like-reset', 'tls12-openssl-no-certificate', 'tls12-openssl-valid', 'tls13-openssl-no-certificate'];
+
+  test('decoded in steps (as the probe does in its idle moments) gives the events and state of one decode at the end', () => {
+    for (const name of captures) {
+      const { chunks, keyLog } = loadCapture(name);
+      const whole = decodeWire(chunks, keyLog, 99);
+      for (const steps of [[1], [2, 3], [chunks.length - 1], [0, 0, 1, 1, chunks.length + 5]]) {
+        const live: Chunk[] = [];
+        const decoding = new WireDecoding(live, keyLog);
+        for (const chunk of chunks) {
+          live.push(chunk);
+          for (const upTo of steps) decoding.decodeUpTo(Math.min(upTo, live.length));
+        }
+        const stepped = decoding.finish(99);
+        assert.deepEqual(stepped.events, whole.events, `${name}, steps ${steps.join(',')}`);
+        assert.deepEqual(stepped.state, whole.state, `${name}, steps ${steps.join(',')}`);
+      }
+    }
+  });
+
+  test('finish is the end: a second finish hands back the same result, and later bytes are not decoded', () => {
+    const { chunks, keyLog } = loadCapture('tls13-openssl-no-certificate');
+    const live = chunks.slice(0, 2);
+    const decoding = new WireDecoding(live, keyLog);
+    const first = decoding.finish(10);
+    const events = first.events.length;
+    live.push(...chunks.slice(2));
+    decoding.decodeUpTo();
+    assert.equal(decoding.finish(20), first);
+    assert.equal(first.events.length, events);
   });
 });

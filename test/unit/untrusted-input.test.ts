@@ -18,7 +18,8 @@ import { pemBlock, readPemLines, trimTrailingBlanks } from '../../src/core/forma
 import { RunFileError, runsFromJson } from '../../src/core/runs/run-json';
 import { KeyLog } from '../../src/core/tls/key-log';
 import { Tls12AeadRecordOpener } from '../../src/core/tls/record-protection';
-import { decodeWire, type WireDirection } from '../../src/core/tls/session-decoder';
+import { type WireDirection } from '../../src/core/tls/session-decoder';
+import { decodeWire } from '../../src/core/tls/wire-decoding';
 import type { TraceEvent } from '../../src/core/trace';
 import { lookAlikes } from '../fuzz/targets/certs';
 import { captures, logProbe, modSecurityLines, pemDers, pkiFile, runSeeds, wafLogLines } from '../fuzz/seeds';

@@ -1,6 +1,6 @@
 // One traced attempt, phase by phase: DNS, TCP connect, TLS handshake, then an HTTP exchange (or, handshake only,
 // the moments after the handshake when TLS 1.3 servers still speak). Each phase is a method; `within` is the one
-// place that applies a phase's time limit and the caller's cancel, and `teardown` the one place that closes it all.
+// place that applies a phase's time limit and the caller's cancel, and `close` the one place that closes it all.
 
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
@@ -9,6 +9,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import Client from 'undici/lib/dispatcher/client.js';
 import undiciRequest from 'undici/lib/api/api-request.js';
 import { KeyLog } from '../tls/key-log';
+import { WireDecoding } from '../tls/wire-decoding';
 import { roundMs, type TraceEvent } from '../trace';
 import { version } from '../version';
 import { BodyPreview, flattenHeaders, phase, secureContextFor, waitForClose, waitForConnect, waitForHandshake } from './connection';
@@ -50,6 +51,8 @@ export class ProbeAttempt {
   readonly progress: ProbeEventPublisher;
   client: ProbeResult['client'] = { address: null, port: null };
   tap: TappedSocket | null = null;
+  /** The tap's bytes, decoded as the attempt goes: in its idle moments, the rest at the end (outcomeOf). */
+  wire: WireDecoding | null = null;
   tlsSocket: TLSSocket | null = null;
   serverCertificateVerified: boolean | null = null;
   serverCertificateError: string | undefined;
@@ -59,6 +62,9 @@ export class ProbeAttempt {
   private currentPhase: ProbePhase = 'dns';
   private rawSocket: Socket | null = null;
   private httpClient: Client | null = null;
+  /** How many of the tap's chunks Node's TLS had read when the handshake completed: their keys are in the key log. */
+  private handshakeChunks = 0;
+  private pendingDecode: NodeJS.Immediate | null = null;
   /** Rejects when the server makes the attempt stop whatever phase it is in (a renegotiation without end). */
   private readonly interrupted: Promise<never>;
   private interrupt: (e: Error) => void = () => undefined;
@@ -140,6 +146,7 @@ export class ProbeAttempt {
     const { options } = this;
     const tap = new TappedSocket(this.rawSocket!, this.clock);
     this.tap = tap;
+    this.wire = new WireDecoding(tap.chunks, this.keyLog);
     const serverName = this.target.serverName;
     const socket = tlsConnect({
       socket: tap,
@@ -155,6 +162,7 @@ export class ProbeAttempt {
     socket.on('keylog', (line: Buffer) => this.keyLog.add(line));
     socket.on('error', () => undefined);
     await this.within('TLS handshake', this.timeouts.tls, waitForHandshake(socket));
+    this.handshakeChunks = tap.chunks.length;
     // Each later 'secure' is a renegotiation the server asked for (TLS 1.2) and the client went through.
     socket.on('secure', () => this.renegotiated());
     this.timings.tls = roundMs(this.clock() - t0);
@@ -167,6 +175,18 @@ export class ProbeAttempt {
       alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
     };
     this.note('tls', 'established', { ...this.negotiated, serverCertificateVerified: this.serverCertificateVerified });
+  }
+
+  /**
+   * Decodes the handshake's bytes at the next idle moment — setImmediate runs after the request has gone out — while
+   * the server works on it, so that the decode is not added to the probe's time once the answer is in.
+   */
+  private decodeWhileWaiting(): void {
+    const upTo = this.handshakeChunks;
+    this.pendingDecode = setImmediate(() => {
+      this.pendingDecode = null;
+      this.wire?.decodeUpTo(upTo);
+    });
   }
 
   /** One more renegotiation done: past the limit, the attempt stops here rather than follow the server without end. */
@@ -186,6 +206,7 @@ export class ProbeAttempt {
   async listenAfterHandshake(): Promise<void> {
     const socket = this.tlsSocket!;
     if (this.negotiated.version !== 'TLSv1.3') return;
+    this.decodeWhileWaiting();
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -218,7 +239,9 @@ export class ProbeAttempt {
     this.note('http', 'request', { method, path, httpVersion, headers }, 'out');
     this.facts.request = { method, path, t: roundMs(this.clock()) };
     const t0 = this.clock();
-    const response = await this.within('HTTP response', this.timeouts.http, undiciRequest.call(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }));
+    const responded = undiciRequest.call(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+    this.decodeWhileWaiting();
+    const response = await this.within('HTTP response', this.timeouts.http, responded);
     this.timings.firstByte = roundMs(this.clock() - t0);
     const responseHeaders = flattenHeaders(response.headers);
     this.note('http', 'response', { status: response.statusCode, headers: responseHeaders }, 'in');
@@ -260,13 +283,8 @@ export class ProbeAttempt {
     });
   }
 
-  /** A network outcome ends the attempt as facts for the verdict; a cancel is the caller's and goes on up. */
+  /** A network outcome ends the attempt as facts for the verdict. */
   fail(e: unknown): void {
-    if (e instanceof ProbeAbortedError) {
-      this.destroySockets();
-      this.progress.cancelled({ code: e.code, message: e.message });
-      throw e;
-    }
     const current = this.currentPhase;
     this.facts.failedPhase = current;
     this.facts.errorCode = errorCode(e);
@@ -277,14 +295,25 @@ export class ProbeAttempt {
     else this.note(current === 'dns' ? 'tcp' : current, 'error', { code: this.facts.errorCode, message: this.facts.errorMessage });
   }
 
+  /** The caller's cancel: the attempt ends here, its sockets closed, and the cancel goes on up. */
+  async cancel(e: ProbeAbortedError): Promise<never> {
+    await this.close();
+    this.progress.cancelled({ code: e.code, message: e.message });
+    throw e;
+  }
+
   /**
-   * Closes everything, and returns once each socket has emitted 'close': when probe() returns, its connection is gone,
-   * its file descriptor released (test/integration/load.test.ts counts them after 1,000 probes).
+   * Destroys everything at once, and resolves once each socket has emitted 'close': when probe() returns, its
+   * connection is gone, its file descriptor released (test/integration/load.test.ts counts them after 1,000 probes).
+   * Nothing more is read from the moment this is called, so the outcome can be made while the sockets close.
    */
-  async teardown(): Promise<void> {
-    // undici must finish with the socket before it is destroyed under it (its error handler assumes a parser).
-    if (this.httpClient !== null) await this.httpClient.destroy(attemptFinished).catch(() => undefined);
+  close(): Promise<void> {
+    if (this.pendingDecode !== null) clearImmediate(this.pendingDecode);
+    // undici first: it destroys the TLS socket itself and detaches its parser on that socket's 'close'; destroying the
+    // socket under it instead would reach its error handler with no parser.
+    const undiciClosed = this.httpClient?.destroy(attemptFinished).catch(() => undefined);
     this.destroySockets();
-    await Promise.all([this.tlsSocket, this.tap, this.rawSocket].map((s) => (s === null ? undefined : waitForClose(s))));
+    const sockets = [this.tlsSocket, this.tap, this.rawSocket].map((s) => (s === null ? undefined : waitForClose(s)));
+    return Promise.all([undiciClosed, ...sockets]).then(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { summarizeCertificate, type CertificateSummary } from '../certs/certificate-summary';
-import { decodeWire, type TlsSessionState } from '../tls/session-decoder';
+import type { TlsSessionState } from '../tls/session-decoder';
+import { decodeWire } from '../tls/wire-decoding';
 import { roundMs, type TraceEvent } from '../trace';
 import { ProbeAttempt } from './attempt';
 import { parseTarget } from './connection';
@@ -63,11 +64,13 @@ async function probeOnce(options: ProbeOptions): Promise<{ outcome: ProbeOutcome
     else await attempt.exchange();
     attempt.progress.endPhase();
   } catch (e) {
+    if (e instanceof ProbeAbortedError) await attempt.cancel(e);
     attempt.fail(e);
-  } finally {
-    await attempt.teardown();
   }
+  // Nothing more is read once the sockets are destroyed: the trace is decoded and judged while they close.
+  const closed = attempt.close();
   const done = outcomeOf(attempt, options);
+  await closed;
   attempt.progress.done(done.outcome.result);
   return done;
 }
@@ -125,7 +128,7 @@ function tlsSummary(attempt: ProbeAttempt, state: TlsSessionState): TlsSummary {
 function outcomeOf(attempt: ProbeAttempt, options: ProbeOptions): { outcome: ProbeOutcome; facts: AttemptFacts } {
   const { target, timings, facts, tap, keyLog } = attempt;
   const chunks = tap?.chunks ?? [];
-  const { events: tlsEvents, state } = decodeWire(chunks, keyLog, attempt.clock());
+  const { events: tlsEvents, state } = attempt.wire?.finish(attempt.clock()) ?? decodeWire([], keyLog, attempt.clock());
   const { trace, peerClose } = mergedTrace(attempt, state, tlsEvents);
   const renegotiation = renegotiationOf(state, facts.request);
   if (renegotiation !== null) {

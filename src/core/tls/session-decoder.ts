@@ -423,20 +423,3 @@ export class TlsSessionDecoder {
     side.opener = openers === null ? null : dir === 'out' ? openers.client : openers.server;
   }
 }
-
-/** Decodes a whole recorded connection (both directions in arrival order) in one go. */
-export function decodeWire(
-  chunks: Iterable<{ dir: WireDirection; t: number; data: Uint8Array }>,
-  keyLog: KeyLog,
-  endT = 0,
-): { events: TraceEvent[]; state: TlsSessionState } {
-  const events: TraceEvent[] = [];
-  const decoder = new TlsSessionDecoder(keyLog, (ev) => events.push(ev));
-  let last = endT;
-  for (const chunk of chunks) {
-    decoder.feed(chunk.dir, chunk.t, chunk.data);
-    last = Math.max(last, chunk.t);
-  }
-  decoder.finish(last);
-  return { events, state: decoder.state };
-}

@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { TlsDecodeError } from '../../../src/core/tls/byte-reader';
 import { decodeHandshakeBody, type HandshakeContext } from '../../../src/core/tls/handshake-messages';
 import { KeyLog } from '../../../src/core/tls/key-log';
-import { decodeWire, type WireDirection } from '../../../src/core/tls/session-decoder';
+import { type WireDirection } from '../../../src/core/tls/session-decoder';
+import { decodeWire } from '../../../src/core/tls/wire-decoding';
 import { applyByteOp, byteOp, fuzzBytes, repeatTo, type FuzzTarget } from '../engine';
 import { captures, certificateDers, pemDers, pkiFile } from '../seeds';
 

@@ -125,20 +125,36 @@ export function redactSecrets(value: unknown, extra?: readonly string[] | Secret
   return redactWith(value, redaction, 0);
 }
 
+/**
+ * `value` itself when it holds nothing to redact — most of a run (the TLS trace) holds none, and an export or a matrix
+ * row should not copy it all — else a copy with the secrets replaced.
+ */
 function redactWith(value: unknown, redaction: SecretRedaction, depth: number): unknown {
   if (typeof value === 'string') return redaction.values.length > 0 ? scrubText(value, redaction) : value;
   if (depth > 12 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redactWith(item, redaction, depth + 1));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactWith(item, redaction, depth + 1);
+      if (redacted !== item) (out ??= value.slice())[i] = redacted;
+    }
+    return out ?? value;
+  }
   const record = value as Record<string, unknown>;
   const headerName = record.name ?? record.Name;
   const secret = (name: string): boolean => redaction.names.has(normalized(name));
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(record)) {
-    if (typeof headerName === 'string' && secret(headerName) && (key === 'value' || key === 'Value')) out[key] = redactedText(v);
-    else if (secret(key) && (typeof v === 'string' || Array.isArray(v))) out[key] = redactedText(v);
-    else out[key] = redactWith(v, redaction, depth + 1);
+  const secretValue = typeof headerName === 'string' && secret(headerName);
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    let redacted: unknown;
+    if (secretValue && (key === 'value' || key === 'Value')) redacted = redactedText(v);
+    else if ((typeof v === 'string' || Array.isArray(v)) && secret(key)) redacted = redactedText(v);
+    else redacted = redactWith(v, redaction, depth + 1);
+    if (redacted !== v) (out ??= { ...record })[key] = redacted;
   }
-  return out;
+  return out ?? record;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface IdentitySummary {
  */
 export class ClientIdentity {
   readonly #keyPem: string;
+  /** The leaf's summary, made once: every probe's result carries it. */
+  #leafSummary: CertificateSummary | undefined;
 
   constructor(
     readonly label: string,
@@ -61,7 +63,7 @@ export class ClientIdentity {
   }
 
   summary(): IdentitySummary {
-    const leaf: CertificateSummary = summarizeX509(this.leaf);
+    const leaf: CertificateSummary = (this.#leafSummary ??= summarizeX509(this.leaf));
     const files =
       this.source.kind === 'pem'
         ? { certFile: this.source.certFile, keyFile: this.source.keyFile }

@@ -6,17 +6,21 @@ import { eventUrl, publishEvent, type EventError, type ProbeRef } from '../event
 import type { ProbePhase, ProbeResult, ProbeTarget } from './types';
 
 export class ProbeEventPublisher {
-  readonly ref: ProbeRef;
   private phase: ProbePhase | null = null;
   private phaseStartedAt = 0;
+  #ref: ProbeRef | undefined;
 
   constructor(
-    target: ProbeTarget,
-    correlationId: string,
-    runId: string | undefined,
+    private readonly target: ProbeTarget,
+    private readonly correlationId: string,
+    private readonly runId: string | undefined,
     private readonly clock: () => number,
-  ) {
-    this.ref = { correlationId, ...(runId !== undefined ? { runId } : {}), url: eventUrl(target.url) };
+  ) {}
+
+  /** Which probe the messages are about: made with the first message, not by a probe nobody listens to. */
+  get ref(): ProbeRef {
+    this.#ref ??= { correlationId: this.correlationId, ...(this.runId !== undefined ? { runId: this.runId } : {}), url: eventUrl(this.target.url) };
+    return this.#ref;
   }
 
   /** The probe begins: who probes what (the identity by its label only). */

@@ -43,7 +43,7 @@ export interface IdentityFacts {
   /** node:crypto's name of an EC key's curve: 'prime256v1', 'secp384r1', 'secp521r1'… */
   curve?: string;
   /** RFC 4514 issuer of each certificate of the chain, leaf first. */
-  chainIssuers: string[];
+  chainIssuers: readonly string[];
   chainLength: number;
 }
 
@@ -60,17 +60,26 @@ export interface TargetFacts {
 }
 
 /** What the words need of a client identity: its key type and its chain's issuers. */
+// By chain: an identity's chain never changes, and every probe with it asks (a matrix, hundreds of times).
+const factsByChain = new WeakMap<readonly X509Certificate[], IdentityFacts | null>();
+
 export function identityFacts(chain: readonly X509Certificate[]): IdentityFacts | null {
+  const known = factsByChain.get(chain);
+  if (known !== undefined) return known;
   const leaf = chain[0];
-  if (leaf === undefined) return null;
-  const key = leaf.publicKey;
-  return {
-    subject: rfc4514FromNodeName(leaf.subject),
-    keyType: key.asymmetricKeyType ?? 'unknown',
-    ...(key.asymmetricKeyDetails?.namedCurve ? { curve: key.asymmetricKeyDetails.namedCurve } : {}),
-    chainIssuers: chain.map((c) => rfc4514FromNodeName(c.issuer)),
-    chainLength: chain.length,
-  };
+  const key = leaf?.publicKey;
+  const facts: IdentityFacts | null =
+    leaf === undefined || key === undefined
+      ? null
+      : Object.freeze({
+          subject: rfc4514FromNodeName(leaf.subject),
+          keyType: key.asymmetricKeyType ?? 'unknown',
+          ...(key.asymmetricKeyDetails?.namedCurve ? { curve: key.asymmetricKeyDetails.namedCurve } : {}),
+          chainIssuers: Object.freeze(chain.map((c) => rfc4514FromNodeName(c.issuer))),
+          chainLength: chain.length,
+        });
+  factsByChain.set(chain, facts);
+  return facts;
 }
 
 export function makeVerdict(stoppedAt: Layer | null, reason: string, summary: string, hint?: string): Verdict {

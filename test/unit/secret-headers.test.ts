@@ -86,14 +86,15 @@ describe('the list and the redaction', () => {
   });
 
   test('what holds nothing secret is handed back as is, not copied; what does is copied, the original untouched', () => {
-    const trace = [{ event: 'handshake', detail: { fields: { names: ['a', 'b'] } } }, { event: 'request', detail: { headers: { accept: '*/*' } } }];
+    type Event = { event: string; detail: { fields?: { names: string[] }; headers?: Record<string, string> } };
+    const trace: Event[] = [{ event: 'handshake', detail: { fields: { names: ['a', 'b'] } } }, { event: 'request', detail: { headers: { accept: '*/*' } } }];
     assert.equal(redactSecrets(trace), trace);
-    const withSecret = [...trace, { event: 'request', detail: { headers: { authorization: 'Bearer 123456' } } }];
-    const out = redactSecrets(withSecret) as typeof withSecret;
+    const withSecret: Event[] = [...trace, { event: 'request', detail: { headers: { authorization: 'Bearer 123456' } } }];
+    const out = redactSecrets(withSecret) as Event[];
     assert.notEqual(out, withSecret);
     assert.equal(out[0], withSecret[0]);
-    assert.equal(out[2]!.detail.headers.authorization, '[redacted, 13 bytes]');
-    assert.equal(withSecret[2]!.detail.headers.authorization, 'Bearer 123456');
+    assert.equal(out[2]?.detail.headers?.authorization, '[redacted, 13 bytes]');
+    assert.equal(withSecret[2]?.detail.headers?.authorization, 'Bearer 123456');
   });
 
   test('the environment variable a command reads a value from', () => {

@@ -7,12 +7,12 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import Client from 'undici/lib/dispatcher/client.js';
-import undiciRequest from 'undici/lib/api/api-request.js';
 import { KeyLog } from '../tls/key-log';
 import { WireDecoding } from '../tls/wire-decoding';
 import { roundMs, type TraceEvent } from '../trace';
 import { version } from '../version';
-import { BodyPreview, flattenHeaders, phase, secureContextFor, waitForClose, waitForConnect, waitForHandshake } from './connection';
+import { phase, secureContextFor, waitForClose, waitForConnect, waitForHandshake } from './connection';
+import { HttpExchange } from './http-exchange';
 import { decodeMtlsHeaders } from './mtls-headers';
 import { PhaseTimeout, ProbeAbortedError, RenegotiationLimit, errorCode, errorMessage } from './probe-errors';
 import { ProbeEventPublisher } from './probe-events';
@@ -239,23 +239,22 @@ export class ProbeAttempt {
     this.note('http', 'request', { method, path, httpVersion, headers }, 'out');
     this.facts.request = { method, path, t: roundMs(this.clock()) };
     const t0 = this.clock();
-    const responded = undiciRequest.call(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+    const exchange = new HttpExchange(this.httpClient, { path, method, headers, ...(options.body !== undefined ? { body: options.body } : {}) }, options.bodyPreviewBytes ?? 1024);
     this.decodeWhileWaiting();
-    const response = await this.within('HTTP response', this.timeouts.http, responded);
+    const response = await this.within('HTTP response', this.timeouts.http, exchange.head);
     this.timings.firstByte = roundMs(this.clock() - t0);
-    const responseHeaders = flattenHeaders(response.headers);
-    this.note('http', 'response', { status: response.statusCode, headers: responseHeaders }, 'in');
+    this.note('http', 'response', { status: response.status, headers: response.headers }, 'in');
     // The response is known from its headers on: a body that then stalls or breaks off is said of this response.
-    const http: HttpSummary = { status: response.statusCode, httpVersion, headers: responseHeaders, bodyPreview: '', bodyBytes: 0, bodyComplete: false };
-    const mtlsHeaders = decodeMtlsHeaders(responseHeaders);
+    const http: HttpSummary = { status: response.status, httpVersion, headers: response.headers, bodyPreview: '', bodyBytes: 0, bodyComplete: false };
+    const mtlsHeaders = decodeMtlsHeaders(response.headers);
     if (mtlsHeaders) http.mtlsHeaders = mtlsHeaders;
     this.facts.http = http;
-    // The body stays bytes as sent: undici's request() decodes no Content-Encoding, so a gzip bomb is never inflated.
-    const body = new BodyPreview(options.bodyPreviewBytes ?? 1024);
+    // The body stays bytes as sent: undici decodes no Content-Encoding, so a gzip bomb is never inflated.
     try {
-      await this.within('HTTP body', this.timeouts.http, body.read(response.body));
+      await this.within('HTTP body', this.timeouts.http, exchange.body);
     } finally {
-      http.bodyPreview = body.preview().toString('utf8');
+      const body = exchange.preview();
+      http.bodyPreview = body.preview.toString('utf8');
       http.bodyBytes = body.bytes;
       http.bodyComplete = body.complete;
       this.note('http', 'body', { bytes: body.bytes, complete: body.complete, preview: http.bodyPreview.slice(0, 200) }, 'in');

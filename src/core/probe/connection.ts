@@ -103,44 +103,6 @@ export function waitForHandshake(socket: TLSSocket): Promise<void> {
   });
 }
 
-/**
- * The first `limit` bytes of a response body, read until they are here or the body ends, whichever comes first: a
- * body that never ends is not waited for. What arrived stays readable when the read fails or runs out of time.
- */
-export class BodyPreview {
-  private readonly parts: Buffer[] = [];
-  private kept = 0;
-  /** Bytes received, including those past the preview in the last chunk read. */
-  bytes = 0;
-  /** True once the body ended; false when the read stopped at the limit, failed or ran out of time. */
-  complete = false;
-
-  constructor(private readonly limit: number) {}
-
-  async read(body: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of body) {
-      this.bytes += chunk.length;
-      if (this.kept < this.limit) {
-        const part = chunk.subarray(0, this.limit - this.kept);
-        this.parts.push(part);
-        this.kept += part.length;
-      }
-      if (this.bytes >= this.limit) return;
-    }
-    this.complete = true;
-  }
-
-  preview(): Buffer {
-    return Buffer.concat(this.parts, this.kept);
-  }
-}
-
-export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** Resolves once the stream has emitted 'close' (at once when it has): a socket's file descriptor is released by then. */
 export function waitForClose(stream: Duplex): Promise<void> {
   if (stream.closed) return Promise.resolve();

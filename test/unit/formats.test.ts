@@ -42,6 +42,13 @@ describe('correlation id', () => {
     assert.match(id, /^Root=1-67b060e4-[0-9a-f]{24}$/);
     assert.notEqual(newCorrelationId(), newCorrelationId());
   });
+
+  test('ids drawn across several refills of the random pool are all well-formed and all different', () => {
+    const ids = Array.from({ length: 1000 }, () => newCorrelationId());
+    for (const id of ids) assert.match(id, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.equal(new Set(ids.map((id) => id.slice(-24))).size, ids.length);
+  });
 });
 
 describe('curl-style routing options', () => {

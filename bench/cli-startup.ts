@@ -1,10 +1,13 @@
 // CLI start-up against Node's own (issue 18: ≤ 1.4× `node -e 0`). Whole processes, interleaved (each round runs
 // every variant once, in a rotating order, so drift on the machine falls on all of them alike), medians.
-// `--version` and `--help` load only the shell; `probe --help` loads the probe command's module as well.
+// `--version`, `--help` and a command's --help (`probe --help`, `matrix --help`) load only the shell, which holds
+// every command's help and options. "probe (refused)" loads the probe command's code (its bundle: the probe engine,
+// undici) and probes a loopback port that refuses at once: what a probing command costs before any network wait.
 // Run alone: node --import tsx bench/cli-startup.ts [RUNS]   (needs a built dist/: npm run build)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { holdClosedPort } from '../test/support/ports';
 import { median } from './statistics';
 
 export interface CliStartupVariant {
@@ -21,16 +24,36 @@ export interface CliStartupResult {
 
 const root = new URL('..', import.meta.url).pathname;
 
-export function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STARTUP_RUNS ?? 40)): CliStartupResult {
+/** One run of the refused probe, checked: it must end at TCP with the refusal, or it measures something else. */
+function checkRefusedProbe(args: string[]): void {
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 10_000 });
+  if (!/Verdict: stopped at tcp — connection_refused/.test(out)) throw new Error(`the refused probe did not end with connection_refused:\n${out}`);
+}
+
+export async function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STARTUP_RUNS ?? 40)): Promise<CliStartupResult> {
   // BENCH_CLI: another build's entry (a copy of dist/ taken before a change, say), to compare builds.
   const cli = process.env.BENCH_CLI ?? join(root, 'dist/cli.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  // Held for the whole run: bound and never listening, so each connection is refused (RST) with no wait.
+  const closed = await holdClosedPort();
+  const refused = [cli, 'probe', `https://127.0.0.1:${closed.port}/`, '--timeout', '1000'];
   const variants: Array<{ label: string; args: string[] }> = [
     { label: 'node -e 0', args: ['-e', '0'] },
     { label: 'mtls-probe --version', args: [cli, '--version'] },
     { label: 'mtls-probe --help', args: [cli, '--help'] },
     { label: 'mtls-probe probe --help', args: [cli, 'probe', '--help'] },
+    { label: 'mtls-probe matrix --help', args: [cli, 'matrix', '--help'] },
+    { label: 'mtls-probe probe (refused)', args: refused },
   ];
+  try {
+    checkRefusedProbe(refused);
+    return { runs, variants: timeVariants(variants, runs) };
+  } finally {
+    await closed.release();
+  }
+}
+
+function timeVariants(variants: Array<{ label: string; args: string[] }>, runs: number): CliStartupVariant[] {
   const times = variants.map(() => [] as number[]);
   // One unmeasured round warms the file cache.
   for (const v of variants) execFileSync(process.execPath, v.args, { stdio: 'ignore' });
@@ -43,17 +66,17 @@ export function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STARTUP_R
     }
   }
   const medians = times.map(median);
-  return { runs, variants: variants.map((v, i) => ({ label: v.label, medianMs: medians[i]!, ratio: medians[i]! / medians[0]! })) };
+  return variants.map((v, i) => ({ label: v.label, medianMs: medians[i]!, ratio: medians[i]! / medians[0]! }));
 }
 
 export function describeCliStartupBench(r: CliStartupResult): string {
   return [
     `CLI start-up, ${r.runs} interleaved whole processes each (target ≤ 1.4× node -e 0):`,
-    ...r.variants.map((v) => `  ${v.label.padEnd(24)} ${v.medianMs.toFixed(1).padStart(6)} ms  ${v.ratio.toFixed(2)}×`),
+    ...r.variants.map((v) => `  ${v.label.padEnd(28)} ${v.medianMs.toFixed(1).padStart(6)} ms  ${v.ratio.toFixed(2)}×`),
   ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   const runs = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
-  console.log(describeCliStartupBench(runCliStartupBench(runs)));
+  void runCliStartupBench(runs).then((r) => console.log(describeCliStartupBench(r)));
 }

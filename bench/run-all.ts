@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   console.log(describeHoverBench(hover));
   const extensionSize = await runExtensionSizeBench();
   console.log(describeExtensionSizeBench(extensionSize));
-  const cliStartup = runCliStartupBench();
+  const cliStartup = await runCliStartupBench();
   console.log(describeCliStartupBench(cliStartup));
   const activation = await runActivationBench();
   console.log(describeActivationBench(activation));

@@ -5,9 +5,12 @@
 // The extension is split so activation loads only the glue: every `import('./local-module')` in the extension's
 // sources becomes its own bundle in dist/ (the probe engine with undici, the certificate tools, the PKCS#12 reader),
 // required on first use. The CLI is split by command: dist/cli.js holds only the shell (the command table, the
-// overview, --version), and each command's module is its own bundle in dist/cli/, required when that command runs —
-// parsing the whole 1.3 MB for `--version` was most of the CLI's start-up. One command per process, so a command's
-// bundle carries all it needs (code shared between commands is repeated on disk, never loaded twice).
+// overview, --version); each command's definition (its words, help and options) is a small bundle in
+// dist/cli/definitions/, and the code that runs it a bundle in dist/cli/, required only when the command runs —
+// parsing the whole 1.3 MB for `--version` was most of the CLI's start-up, and the probe command's 760 KB most of
+// `probe --help`'s. One command per process, so a command's bundle carries all it needs (code shared between
+// commands is repeated on disk, never loaded twice); the AWS evidence source and the PKCS#12 reader are the
+// extension's chunks, required by the commands that need them.
 //
 // The workspace config's JSON Schema (schemas/mtls-probe.schema.json, which package.json's jsonValidation names) is
 // built too: made from the config reader's field tables (src/core/config/config-schema.ts), never edited by hand.
@@ -44,13 +47,26 @@ function resolveSource(resolveDir, specifier) {
   throw new Error(`cannot resolve lazy module ${specifier} from ${resolveDir}`);
 }
 
-/** The CLI's commands: each is a lazy chunk in dist/cli/ (the folder keeps them out of the VSIX's dist/*.js). */
+/** The code of the CLI's commands: each is a lazy chunk in dist/cli/ (the folder keeps them out of the VSIX's dist/*.js). */
 const cliCommand = /[\\/]src[\\/]cli[\\/]commands[\\/]/;
+/** Their definitions (words, help, options): each a small lazy chunk in dist/cli/definitions/, all that --help loads. */
+const cliDefinition = /[\\/]src[\\/]cli[\\/]definitions[\\/]/;
 
-/** A lazy chunk's name, its path in dist/ without `.js`: `probe-engine`, or `cli/probe` for a CLI command. */
-function chunkName(source) {
+/**
+ * The core's lazy modules that only some runs of a probing command need: evidence collection (probe --evidence) and
+ * the exports (--report, --otlp). The extension splits them too; the CLI builds its own copies in dist/cli/, which
+ * load their own lazy chunks with require().
+ */
+const cliCoreChunk = /[\\/]core[\\/](?:evidence[\\/]collect|report[\\/]run-exports)\.ts$/;
+
+/**
+ * A lazy chunk's name, its path in dist/ without `.js`: `probe-engine`, `cli/probe` for the code of a CLI command,
+ * `cli/definitions/probe` for its definition, `cli/collect` for a core module the CLI splits off (`inCli`).
+ */
+function chunkName(source, inCli) {
   const name = basename(source, '.ts');
-  return cliCommand.test(source) ? `cli/${name}` : name;
+  if (cliCommand.test(source) || (inCli && cliCoreChunk.test(source))) return `cli/${name}`;
+  return cliDefinition.test(source) ? `cli/definitions/${name}` : name;
 }
 
 /**
@@ -69,7 +85,7 @@ function lazyChunks(chunks, only = /./, from = '') {
         if (!only.test(source)) return undefined;
         // A command that loads another (probe → evidence) keeps it in its own bundle: one copy of their classes.
         if (cliCommand.test(source) && cliCommand.test(args.importer)) return undefined;
-        const name = chunkName(source);
+        const name = chunkName(source, from === 'cli' || from.startsWith('cli/'));
         const known = chunks.get(name);
         if (known && known !== source) throw new Error(`two lazy modules named ${name}: ${known} and ${source}`);
         chunks.set(name, source);
@@ -109,8 +125,14 @@ const extensionOptions = () => ({ external: ['vscode'] });
 // ES module loader, which scans the whole chunk for its exports first.
 const cliSplit = { supported: { 'dynamic-import': false } };
 const cliOptions = (name) => (name === 'cli' ? { ...cliSplit, banner: { js: '#!/usr/bin/env node' } } : name.startsWith('cli/') ? cliSplit : {});
-/** What the CLI splits off: its commands, and the AWS evidence source (the SDK would double every command's start-up). */
-const cliChunks = new RegExp(`${cliCommand.source}|${awsChunk.source}`);
+/** The PKCS#12 reader: node-forge (~215 KB) loads only for a PKCS#12 file, in the extension and the CLI alike. */
+const pkcs12Chunk = /[\\/]core[\\/]formats[\\/]pkcs12\.ts$/;
+/**
+ * What the CLI splits off: its commands' definitions and code, evidence collection and the exports, the AWS evidence
+ * source (the SDK would double every command's start-up) and the PKCS#12 reader (the last two are the extension's
+ * dist/aws-evidence-source.js and dist/pkcs12.js, shared by the commands that need them).
+ */
+const cliChunks = new RegExp(`${cliDefinition.source}|${cliCommand.source}|${cliCoreChunk.source}|${awsChunk.source}|${pkcs12Chunk.source}`);
 // The timeline renderer runs in a browser page: no Node built-ins, one classic script (the report inlines it).
 const webview = {
   bundle: true,

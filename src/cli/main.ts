@@ -3,21 +3,22 @@ import { processIo, runCommand, type CliEntry, type CommandIo } from './shell';
 import { overview } from './usage';
 import { version } from '../core/version';
 
-// The CLI's entry: the first word picks the command, the shell (shell.ts) runs it. Each command's module is
-// imported only when it runs: the probe engine, the certificate libraries and the log readers would otherwise
-// add their loading to every start-up, `--version` included.
+// The CLI's entry: the first word picks the command, the shell (shell.ts) runs it. A command's definition (its
+// words, help and options: src/cli/definitions/) is imported only when that command is named, and it imports the
+// code that runs the command (src/cli/commands/: the probe engine, the certificate libraries, the log readers) only
+// once the arguments parse: `--version` loads neither, `probe --help` only the definition.
 
 const commands = new Map<string, () => Promise<CliEntry>>([
-  ['probe', async () => (await import('./commands/probe')).probeCommand],
-  ['matrix', async () => (await import('./commands/matrix')).matrixCommand],
-  ['test', async () => (await import('./commands/test')).testCommand],
-  ['evidence', async () => (await import('./commands/evidence')).evidenceCommand],
-  ['report', async () => (await import('./commands/report')).reportCommand],
-  ['demo', async () => (await import('./commands/demo')).demoCommand],
-  ['lab', async () => (await import('./commands/lab')).labCommand],
-  ['cert', async () => (await import('./commands/cert')).certCommands],
-  ['truststore', async () => (await import('./commands/truststore')).trustStoreCommands],
-  ['pki', async () => (await import('./commands/pki')).pkiCommands],
+  ['probe', async () => (await import('./definitions/probe')).probeCommand],
+  ['matrix', async () => (await import('./definitions/matrix')).matrixCommand],
+  ['test', async () => (await import('./definitions/test')).testCommand],
+  ['evidence', async () => (await import('./definitions/evidence')).evidenceCommand],
+  ['report', async () => (await import('./definitions/report')).reportCommand],
+  ['demo', async () => (await import('./definitions/demo')).demoCommand],
+  ['lab', async () => (await import('./definitions/lab')).labCommand],
+  ['cert', async () => (await import('./definitions/cert')).certCommands],
+  ['truststore', async () => (await import('./definitions/truststore')).trustStoreCommands],
+  ['pki', async () => (await import('./definitions/pki')).pkiCommands],
 ]);
 
 function loadCommand(word: string): Promise<CliEntry> {

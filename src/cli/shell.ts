@@ -1,10 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BadArgumentError, BadInputError, InterruptedError, UnknownCommandError, isInterrupted, isUsageError } from './errors';
 
-// The one command shell of the CLI: every command is an object (its words, usage, option table and `run`), and
-// this module does the rest the same way for all of them — parsing with the command's options, --help, the
-// wording of an option parseArgs refuses, Ctrl-C, the output streams and the exit status. It loads with every
-// command, so it imports nothing heavier than node:util.
+// The one command shell of the CLI: every command is an object (its words, usage and option table, and `load`,
+// which brings the code that runs it), and this module does the rest the same way for all of them — parsing with
+// the command's options, --help, the wording of an option parseArgs refuses, Ctrl-C, the output streams and the
+// exit status. It loads with every command, so it imports nothing heavier than node:util.
 
 /** Where a command writes: the CLI passes stdout and stderr, tests pass collectors. */
 export interface CommandIo {
@@ -39,10 +39,19 @@ export interface CliCommand<O extends Options = Options> {
    * returning when stopping is its normal end, like the lab's); a second Ctrl-C still ends the process.
    */
   readonly cancellable?: boolean;
-  /** Errors of the libraries it calls that mean the input is wrong: one line and exit 2, not an internal error. */
-  readonly inputErrors?: readonly ErrorClass[];
   /** The line for an option the parser refuses, where scripts rely on an older wording than the default. */
   readonly parseErrorLine?: (sentence: string) => string;
+  /**
+   * The code that runs it, in its own bundle (dist/cli/NAME.js, with the probe engine or the certificate tools):
+   * loaded once the arguments parse, so --help and a refused option cost no more than the shell.
+   */
+  load(): Promise<CommandRunner<O>>;
+}
+
+/** What a command does, apart from its words and options: the part of it that `load` brings. */
+export interface CommandRunner<O extends Options = Options> {
+  /** Errors of the libraries it calls that mean the input is wrong: one line and exit 2, not an internal error. */
+  readonly inputErrors?: readonly ErrorClass[];
   /** Resolves with the exit status; a UsageError it throws is exit 2. */
   run(values: OptionValues<O>, positionals: string[], context: CommandContext): Promise<number>;
 }
@@ -58,11 +67,6 @@ export interface CommandGroup {
 
 export type CliEntry = CliCommand | CommandGroup;
 
-/** Keeps the option table's own type, so `run` sees exactly the values its options give. */
-export function defineCommand<O extends Options>(command: CliCommand<O>): CliCommand<O> {
-  return command;
-}
-
 export const processIo: CommandIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
@@ -77,6 +81,7 @@ const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies 
 export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: string[], io: CommandIo = processIo): Promise<number> {
   const controller = new AbortController();
   let command: CliCommand | undefined;
+  let runner: CommandRunner | undefined;
   const onSigint = (): void => {
     if (command?.cancellable === true && !controller.signal.aborted) {
       controller.abort(new InterruptedError());
@@ -99,9 +104,10 @@ export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: stri
       io.out(command.usage);
       return 0;
     }
-    return await command.run(values, positionals, { io, signal: controller.signal });
+    runner = await command.load();
+    return await runner.run(values, positionals, { io, signal: controller.signal });
   } catch (error) {
-    return reportError(error, io, command?.inputErrors ?? [], controller.signal.aborted);
+    return reportError(error, io, runner?.inputErrors ?? [], controller.signal.aborted);
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -1,5 +1,5 @@
-// The overview `mtls-probe --help` prints; each command keeps its own usage beside its code. Printed before any
-// command loads, so this module imports nothing of the core.
+// The overview `mtls-probe --help` prints; each command keeps its own usage beside its options (src/cli/definitions/).
+// Printed before any command loads, so this module imports nothing of the core.
 
 import { version } from '../core/version';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
-import { runCertCommand } from '../../src/cli/commands/cert';
+import { runCertCommand } from '../../src/cli/definitions/cert';
 import { CryptoFileError, readCryptoFile } from '../../src/core/certs/crypto-file';
 import { inspectFile } from '../../src/core/certs/inspect';
 import { findIdentityPairs } from '../../src/core/certs/pairs';

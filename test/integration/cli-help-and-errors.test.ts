@@ -1,4 +1,5 @@
-// The built CLI's help (each command its own options, the defaults the code uses) and the errors that show the fix:
+// The built CLI's help (each command its own options, the defaults the code uses, without loading the command's
+// code) and the errors that show the fix:
 // a passphrase that is needed, a key that is missing, a URL without its scheme, a malformed --identity, and TLS
 // errors without OpenSSL's source paths.
 
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer, type Server } from 'node:tls';
-import { defaultMatrixConcurrency } from '../../src/cli/commands/matrix';
+import { defaultMatrixConcurrency } from '../../src/cli/definitions/matrix';
 import { defaultTimeouts } from '../../src/core/probe/probe';
 import { builtCli, runBuiltCli, type CliRun } from '../support/built-cli';
 import { requireBinary } from '../support/peers';
@@ -28,6 +29,17 @@ const at = (name: string): string => join(pki, name);
 
 function opensslIn(...args: string[]): void {
   execFileSync(openssl, args, { cwd: pki, stdio: 'pipe' });
+}
+
+/**
+ * The files under dist/ a run of the built CLI loads (`dist/cli.js`, `dist/cli/definitions/probe.js`…), in load order:
+ * the command is run in a process that then lists its module cache.
+ */
+function bundlesLoaded(args: string[], env: Record<string, string> = {}): string[] {
+  const dist = new URL('../../dist/', import.meta.url).pathname;
+  const script = `require(${JSON.stringify(builtCli)}).main(JSON.parse(process.argv[1]), { out() {}, err() {} }).then(() => console.log(JSON.stringify(Object.keys(require.cache))))`;
+  const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8', env: { ...process.env, ...env } })) as string[];
+  return loaded.map((file) => `dist/${file.slice(dist.length)}`);
 }
 
 /** Exit 2, one line on stderr matching `pattern`, nothing on stdout, no stack trace. */
@@ -93,8 +105,21 @@ describe('help', () => {
       assert.ok(help.includes('--tls-min 1.2|1.3 lowest TLS version to offer (default 1.2)'), command);
       assert.ok(help.includes('--alpn LIST ALPN protocols to offer (default h2,http/1.1)'), command);
     }
-    // The matrix's own default: the help and the matrix command read the one constant (src/cli/commands/matrix.ts).
+    // The matrix's own default: the help and the matrix command read the one constant (src/cli/definitions/matrix.ts).
     assert.match((await runBuiltCli(['matrix', '--help'])).stdout, new RegExp(`--concurrency N +probes in flight at once \\(default ${defaultMatrixConcurrency}\\)`));
+  });
+
+  test('a command\'s --help and a refused option load its definition, not its code', () => {
+    for (const [args, definition] of [
+      [['probe', '--help'], 'probe'],
+      [['help', 'matrix'], 'matrix'],
+      [['cert', 'inspect', '--help'], 'cert'],
+      [['truststore'], 'truststore'],
+      [['test', '--bogus'], 'test'],
+    ] as const) {
+      assert.deepEqual(bundlesLoaded([...args]), ['dist/cli.js', `dist/cli/definitions/${definition}.js`], args.join(' '));
+    }
+    assert.deepEqual(bundlesLoaded(['--version']), ['dist/cli.js']);
   });
 
   test('every subcommand\'s --help is its own usage, exit 0', async () => {
@@ -128,6 +153,9 @@ describe('errors that show the fix', () => {
       assert.equal(JSON.parse(right.stdout).verdict.reason, 'connection_refused');
       assert.ok(!right.stdout.includes('pfx secret'));
     }
+    // The PKCS#12 reader (node-forge) is a bundle of its own, loaded for a PKCS#12 identity only.
+    assert.ok(bundlesLoaded(['probe', target(), '--pfx', at('modern.p12'), '--pass-env', passEnv], { [passEnv]: 'pfx secret' }).includes('dist/pkcs12.js'));
+    assert.deepEqual(bundlesLoaded(['probe', target(), '--cert', at('valid.pem'), '--key', at('valid.key')]), ['dist/cli.js', 'dist/cli/definitions/probe.js', 'dist/cli/probe.js']);
     const unset = await runBuiltCli(['probe', target(), '--pfx', at('modern.p12'), '--pass-env', passEnv], { [passEnv]: undefined });
     assertUsageError(unset, new RegExp(`^mtls-probe: --pass-env ${passEnv}: the environment variable ${passEnv} is not set\\.\\n$`), 'unset variable');
   });

@@ -9,7 +9,7 @@ import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runPkiCommand } from '../../src/cli/commands/pki';
+import { runPkiCommand } from '../../src/cli/definitions/pki';
 import { PkiDirectoryError, generatePki, type GeneratedPkiManifest, type PkiKeyAlgorithm } from '../../src/core/pki/generate-pki';
 import { requireBinary } from '../support/peers';
 

@@ -10,7 +10,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { CertificateChoices, CertificateSet, ContentInfo, EncapsulatedContentInfo, SignedData, id_data, id_signedData } from '@peculiar/asn1-cms';
 import fc from 'fast-check';
-import { runCertCommand } from '../../src/cli/commands/cert';
+import { runCertCommand } from '../../src/cli/definitions/cert';
 import { CryptoFileError, loadPkcs12Support, parseCryptoText, readCryptoFile, type CryptoFileContents } from '../../src/core/certs/crypto-file';
 import { buildChain, describeValidity, inspectCertificate, inspectFile } from '../../src/core/certs/inspect';
 import { generateTestPki, type TestPki } from '../../src/core/pki/test-pki';

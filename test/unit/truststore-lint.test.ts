@@ -10,7 +10,7 @@ import { Certificate, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
 import fc from 'fast-check';
 import { lintTrustStore, lintTrustStoreFile, TrustStoreFileError, type TrustStoreFinding, type TrustStoreReport } from '../../src/core/certs/truststore-lint';
-import { runTrustStoreCommand } from '../../src/cli/commands/truststore';
+import { runTrustStoreCommand } from '../../src/cli/definitions/truststore';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

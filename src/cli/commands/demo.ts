@@ -5,26 +5,11 @@ import { exportRuns } from '../../core/report/run-exports';
 import { runJson } from '../../core/runs/run-json';
 import { writeOutputFile } from '../arguments';
 import { InterruptedError } from '../errors';
-import { defineCommand } from '../shell';
+import type { demoOptions } from '../definitions/demo';
+import type { CommandRunner } from '../shell';
 
 // `mtls-probe demo` (npm run demo): the seed experiment against the local lab, offline — each case probed, its
 // verdict confirmed from the lab's AWS-format logs, a verdict table, and the timeline of all of them side by side.
-
-export const demoUsage = `Usage:
-  mtls-probe demo [--report FILE.html] [--json] [--dir DIR]
-
-Starts the local lab (an ALB-shaped listener with mTLS in verify mode, an AWS-WAF-like rule set, a target), probes
-it without a certificate, with a valid one, with a valid one and a malicious query, and with expired, untrusted and
-revoked ones, reads the lab's logs (ALB connection and access logs, WAF records, CloudWatch metric streams) to
-confirm each verdict, prints the verdicts as a table, writes the timeline of every case side by side, and stops the
-lab. No AWS account, no network.
-
-  --report FILE     where the timeline goes (default: mtls-probe-demo.html in the current folder)
-  --json            print one JSON object: the lab and each case with its run
-  --dir DIR         keep the lab's PKI and logs here (default: a temporary folder, removed afterwards)
-
-Exit status: 0 when every case ended as an ALB with AWS WAF must answer, confirmed by the logs; 1 otherwise.
-`;
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -67,12 +52,7 @@ export function seedStory(results: readonly SeedResult[]): string {
 
 const reportTitle = 'mTLS Probe demo: the seed experiment (ALB mTLS verify + AWS WAF)';
 
-export const demoCommand = defineCommand({
-  name: 'demo',
-  usage: demoUsage,
-  options: { report: { type: 'string' }, json: { type: 'boolean' }, dir: { type: 'string' } },
-  positionals: false,
-  cancellable: true,
+export const demoRunner: CommandRunner<typeof demoOptions> = {
   async run(values, _positionals, { io, signal }) {
     const report = values.report ?? 'mtls-probe-demo.html';
     const lab = await startLab({ mode: 'verify', ...(values.dir !== undefined ? { dir: values.dir } : {}) });
@@ -95,4 +75,4 @@ export const demoCommand = defineCommand({
     if (failed.length > 0) io.err(`mtls-probe: ${failed.length} case${failed.length === 1 ? '' : 's'} did not end as expected: ${failed.map((r) => r.case.name).join(', ')}.\n`);
     return failed.length > 0 ? 1 : 0;
   },
-});
+};

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { checkAwsSetting, type AwsSettingName } from '../../core/config/aws-settings';
 import type { AwsEndpointSettings } from '../../core/config/types';
-import { collectEvidence, type EvidenceRequest } from '../../core/evidence/collect';
+import type { EvidenceRequest } from '../../core/evidence/collect';
 import { describeEvidence } from '../../core/evidence/correlate';
 import type { CorrelationKeys, TimeWindow } from '../../core/evidence/types';
 import { formatSummary, formatTrace, redactLines, textRedaction, type CurlStyleOptions } from '../../core/report/curl-style';
@@ -10,58 +10,16 @@ import { shellQuote } from '../../core/report/reproduce-commands';
 import { currentResult, type CheckRun, type RunEvidence } from '../../core/runs/check-run';
 import type { RunEvidenceOptions } from '../../core/runs/run-service';
 import { runEvidenceLines } from '../../core/runs/run-text';
-import { awsFlagNames, awsFlagOptions, awsFlags, awsGroupSettingsFromFlags, awsSettingsAsFlags, awsWhereFlags, type AwsFlag } from '../aws-flags';
+import { awsFlagNames, awsFlags, awsGroupSettingsFromFlags, awsSettingsAsFlags, awsWhereFlags, type AwsFlag } from '../aws-flags';
 import { parseCorrelationId, portNumber, secretHeaderNames } from '../arguments';
 import { redactSecrets } from '../../core/secret-headers';
 import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError, reasonOf } from '../errors';
-import { defineCommand, type OptionValues } from '../shell';
+import type { evidenceOptions } from '../definitions/evidence';
+import type { CommandRunner, OptionValues } from '../shell';
 
 // `mtls-probe evidence` and the `probe --evidence` path: server-side records matched to one probe, from log
 // files and from AWS. This module (and the log readers it pulls in) loads only when evidence is asked for; the
 // AWS SDK only when AWS is.
-
-export const awsFlagsHelp = `  --aws-profile NAME     AWS profile (SSO profiles too); default: the standard chain (AWS_PROFILE, environment, ~/.aws)
-  --aws-region REGION    default: the region in an ARN, then AWS_REGION
-  --listener-arn ARN     the HTTPS listener: its mTLS mode and trust store are shown beside the verdict
-  --load-balancer-arn ARN
-                         the ALB (its listener on the probe's port is picked); CloudWatch metrics for the probe's minutes
-  --web-acl-arn ARN      the AWS WAF web ACL: its metrics, and sampled requests when no --waf-log-group is given
-  --waf-log-group NAME   the web ACL's CloudWatch Logs group (aws-waf-logs-…), searched with Logs Insights by trace id
-  --alb-logs S3URL       s3://bucket/prefix of the ALB's access and connection logs (streamed: small volumes)
-  --alb-log-group NAME   the CloudWatch Logs group the ALB delivers its logs to, searched with Logs Insights
-  --athena-connection-table TABLE
-                         search the ALB logs with Athena, where they are: the table over the connection logs
-                         (partition projection on day); with --athena-access-table TABLE (joined by conn_trace_id),
-                         --athena-database DB, --athena-workgroup NAME (default primary), --athena-output S3URL
-  --cloudfront-distribution-id ID, --cloudfront-connection-logs GROUP|S3URL
-                         CloudFront viewer mTLS: the distribution and its connection logs (us-east-1)
-  --api-gateway-domain NAME, --api-gateway-access-log-group NAME
-                         API Gateway mTLS: the custom domain and its stage's access-log group
-  --wait DURATION        keep looking for evidence AWS has not delivered yet (metrics ≈ 1 min, logs ≈ 5–10 min),
-                         e.g. 10m or 90s; default: look once and say what is not yet available`;
-
-const usage = `Usage:
-  mtls-probe evidence --since ISO --until ISO [--correlation-id ID] [--client-ip IP] [--client-port N] [--serial HEX] [--probe-time ISO[/ISO]] [--json] PATH|aws...
-
-Finds the records of one probe between --since and --until: in ALB connection logs, ALB access logs, CloudFront
-connection logs (JSON, plain or w3c), AWS WAF JSON logs and ModSecurity JSON audit logs (PATH: a file, plain or .gz,
-or a folder read recursively), and with "aws" in AWS itself (the flags below), matched by any of the keys:
-
-  --correlation-id ID    the X-Amzn-Trace-Id the probe sent (Root=1-<8 hex>-<24 hex>)
-  --client-ip IP         the probe's source address as the server saw it
-  --client-port N        the probe's source port (matched together with --client-ip)
-  --serial HEX           the client certificate's serial (ALB's form: hex, separators ignored)
-  --probe-time ISO[/ISO] when the probe's connection was open: behind NAT, the load balancer logs another address,
-                         and the only connection with the probe's certificate (or none) then is taken as the probe's
-  --json                 print one JSON object: window, keys, events, stats, problems, coverage, context
-  --secret-header NAME   a header whose value in the records is a secret (repeatable): shown as "[redacted, N bytes]"
-                         like Authorization, Cookie, Set-Cookie, Proxy-Authorization, X-Api-Key, X-Amz-Security-Token
-
-AWS (with "aws"):
-${awsFlagsHelp}
-
-Exit status: 0 when the evidence was read (whatever matched), 2 for bad arguments or unreadable input.
-`;
 
 /** Each path must exist and be readable before anything runs: a probe must not be wasted on a typo. */
 async function checkEvidencePaths(paths: string[]): Promise<void> {
@@ -174,20 +132,7 @@ export function formatRunReportWithEvidence(run: CheckRun, options: CurlStyleOpt
   return [...formatTrace(upgraded, options, redaction), ...summary].join('\n');
 }
 
-const options = {
-  since: { type: 'string' },
-  until: { type: 'string' },
-  'correlation-id': { type: 'string' },
-  'client-ip': { type: 'string' },
-  'client-port': { type: 'string' },
-  serial: { type: 'string' },
-  'probe-time': { type: 'string' },
-  ...awsFlagOptions,
-  'secret-header': { type: 'string', multiple: true },
-  json: { type: 'boolean' },
-} as const;
-
-type EvidenceValues = OptionValues<typeof options>;
+type EvidenceValues = OptionValues<typeof evidenceOptions>;
 
 function parseTime(value: string | undefined, flag: string): Date {
   if (value === undefined) throw new BadArgumentError(`${flag} is required (an ISO 8601 time such as 2024-05-01T10:00:00Z).`);
@@ -231,14 +176,13 @@ async function searchFrom(values: EvidenceValues, positionals: string[]): Promis
   return { window, keys, request, waitMs: parseWait(values.wait) };
 }
 
-export const evidenceCommand = defineCommand({
-  name: 'evidence',
-  usage,
-  options,
-  cancellable: true,
+export const evidenceRunner: CommandRunner<typeof evidenceOptions> = {
   async run(values, positionals, { io, signal }) {
     const { window, keys, request, waitMs } = await searchFrom(values, positionals);
     const secretHeaders = secretHeaderNames(values['secret-header']);
+    // Imported here, not with the module: the probe command's bundle carries this module for --evidence, and the
+    // collection is a chunk of its own (dist/cli/collect.js) that run-service loads as well, so it loads once.
+    const { collectEvidence } = await import('../../core/evidence/collect');
     const collected = await collectEvidence(request, window, keys, {
       signal,
       // The probe ended somewhere in the window: metrics cover all of it, and what AWS delivers late is
@@ -268,4 +212,4 @@ export const evidenceCommand = defineCommand({
     if (nothingRead) io.err(`mtls-probe: no AWS evidence could be read: ${failed.detail}\n`);
     return nothingRead ? 2 : 0;
   },
-});
+};

@@ -1,37 +1,18 @@
 import { IdentityError } from '../../core/identity/identity-error';
-import { identitySpecSyntax, loadIdentitySpec } from '../../core/identity/identity-spec';
+import { loadIdentitySpec } from '../../core/identity/identity-spec';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity, type MatrixRow } from '../../core/probe/matrix';
 import { ProbeInputError } from '../../core/probe/probe';
 import { runJson } from '../../core/runs/run-json';
 import { runFromResult } from '../../core/runs/run-service';
 import { passphraseFrom, positiveInt, secretHeaderNames } from '../arguments';
 import { BadArgumentError, InterruptedError } from '../errors';
-import { connectionHelp, connectionOptions, exitStatusHelp, matrixOnlyOptions, probeOnlyOptions, probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flags';
-import { defineCommand, type CommandIo } from '../shell';
+import { defaultMatrixConcurrency, type matrixOptions } from '../definitions/matrix';
+import { probeOnlyOptions } from '../probe-flags';
+import { probeOptionsFrom, readCaFlag, refuseOptionsOf } from '../probe-flag-values';
+import type { CommandIo, CommandRunner } from '../shell';
 
-// `mtls-probe matrix URL... --identity SPEC...`: every URL × identity, several probes at once, one row each.
-
-/** The help and the command read this one constant, so the default printed is the one applied. */
-export const defaultMatrixConcurrency = 16;
-
-export const matrixUsage = `Usage:
-  mtls-probe matrix URL... --identity SPEC... [options]
-
-Probes every URL with every identity, several at once, and prints one row per probe: where it stopped and why.
-
-Identities:
-  --identity SPEC        ${identitySpecSyntax} (repeatable; default: none)
-  --pass-env VAR         passphrase of every encrypted key and PKCS#12 file, from environment variable VAR
-
-Runs:
-  --repeat N             probe each URL × identity pair N times (default 1)
-  --concurrency N        probes in flight at once (default ${defaultMatrixConcurrency})
-  --json                 one JSON object per probe (the run), one per line, as each finishes
-
-${connectionHelp}
-
-${exitStatusHelp}
-`;
+// `mtls-probe matrix URL... --identity SPEC...`: every URL × identity, several probes at once, one row each. Its
+// words, help and options: definitions/matrix.ts.
 
 async function matrixIdentities(specs: string[], passphrase: string | undefined): Promise<MatrixIdentity[]> {
   const out: MatrixIdentity[] = [];
@@ -54,11 +35,7 @@ function printTable(rows: readonly MatrixRow[], io: CommandIo): void {
   for (const row of [header, ...table]) io.out(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
 }
 
-export const matrixCommand = defineCommand({
-  name: 'matrix',
-  usage: matrixUsage,
-  options: { ...connectionOptions, ...matrixOnlyOptions, ...probeOnlyOptions },
-  cancellable: true,
+export const matrixRunner: CommandRunner<typeof matrixOptions> = {
   inputErrors: [IdentityError, ProbeInputError],
   async run(values, positionals, { io, signal }) {
     if (positionals.length === 0) throw new BadArgumentError('matrix takes one or more URLs. See mtls-probe matrix --help.');
@@ -77,4 +54,4 @@ export const matrixCommand = defineCommand({
     if (!values.json) printTable(rows, io);
     return 0;
   },
-});
+};

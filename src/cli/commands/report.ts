@@ -4,26 +4,11 @@ import { exportFormatOf, exportRuns, type RunExportFormat } from '../../core/rep
 import { RunFileError, runsFromJson } from '../../core/runs/run-json';
 import { choice, writeOutputFile } from '../arguments';
 import { BadArgumentError, reasonOf } from '../errors';
-import { defineCommand } from '../shell';
+import type { reportOptions } from '../definitions/report';
+import type { CommandRunner } from '../shell';
 
 // `mtls-probe report`: saved runs (probe --json, exports, test --json, the demo's --json) rendered as the timeline
 // report — one run, or several side by side in compare mode — or converted to OTLP.
-
-export const reportUsage = `Usage:
-  mtls-probe report RUN.json... -o FILE [--format html|otlp|json] [--title TEXT]
-
-Renders saved runs as one self-contained timeline page (the same view as the extension's timeline panel): the
-verdict on top, the handshake and the server-side evidence on one time axis; several runs side by side, aligned
-at their connection start (e.g. no certificate / valid / valid with a blocked request). RUN.json: the output of
-mtls-probe probe --json (or --demo --json, matrix --json, test --json), or a run exported from the extension.
-
-  -o, --output FILE   where to write (required)
-  --format FORMAT     html (default; .otlp.json files default to otlp), otlp (OpenTelemetry JSON for Jaeger or
-                      Grafana Tempo), or json (the runs, as an array when several)
-  --title TEXT        the page's title
-
-Exit status: 0 when written, 2 for bad arguments or a file that is not a run.
-`;
 
 const formats: readonly RunExportFormat[] = ['html', 'otlp', 'json'];
 
@@ -43,10 +28,7 @@ async function readRuns(file: string): Promise<CheckRun[]> {
   return runsFromJson(value, file);
 }
 
-export const reportCommand = defineCommand({
-  name: 'report',
-  usage: reportUsage,
-  options: { output: { type: 'string', short: 'o' }, format: { type: 'string' }, title: { type: 'string' } },
+export const reportRunner: CommandRunner<typeof reportOptions> = {
   inputErrors: [RunFileError],
   async run(values, positionals, { io }) {
     if (positionals.length === 0) throw new BadArgumentError('report needs at least one saved run (RUN.json). See mtls-probe report --help.');
@@ -58,4 +40,4 @@ export const reportCommand = defineCommand({
     io.out(`${format === 'html' ? 'Timeline report' : format === 'otlp' ? 'OpenTelemetry trace' : 'Runs'} of ${runs.length} run${runs.length === 1 ? '' : 's'} written to ${values.output}\n`);
     return 0;
   },
-});
+};

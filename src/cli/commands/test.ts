@@ -11,52 +11,13 @@ import { scrubText, secretRedaction } from '../../core/secret-headers';
 import { curlCommand, opensslCommand, secretHeaderNote, secretHeaderVariables } from '../../core/report/reproduce-commands';
 import { positiveInt, writeOutputFile } from '../arguments';
 import { BadArgumentError, BadInputError, InterruptedError, UnreadableFileError } from '../errors';
-import { defineCommand, type CommandIo, type OptionValues } from '../shell';
+import type { testOptions } from '../definitions/test';
+import type { CommandIo, CommandRunner, OptionValues } from '../shell';
 
-export const testUsage = `Usage:
-  mtls-probe test [--workspace DIR] [--config FILE] [--endpoint NAME]... [--junit FILE] [--json] [--concurrency N]
+// `mtls-probe test`: the workspace config's expectations, each probed and judged, one line each (or JSON, JUnit).
+// Its words, help and options: definitions/test.ts.
 
-Runs the expectations in the workspace config (DIR/${workspaceConfigRelativePath}, JSON with comments): each
-endpoint is probed with each identity it has an expectation for ("none" = no client certificate), and the
-layer where the request stopped is compared with the expected one.
-
-A probe refused over TLS 1.3 after the request, with no client certificate asked for, is made again over TLS 1.2
-(where a server that asks for the certificate only for some paths renegotiates). An expectation is judged on the
-first attempt unless its object names another: "attempt": "tls12Fallback" (the retry; not met without one) or
-"last" (the retry when there was one). Each line says what the other attempt got: nothing falls back silently.
-
-  --workspace DIR     the workspace folder; the config's relative paths resolve against it (default: the folder
-                      that holds the config's .vscode directory, else the current directory)
-  --config FILE       the config file (default: DIR/${workspaceConfigRelativePath})
-  --endpoint NAME     only this endpoint (repeatable)
-  --junit FILE        also write the results as JUnit XML: one testsuite per endpoint, the trace of each probe
-  --json              print exactly one JSON object on stdout
-  --concurrency N     probes in flight at once (default 8)
-
-Passphrases: the passphrase of identity NAME's encrypted key or PKCS#12 file is read from the environment
-variable MTLS_PROBE_PASSPHRASE_<NAME>, with NAME upper-cased and every character other than A-Z and 0-9 turned
-into _ (identity "partner-legacy" → MTLS_PROBE_PASSPHRASE_PARTNER_LEGACY). Never from the command line or the
-config file.
-
-Secret header values (Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key, X-Amz-Security-Token and
-the names an endpoint lists in "secretHeaders") are printed as "[redacted, N bytes]" in the lines, --json and the
-JUnit traces; the curl command shown for a failure reads each from MTLS_PROBE_HEADER_<NAME> (Authorization →
-MTLS_PROBE_HEADER_AUTHORIZATION) instead of holding it.
-
-Exit status: 0 when every expectation held, 1 when any failed or could not run, 2 for bad arguments or an error
-in the config, 130 when interrupted.
-`;
-
-const options = {
-  workspace: { type: 'string' },
-  config: { type: 'string' },
-  endpoint: { type: 'string', multiple: true },
-  junit: { type: 'string' },
-  json: { type: 'boolean' },
-  concurrency: { type: 'string' },
-} as const;
-
-type TestValues = OptionValues<typeof options>;
+type TestValues = OptionValues<typeof testOptions>;
 
 function formatProblem(problem: ConfigProblem): string {
   const where = problem.jsonPath === '' ? '(top level)' : problem.jsonPath;
@@ -199,11 +160,7 @@ function printSummary(config: WorkspaceConfig, runs: ExpectationRun[], startedAt
   }
 }
 
-export const testCommand = defineCommand({
-  name: 'test',
-  usage: testUsage,
-  options,
-  cancellable: true,
+export const testRunner: CommandRunner<typeof testOptions> = {
   async run(values, positionals, { io, signal }) {
     const concurrency = positiveInt(values.concurrency, '--concurrency');
     if (positionals.length > 0) throw new BadArgumentError(`test takes no positional arguments (got "${positionals[0]}"); use --workspace DIR or --config FILE.`);
@@ -230,4 +187,4 @@ export const testCommand = defineCommand({
     const counts = summaryCounts(runs);
     return counts.failed > 0 || counts.errors > 0 ? 1 : 0;
   },
-});
+};

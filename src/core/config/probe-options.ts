@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { loadPemIdentity, loadPfxIdentity, type ClientIdentity } from '../identity/client-identity';
-import { defaultTimeouts } from '../probe/probe';
+import { defaultTimeouts } from '../probe/phase-timeouts';
 import type { PhaseTimeouts, ProbeOptions } from '../probe/types';
 import type { EndpointConfig, IdentityConfig } from './types';
 

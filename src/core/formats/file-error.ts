@@ -8,12 +8,20 @@
  */
 export type FileErrorCode = 'file_not_found' | 'file_unreadable' | 'file_is_directory' | 'bad_pfx' | 'passphrase_required' | 'wrong_passphrase';
 
+// The PKCS#12 reader is a bundle of its own (dist/pkcs12.js, so that node-forge loads only for a PKCS#12 file) and
+// carries its own copy of this class: the error it throws is not an instance of its caller's FileError. Every copy
+// marks its errors alike, and `instanceof FileError` reads the mark, so `e instanceof FileError` in the identity
+// loader and the certificate reader holds for a FileError of either copy.
+const fileErrorMark = Symbol.for('mtls-probe.file-error');
+
 /**
  * A problem with a certificate, key or PKCS#12 file, worded for the person who owns it. Never contains key material.
  * `code` is stable (each subclass widens the union with its own codes); `cause` is the error it was made from (the
  * file system's, node:crypto's), when there is one.
  */
 export class FileError<Code extends string = FileErrorCode> extends Error {
+  readonly [fileErrorMark] = true;
+
   constructor(
     readonly code: Code,
     readonly file: string,
@@ -22,6 +30,12 @@ export class FileError<Code extends string = FileErrorCode> extends Error {
   ) {
     super(message, options);
     this.name = 'FileError';
+  }
+
+  /** A FileError of any bundle's copy of this module; a subclass (IdentityError, CryptoFileError) tests as usual. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== FileError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[fileErrorMark] === true;
   }
 }
 

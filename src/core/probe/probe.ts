@@ -7,15 +7,16 @@ import { roundMs, type TraceEvent } from '../trace';
 import { ProbeAttempt } from './attempt';
 import { parseTarget } from './connection';
 import { describeHandshakePhase } from './phase';
+import { defaultTimeouts } from './phase-timeouts';
 import { renegotiationOf } from './renegotiation';
 import { fallbackOptions, refusalAfterRequest, verdictWithFallback } from './post-handshake-auth';
 import { ProbeAbortedError } from './probe-errors';
-import type { PhaseTimeouts, ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget, TlsSummary } from './types';
+import type { ProbeOptions, ProbeOutcome, ProbeResult, ProbeTarget, TlsSummary } from './types';
 import { classifyAttempt, identityFacts, isServerCertificateError, type AttemptFacts } from './verdict';
 
 export { ProbeAbortedError, ProbeInputError } from './probe-errors';
 
-export const defaultTimeouts: PhaseTimeouts = { dns: 5000, connect: 5000, tls: 10000, http: 15000 };
+export { defaultTimeouts } from './phase-timeouts';
 
 // Random bytes for the ids, drawn from the CSPRNG a few kilobytes at a time: one call for 12 bytes costs ~15 µs, as
 // much as a probe's whole verdict.

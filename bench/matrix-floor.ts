@@ -3,6 +3,8 @@
 // (1 and 8), each side a whole process: `node dist/cli.js matrix … --json` against bench/matrix-floor-client.mjs
 // (plain tls.connect + GET, a SecureContext built once per identity, the same bounded pool). Runs are
 // interleaved (the order alternating) so drift hits both alike; the ratios are of medians (target ≤ 1.3×).
+// Both sides speak the same HTTP: `http/1.1` (the matrix with --http1.1, the floor offering http/1.1 only), and
+// `h2,http/1.1` (the matrix's default, as curl offers; the floor then GETs over node:http2 where the server picks h2).
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +20,8 @@ const floorClient = new URL('./matrix-floor-client.mjs', import.meta.url).pathna
 const runs = Math.max(5, Number(process.env.BENCH_FLOOR_RUNS ?? 7));
 const repeat = Number(process.env.BENCH_FLOOR_REPEAT ?? 13);
 const concurrencies = [1, 8];
+const protocols = ['http/1.1', 'h2,http/1.1'] as const;
+type Protocols = (typeof protocols)[number];
 const timeoutMs = 5000;
 
 function timed(args: string[]): Promise<{ ms: number; lines: number }> {
@@ -43,6 +47,8 @@ export interface MatrixFloorResult {
   probes: number;
   runs: number;
   concurrency: number;
+  /** What both sides offer in ALPN. */
+  alpn: Protocols;
   matrixMedianMs: number;
   floorMedianMs: number;
   ratio: number;
@@ -58,16 +64,19 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
     const named = (['valid', 'untrusted', 'expired'] as const).map((label) => ({ label, cert: files.client(label).cert, key: files.client(label).key }));
     const identities = [...named, { label: 'none' }];
     const probes = urls.length * identities.length * repeat;
-    const matrixArgs = (concurrency: number): string[] => [
+    const matrixArgs = (concurrency: number, alpn: Protocols): string[] => [
       cli, 'matrix', ...urls, '--cacert', files.caFile, ...named.flatMap((i) => ['--identity', `${i.label}=${i.cert},${i.key}`]), '--identity', 'none',
-      '--repeat', String(repeat), '--concurrency', String(concurrency), '--timeout', String(timeoutMs), '--json',
+      '--repeat', String(repeat), '--concurrency', String(concurrency), '--timeout', String(timeoutMs), '--json', '--alpn', alpn,
     ];
-    const floorArgs = async (concurrency: number): Promise<string[]> => {
-      const config = join(files.dir, `floor-${concurrency}.json`);
-      await writeFile(config, JSON.stringify({ urls, ca: files.caFile, identities, repeat, concurrency, timeoutMs }));
+    const floorArgs = async (concurrency: number, alpn: Protocols): Promise<string[]> => {
+      const config = join(files.dir, `floor-${concurrency}-${alpn.replace(/\W/g, '')}.json`);
+      await writeFile(config, JSON.stringify({ urls, ca: files.caFile, identities, repeat, concurrency, timeoutMs, alpn: alpn.split(',') }));
       return [floorClient, config];
     };
-    const sides = await Promise.all(concurrencies.map(async (concurrency) => ({ concurrency, matrix: matrixArgs(concurrency), floor: await floorArgs(concurrency), matrixMs: [] as number[], floorMs: [] as number[] })));
+    const pairs = concurrencies.flatMap((concurrency) => protocols.map((alpn) => ({ concurrency, alpn })));
+    const sides = await Promise.all(
+      pairs.map(async ({ concurrency, alpn }) => ({ concurrency, alpn, matrix: matrixArgs(concurrency, alpn), floor: await floorArgs(concurrency, alpn), matrixMs: [] as number[], floorMs: [] as number[] })),
+    );
     const check = (what: string, lines: number): void => {
       if (lines !== probes) throw new Error(`${what} printed ${lines} rows, expected ${probes}`);
     };
@@ -89,7 +98,7 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
     return sides.map((s) => {
       const matrixMedianMs = median(s.matrixMs);
       const floorMedianMs = median(s.floorMs);
-      return { probes, runs, concurrency: s.concurrency, matrixMedianMs, floorMedianMs, ratio: matrixMedianMs / floorMedianMs };
+      return { probes, runs, concurrency: s.concurrency, alpn: s.alpn, matrixMedianMs, floorMedianMs, ratio: matrixMedianMs / floorMedianMs };
     });
   } finally {
     for (const p of peers) await p.stop();
@@ -97,7 +106,7 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
 }
 
 export function describeMatrixFloorBench(r: MatrixFloorResult): string {
-  return `matrix vs raw-Node floor, concurrency ${r.concurrency}: ${r.probes} probes, medians of ${r.runs} whole-process runs: matrix ${r.matrixMedianMs.toFixed(0)} ms, floor ${r.floorMedianMs.toFixed(0)} ms: ${r.ratio.toFixed(2)}x (target <= 1.3x)`;
+  return `matrix vs raw-Node floor, concurrency ${r.concurrency}, ALPN ${r.alpn}: ${r.probes} probes, medians of ${r.runs} whole-process runs: matrix ${r.matrixMedianMs.toFixed(0)} ms, floor ${r.floorMedianMs.toFixed(0)} ms: ${r.ratio.toFixed(2)}x (target <= 1.3x)`;
 }
 
 if (process.argv[1]?.endsWith('matrix-floor.ts')) {

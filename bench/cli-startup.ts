@@ -3,10 +3,15 @@
 // `--version`, `--help` and a command's --help (`probe --help`, `matrix --help`) load only the shell, which holds
 // every command's help and options. "probe (refused)" loads the probe command's code (its bundle: the probe engine,
 // undici) and probes a loopback port that refuses at once: what a probing command costs before any network wait.
+// "probe (HTTP/1.1 answer)" probes a loopback HTTPS server (Node's own, in a process of its own) to its answer over
+// HTTP/1.1: the whole of a short CLI run, its exit included (undici's parser is WebAssembly: see src/cli/wasm-tiering.ts).
 // Run alone: node --import tsx bench/cli-startup.ts [RUNS]   (needs a built dist/: npm run build)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateTestPki } from '../src/core/pki/test-pki';
 import { holdClosedPort } from '../test/support/ports';
 import { median } from './statistics';
 
@@ -24,10 +29,31 @@ export interface CliStartupResult {
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** One run of the refused probe, checked: it must end at TCP with the refusal, or it measures something else. */
-function checkRefusedProbe(args: string[]): void {
+/** One run of a probe, checked: it must end with the verdict expected, or it measures something else. */
+function checkProbe(args: string[], expected: RegExp): void {
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 10_000 });
-  if (!/Verdict: stopped at tcp — connection_refused/.test(out)) throw new Error(`the refused probe did not end with connection_refused:\n${out}`);
+  if (!expected.test(out)) throw new Error(`the probe did not end as expected (${expected.source}):\n${out}`);
+}
+
+/** An HTTPS server that answers "ok", in a process of its own (the bench's own loop is blocked while it times). */
+async function startAnsweringServer(): Promise<{ url: string; caFile: string; stop: () => Promise<void> }> {
+  const pki = await generateTestPki();
+  const dir = await mkdtemp(join(tmpdir(), 'mtls-probe-bench-startup-'));
+  const files = { cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem'), ca: join(dir, 'ca.pem') };
+  await Promise.all([writeFile(files.cert, pki.server.certPem), writeFile(files.key, pki.server.keyPem), writeFile(files.ca, pki.rootCa.certPem)]);
+  const script = `const fs = require('node:fs');
+    const server = require('node:https').createServer({ cert: fs.readFileSync(${JSON.stringify(files.cert)}), key: fs.readFileSync(${JSON.stringify(files.key)}) }, (_q, r) => r.end('ok\\n'));
+    server.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child: ChildProcess = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the HTTPS server exited with ${code}`)));
+  });
+  const stop = async (): Promise<void> => {
+    child.kill();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { url: `https://localhost:${port}/`, caFile: files.ca, stop };
 }
 
 export async function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STARTUP_RUNS ?? 40)): Promise<CliStartupResult> {
@@ -37,6 +63,8 @@ export async function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STA
   // Held for the whole run: bound and never listening, so each connection is refused (RST) with no wait.
   const closed = await holdClosedPort();
   const refused = [cli, 'probe', `https://127.0.0.1:${closed.port}/`, '--timeout', '1000'];
+  const server = await startAnsweringServer();
+  const answered = [cli, 'probe', server.url, '--cacert', server.caFile, '--alpn', 'http/1.1'];
   const variants: Array<{ label: string; args: string[] }> = [
     { label: 'node -e 0', args: ['-e', '0'] },
     { label: 'mtls-probe --version', args: [cli, '--version'] },
@@ -44,12 +72,15 @@ export async function runCliStartupBench(runs = Number(process.env.BENCH_CLI_STA
     { label: 'mtls-probe probe --help', args: [cli, 'probe', '--help'] },
     { label: 'mtls-probe matrix --help', args: [cli, 'matrix', '--help'] },
     { label: 'mtls-probe probe (refused)', args: refused },
+    { label: 'mtls-probe probe (HTTP/1.1 answer)', args: answered },
   ];
   try {
-    checkRefusedProbe(refused);
+    checkProbe(refused, /Verdict: stopped at tcp — connection_refused/);
+    checkProbe(answered, /Verdict: passed \(the application answered\) — target_responded/);
     return { runs, variants: timeVariants(variants, runs) };
   } finally {
     await closed.release();
+    await server.stop();
   }
 }
 
@@ -72,7 +103,7 @@ function timeVariants(variants: Array<{ label: string; args: string[] }>, runs: 
 export function describeCliStartupBench(r: CliStartupResult): string {
   return [
     `CLI start-up, ${r.runs} interleaved whole processes each (target ≤ 1.4× node -e 0):`,
-    ...r.variants.map((v) => `  ${v.label.padEnd(28)} ${v.medianMs.toFixed(1).padStart(6)} ms  ${v.ratio.toFixed(2)}×`),
+    ...r.variants.map((v) => `  ${v.label.padEnd(34)} ${v.medianMs.toFixed(1).padStart(6)} ms  ${v.ratio.toFixed(2)}×`),
   ].join('\n');
 }
 

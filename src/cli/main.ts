@@ -1,6 +1,7 @@
 import { UnknownCommandError } from './errors';
 import { processIo, runCommand, type CliEntry, type CommandIo } from './shell';
 import { overview } from './usage';
+import { keepWasmOnBaselineCompiler } from './wasm-tiering';
 import { version } from '../core/version';
 
 // The CLI's entry: the first word picks the command, the shell (shell.ts) runs it. A command's definition (its
@@ -51,6 +52,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
 }
 
 if (require.main === module) {
+  keepWasmOnBaselineCompiler();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -4,7 +4,6 @@
 
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { BoundedCache } from '../bounded-cache';
 import { PhaseTimeout, ProbeAbortedError, ProbeInputError } from './probe-errors';
@@ -101,10 +100,4 @@ export function waitForHandshake(socket: TLSSocket): Promise<void> {
     socket.once('error', onError);
     socket.once('close', () => reject(Object.assign(new Error('The connection closed during the TLS handshake'), { code: 'ECONNRESET' })));
   });
-}
-
-/** Resolves once the stream has emitted 'close' (at once when it has): a socket's file descriptor is released by then. */
-export function waitForClose(stream: Duplex): Promise<void> {
-  if (stream.closed) return Promise.resolve();
-  return new Promise((resolve) => stream.once('close', () => resolve()));
 }

@@ -15,7 +15,8 @@ import { makePkiFiles, startHaproxy, startNginx, startOpensslServer, type Runnin
 import { startTargetProcess } from './matrix-vs-curl';
 import { median } from './statistics';
 
-const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+// BENCH_CLI: another build's entry (a copy of dist/ taken before a change, say), to compare builds.
+const cli = process.env.BENCH_CLI ?? new URL('../dist/cli.js', import.meta.url).pathname;
 const floorClient = new URL('./matrix-floor-client.mjs', import.meta.url).pathname;
 const runs = Math.max(5, Number(process.env.BENCH_FLOOR_RUNS ?? 7));
 const repeat = Number(process.env.BENCH_FLOOR_REPEAT ?? 13);
@@ -55,7 +56,7 @@ export interface MatrixFloorResult {
 }
 
 export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
-  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: npm run build');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: npm run build`);
   const { files } = await makePkiFiles('mtls-probe-bench-');
   const peers: RunningPeer[] = [];
   try {

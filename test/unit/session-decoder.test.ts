@@ -434,3 +434,14 @@ describe('TLS session decoder: decoding while the connection goes on', () => {
     assert.equal(first.events.length, events);
   });
 });
+
+describe('TLS session decoder: names', () => {
+  test('every cipher suite Node offers is named (as Wireshark names it), none left as a code', () => {
+    for (const name of ['tls12-alb-like-reset', 'tls12-openssl-no-certificate', 'tls12-openssl-valid', 'tls13-openssl-no-certificate']) {
+      const { chunks, keyLog } = loadCapture(name);
+      const suites = decodeWire(chunks, keyLog).state.clientHello?.cipherSuites ?? [];
+      assert.ok(suites.length >= 56, `${name}: ${suites.length} suites`);
+      assert.deepEqual(suites.filter((s) => !s.startsWith('TLS_')), [], name);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { UnknownCommandError } from './errors';
-import { processIo, runCommand, type CliEntry, type CommandIo } from './shell';
+import { processIo, runCommand, type CliEntry, type CommandIo, type ShellHooks } from './shell';
 import { overview } from './usage';
 import { keepWasmOnBaselineCompiler } from './wasm-tiering';
 import { version } from '../core/version';
@@ -39,7 +39,7 @@ async function help(topic: string[], io: CommandIo, status: number): Promise<num
   return status;
 }
 
-export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CommandIo = processIo, hooks: ShellHooks = {}): Promise<number> {
   const [word, ...rest] = argv;
   if (word === '--version' || word === '-V') {
     io.out(`${version}\n`);
@@ -48,12 +48,11 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
   // No command at all is a usage error (2), but the overview is what helps then.
   if (word === undefined) return help([], io, 2);
   if (word === 'help' || word === '--help' || word === '-h') return help(rest, io, 0);
-  return runCommand(loadCommand(word), rest, io);
+  return runCommand(loadCommand(word), rest, io, hooks);
 }
 
 if (require.main === module) {
-  keepWasmOnBaselineCompiler();
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2), processIo, { codeLoaded: keepWasmOnBaselineCompiler }).then(
     (code) => {
       process.exitCode = code;
     },

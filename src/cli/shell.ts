@@ -77,8 +77,13 @@ export const processIo: CommandIo = {
 
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 
+/** What the process running the CLI does around a command: `codeLoaded` runs once a command's code has loaded. */
+export interface ShellHooks {
+  codeLoaded?: () => void;
+}
+
 /** Runs a command (or the subcommand of a group the arguments name) and resolves with the exit status. */
-export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: string[], io: CommandIo = processIo): Promise<number> {
+export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: string[], io: CommandIo = processIo, hooks: ShellHooks = {}): Promise<number> {
   const controller = new AbortController();
   let command: CliCommand | undefined;
   let runner: CommandRunner | undefined;
@@ -105,6 +110,7 @@ export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: stri
       return 0;
     }
     runner = await command.load();
+    hooks.codeLoaded?.();
     return await runner.run(values, positionals, { io, signal: controller.signal });
   } catch (error) {
     return reportError(error, io, runner?.inputErrors ?? [], controller.signal.aborted);

@@ -57,6 +57,16 @@ describe('a command\'s help and options, apart from its code', () => {
     assert.equal(loads(), 1);
   });
 
+  test('the codeLoaded hook runs once the code has loaded and before it runs, never for --help', async () => {
+    const { command, loads } = countedCommand();
+    const seen: string[] = [];
+    const hooks = { codeLoaded: () => seen.push(`loaded after ${loads()} load`) };
+    assert.equal(await runCommand(command, ['--help'], capture().io, hooks), 0);
+    assert.deepEqual(seen, []);
+    assert.equal(await runCommand(command, ['--json'], capture().io, hooks), 0);
+    assert.deepEqual(seen, ['loaded after 1 load']);
+  });
+
   test('the input errors the loaded code names are still one line and exit 2', async () => {
     const { command } = countedCommand();
     const c = capture();

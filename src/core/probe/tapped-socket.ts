@@ -50,11 +50,12 @@ export class TappedSocket extends SocketRelay {
     });
   }
 
-  private capture(dir: 'out' | 'in', data: Buffer): void {
+  /** `owned`: the buffer is the tap's own (a concatenation), so it is kept as is rather than copied. */
+  private capture(dir: 'out' | 'in', data: Buffer, owned = dir === 'in'): void {
     this.total[dir] += data.length;
     if (this.captured[dir] >= captureLimit) return;
     // Outgoing buffers may be reused by the TLS stream wrapper once written, so keep a copy.
-    const kept = dir === 'out' ? Buffer.from(data) : data;
+    const kept = owned ? data : Buffer.from(data);
     this.captured[dir] += kept.length;
     this.chunks.push({ t: this.clock(), dir, data: kept });
   }
@@ -65,7 +66,13 @@ export class TappedSocket extends SocketRelay {
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this._write(data, 'latin1', callback);
+    if (chunks.length === 1) {
+      this._write(chunks[0]!.chunk, 'latin1', callback);
+      return;
+    }
+    // The concatenation is a new buffer already: captured without a second copy.
+    const data = Buffer.concat(chunks.map((c) => c.chunk));
+    this.capture('out', data, true);
+    super._write(data, 'latin1', callback);
   }
 }

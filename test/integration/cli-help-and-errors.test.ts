@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createServer, type Server } from 'node:tls';
 import { defaultMatrixConcurrency } from '../../src/cli/definitions/matrix';
-import { defaultTimeouts } from '../../src/core/probe/probe';
+import { defaultTimeouts } from '../../src/core/probe/phase-timeouts';
 import { builtCli, runBuiltCli, type CliRun } from '../support/built-cli';
 import { requireBinary } from '../support/peers';
 import { holdClosedPort, type ClosedPort } from '../support/ports';

@@ -8,7 +8,7 @@ import type { ConfigLocation, EndpointConfig, ExpectedOutcome, IdentityConfig, W
 import { describeOutcome, evaluateExpectation, expectationChecks } from '../../src/core/expectations/expectations';
 import { runExpectations, type ExpectationRun } from '../../src/core/runs/expectation-runs';
 import { IdentityError } from '../../src/core/identity/identity-error';
-import { defaultTimeouts } from '../../src/core/probe/probe';
+import { defaultTimeouts } from '../../src/core/probe/phase-timeouts';
 import type { HttpSummary, Layer, ProbeResult } from '../../src/core/probe/types';
 import { holdClosedPort, type ClosedPort } from '../support/ports';
 

@@ -55,7 +55,7 @@ export class HttpExchange {
     this.body = new Promise((resolve, reject) => (this.settleBody = { resolve, reject }));
     // Read only when the head came: an error before it is the head's, and nobody awaits the body then.
     this.body.catch(() => undefined);
-    client.dispatch({ ...request, ...(request.body !== undefined ? { body: request.body } : {}) }, {
+    client.dispatch(request, {
       onRequestStart: () => undefined,
       onResponseStart: (_controller, status, headers) => {
         if (status < 200) return;

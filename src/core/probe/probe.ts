@@ -16,8 +16,6 @@ import { classifyAttempt, identityFacts, isServerCertificateError, type AttemptF
 
 export { ProbeAbortedError, ProbeInputError } from './probe-errors';
 
-export { defaultTimeouts } from './phase-timeouts';
-
 // Random bytes for the ids, drawn from the CSPRNG a few kilobytes at a time: one call for 12 bytes costs ~15 µs, as
 // much as a probe's whole verdict.
 const idPool = Buffer.alloc(12 * 256);

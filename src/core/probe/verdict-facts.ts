@@ -59,10 +59,10 @@ export interface TargetFacts {
   address: string | null;
 }
 
-/** What the words need of a client identity: its key type and its chain's issuers. */
 // By chain: an identity's chain never changes, and every probe with it asks (a matrix, hundreds of times).
 const factsByChain = new WeakMap<readonly X509Certificate[], IdentityFacts | null>();
 
+/** What the words need of a client identity: its key type and its chain's issuers. */
 export function identityFacts(chain: readonly X509Certificate[]): IdentityFacts | null {
   const known = factsByChain.get(chain);
   if (known !== undefined) return known;

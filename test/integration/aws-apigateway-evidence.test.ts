@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { AwsEvidenceSource, type AwsEvidenceSourceOptions } from '../../src/core/evidence/aws/aws-evidence-source';
+import { AwsEvidenceSource } from '../../src/core/evidence/aws/aws-evidence-source';
 import { collectProbeEvidence } from '../../src/core/evidence/collect';
 import { correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../src/core/evidence/correlate';
 import type { EvidenceReport } from '../../src/core/evidence/types';
@@ -15,12 +15,11 @@ import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
 import { accessLogLine, startApiGatewayPeer, type ApiGatewayPeer, type ApiGatewayRequestFacts } from '../support/apigateway-peer';
 import { account, region } from '../support/aws-test-names';
-import { fakeAwsClientConfig, startFakeAws, type FakeAwsHandler } from '../support/fake-aws';
+import { fakeAwsAccess, startFakeAws, type FakeAwsHandler } from '../support/fake-aws';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
 const domainName = 'api.example.com';
 const accessLogGroup = 'API-Gateway-Access-Logs_orders/prod';
-const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
 
 let env: TestPkiFiles;
 let gateway: ApiGatewayPeer;
@@ -91,9 +90,6 @@ function insights(rows: (queryString: string) => string[]): Record<'logs:StartQu
   };
 }
 
-function access(fakeUrl: string): AwsEvidenceSourceOptions['access'] {
-  return { ...fakeAwsClientConfig(fakeUrl), credentials };
-}
 
 function coverage(report: EvidenceReport): Record<string, string> {
   return Object.fromEntries((report.coverage ?? []).map((c) => [c.evidence, `${c.state}: ${c.detail}`]));
@@ -116,7 +112,7 @@ test('an untrusted certificate: the domain with its truststore warnings beside t
     'apigateway:GetDomainName': domainHandler({ ...truststore, truststoreWarnings: warnings }),
     ...insights((query) => (query.includes(facts.requestId) ? [otherRequest(facts), accessLogLine(facts)] : [])),
   });
-  const source = new AwsEvidenceSource({ region, apiGateway: { domainName, accessLogGroup } }, { access: access(fake.url), queryPollMs: 1 });
+  const source = new AwsEvidenceSource({ region, apiGateway: { domainName, accessLogGroup } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 });
   const report = await source.collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
@@ -168,7 +164,7 @@ test('no certificate and no access-log record: a probe-only mtls hint, not yet a
   const fake = await startFakeAws(t, { 'apigateway:GetDomainName': domainHandler({ ...truststore, truststoreWarnings: [] }), ...insights(() => []) });
   const ended = probeEnd(result);
   let now = ended.getTime();
-  const source = new AwsEvidenceSource({ region, apiGateway: { domainName, accessLogGroup } }, { access: access(fake.url), queryPollMs: 1, now: () => now });
+  const source = new AwsEvidenceSource({ region, apiGateway: { domainName, accessLogGroup } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: () => now });
   const early = await source.collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: ended });
   const row = early.coverage?.find((c) => c.evidence === 'API Gateway access log');
   assert.equal(row?.state, 'not-yet-available');
@@ -194,7 +190,7 @@ test('an endpoint named in aws.apiGateway: a 403 without API Gateway headers get
     // A stage whose format logs no clientCert variables, found by the probe's address (the probe got no request id).
     ...insights((query) => (query.includes('127.0.0.1') ? [accessLogLine({ ...facts, clientCert: null })] : [])),
   });
-  const evidence = await collectProbeEvidence(result, { aws: { region, apiGateway: { domainName, accessLogGroup } }, awsAccess: access(fake.url) });
+  const evidence = await collectProbeEvidence(result, { aws: { region, apiGateway: { domainName, accessLogGroup } }, awsAccess: fakeAwsAccess(fake.url) });
   const { verdict, report } = evidence;
   assert.deepEqual([verdict.stoppedAt, verdict.reason, verdict.confidence], ['mtls', 'apigateway_403_client_certificate_refused', 'probe']);
   assert.match(verdict.summary, /^API Gateway \(a custom domain with mutual TLS: the endpoint's aws\.apiGateway settings name it\) asked for a client certificate in the TLS 1\.2 handshake, the client sent .*CN=untrusted client/);
@@ -207,12 +203,12 @@ test('an endpoint named in aws.apiGateway: a 403 without API Gateway headers get
 test('a custom domain that does not exist or has mutual TLS off: said beside the verdict, with the region and the fix', async (t) => {
   const { result } = await probePeer(gateway, null);
   const fake = await startFakeAws(t, { 'apigateway:GetDomainName': domainHandler(null) });
-  const missing = await new AwsEvidenceSource({ region, apiGateway: { domainName: 'other.example.com' } }, { access: access(fake.url) }).collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
+  const missing = await new AwsEvidenceSource({ region, apiGateway: { domainName: 'other.example.com' } }, { access: fakeAwsAccess(fake.url) }).collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
   assert.equal(missing.problems.length, 1);
   assert.equal(missing.problems[0]!.message, `custom domain other.example.com was not found by apigateway:GET (GetDomainName) in region ${region} (NotFoundException): check the ARN, the region and that the default credential chain (AWS_PROFILE, environment, ~/.aws) is in the right account.`);
   assert.match(coverage(missing)['API Gateway access log'] ?? '', /^not-configured: set "apiGateway": \{ "accessLogGroup" \}/);
 
-  const off = await new AwsEvidenceSource({ region, apiGateway: { domainName } }, { access: access(fake.url) }).collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
+  const off = await new AwsEvidenceSource({ region, apiGateway: { domainName } }, { access: fakeAwsAccess(fake.url) }).collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
   assert.equal(off.context?.[0]?.title, 'API Gateway custom domain (mTLS off)');
   assert.match(off.context?.[0]?.summary ?? '', /has mutual TLS off: API Gateway does not ask for a client certificate, so a 403 from it is not mutual TLS's\.$/);
 });

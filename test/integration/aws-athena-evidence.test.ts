@@ -25,11 +25,10 @@ import { account, lbDimension, loadBalancerArn, region } from '../support/aws-te
 import { runBuiltCli } from '../support/built-cli';
 import { fakeAthena, type FakeAthenaOptions, type FakeAthenaRow } from '../support/fake-athena';
 import { coverageOf, states } from '../support/evidence-coverage';
-import { fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler } from '../support/fake-aws';
+import { fakeAwsAccess, startFakeAws, startFakeS3, type FakeAwsHandler } from '../support/fake-aws';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
 const athenaSettings = { database: 'alb_logs', connectionTable: 'alb_connection_logs', accessTable: 'alb_access_logs', outputLocation: 's3://athena-results/mtls-probe/' };
-const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
 const hourLater = (): number => Date.now() + 3_600_000;
 
 // ---- rows as the documented tables hold them ------------------------------------------------------------------
@@ -92,9 +91,6 @@ async function probeUntrusted(t: TestContext): Promise<{ result: ProbeResult; ke
   return { result, keys: correlationKeysFor(result), window: evidenceWindow(result), ended: new Date(Date.parse(result.startedAt) + result.timings.total), line, connTraceId };
 }
 
-function access(url: string): AwsEvidenceSourceOptions['access'] {
-  return { ...fakeAwsClientConfig(url), credentials };
-}
 
 async function athenaFake(t: { after(fn: () => unknown): void }, options: FakeAthenaOptions, extra: Record<string, FakeAwsHandler> = {}) {
   const athena = fakeAthena(options);
@@ -113,7 +109,7 @@ describe('ALB logs in Athena', () => {
       tables: { alb_connection_logs: [connectionRow(otherConnections(time)[0]!), connectionRow(line), connectionRow(otherConnections(time)[1]!)], alb_access_logs: [accessRow(otherRequest(time))] },
       bytesScanned: (table) => (table === 'alb_connection_logs' ? 1_200_000_000 : 800_000_000),
     });
-    const source = new AwsEvidenceSource({ region, albLogsAthena: athenaSettings }, { access: access(fake.url), queryPollMs: 1 });
+    const source = new AwsEvidenceSource({ region, albLogsAthena: athenaSettings }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 });
     const progress: string[] = [];
     const report = await source.collect(window, keys, { probeEndedAt: ended, onProgress: (m) => progress.push(m) });
 
@@ -179,7 +175,7 @@ describe('ALB logs in Athena', () => {
     });
     const keys: CorrelationKeys = { clientCertSerial: '00:ab:12:cd:34', probeTime: { from: '2025-05-01T10:02:02.900Z', to: '2025-05-01T10:02:03.800Z' } };
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') };
-    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs', accessTable: 'alb_access_logs', workgroup: 'mtls-probe' } }, { access: access(fake.url), queryPollMs: 1, now: hourLater });
+    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs', accessTable: 'alb_access_logs', workgroup: 'mtls-probe' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: hourLater });
     const report = await source.collect(window, keys, { probeEndedAt: new Date('2025-05-01T10:02:04Z') });
 
     assert.deepEqual(report.events.map((e) => [e.kind, e.matchedBy.map((m) => m.key).join(',')]), [
@@ -200,7 +196,7 @@ describe('ALB logs in Athena', () => {
       tables: { alb_connection_logs: [connectionRow(line, '2025/05/02'), { ...connectionRow(line, '2025/04/30'), tls_verify_status: 'Success' }] },
     });
     const window = { from: new Date('2025-05-01T23:50:00Z'), to: new Date('2025-05-01T23:59:30Z') };
-    const source = new AwsEvidenceSource({ region, albLogsAthena: { database: 'alb_logs', connectionTable: 'alb_connection_logs' } }, { access: access(fake.url), queryPollMs: 1, now: hourLater });
+    const source = new AwsEvidenceSource({ region, albLogsAthena: { database: 'alb_logs', connectionTable: 'alb_connection_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: hourLater });
     const report = await source.collect(window, { clientIp: '198.51.100.5', clientPort: 50001, clientCertSerial: 'C0FFEE' }, { probeEndedAt: new Date('2025-05-01T23:58:31Z') });
     assert.deepEqual(queries.map((q) => q.days), [['2025/05/01', '2025/05/02']]);
     assert.deepEqual(report.events.map((e) => e.record.tls_verify_status), ['Failed:ClientCertExpired']);
@@ -216,10 +212,10 @@ describe('ALB logs in Athena', () => {
     const keys = { clientIp: '192.0.2.1', clientPort: 40000 };
     const settings = { region, albLogsAthena: { database: 'alb_logs', connectionTable: 'alb_connection_logs' } };
     const ended = new Date('2025-05-01T10:02:04Z');
-    const early = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1, now: () => ended.getTime() + 60_000 }).collect(window, keys, { probeEndedAt: ended });
+    const early = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: () => ended.getTime() + 60_000 }).collect(window, keys, { probeEndedAt: ended });
     assert.equal(coverageOf(early, 'ALB connection log (Athena)').state, 'not-yet-available');
     assert.equal(coverageOf(early, 'ALB connection log (Athena)').expectedBy, '2025-05-01T10:11:00.000Z');
-    const late = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1, now: hourLater }).collect(window, keys, { probeEndedAt: ended });
+    const late = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: hourLater }).collect(window, keys, { probeEndedAt: ended });
     assert.deepEqual(late.events, []);
     assert.deepEqual(coverageOf(late, 'ALB connection log (Athena)'), {
       evidence: 'ALB connection log (Athena)',
@@ -231,12 +227,12 @@ describe('ALB logs in Athena', () => {
   test('a failed query is a failed lookup, with Athena\'s reason and what to check; a missing table too', async (t) => {
     const { fake } = await athenaFake(t, { tables: { alb_connection_logs: [] }, fail: { alb_connection_logs: 'HIVE_BAD_DATA: Error parsing field value' } });
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') };
-    const failed = await new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: access(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.1' });
+    const failed = await new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.1' });
     const row = coverageOf(failed, 'ALB connection log (Athena)');
     assert.equal(row.state, 'failed');
     assert.match(row.detail, /^The Athena query of alb_connection_logs ended FAILED: HIVE_BAD_DATA: Error parsing field value \(query id [0-9a-f-]{36}\)\.$/);
 
-    const missing = await new AwsEvidenceSource({ region, albLogsAthena: { database: 'alb_logs', connectionTable: 'conn_logs' } }, { access: access(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.1' });
+    const missing = await new AwsEvidenceSource({ region, albLogsAthena: { database: 'alb_logs', connectionTable: 'conn_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.1' });
     assert.match(coverageOf(missing, 'ALB connection log (Athena)').detail, /ended FAILED: TABLE_NOT_FOUND: .*Table 'awsdatacatalog\.alb_logs\.conn_logs' does not exist .* Check "albLogsAthena": the database and table names/);
   });
 
@@ -244,7 +240,7 @@ describe('ALB logs in Athena', () => {
     const { fake, queries } = await athenaFake(t, { tables: { alb_connection_logs: [] }, hang: true });
     const controller = new AbortController();
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') };
-    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: access(fake.url), queryPollMs: 5 });
+    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 5 });
     const collecting = source.collect(window, { clientIp: '192.0.2.1' }, { signal: controller.signal, onProgress: (m) => m.includes('RUNNING') && controller.abort() });
     await assert.rejects(collecting, { name: 'AbortError' });
     assert.equal(fake.callsTo('StopQueryExecution').length, 1);
@@ -259,7 +255,7 @@ describe('ALB logs in Athena', () => {
     );
     const { fake } = await athenaFake(t, { tables: { alb_connection_logs: crowd }, maxPageRows: 2 });
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') };
-    const report = await new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: access(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.80' });
+    const report = await new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.80' });
     assert.deepEqual(fake.callsTo('GetQueryResults').map((c) => c.params.NextToken), [undefined, '2', '4']);
     assert.deepEqual(report.events.map((e) => e.record.client_port), [61001, 61002, 61003, 61004, 61005]);
     assert.deepEqual(report.stats, { files: 0, lines: 5, skippedLines: 0 });
@@ -271,7 +267,7 @@ describe('ALB logs in Athena', () => {
     const { fake } = await athenaFake(t, { tables: { alb_connection_logs: [connectionRow(line)] } });
     const ended = new Date('2025-05-01T10:02:04Z');
     let clock = ended.getTime();
-    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: access(fake.url), queryPollMs: 1, pollIntervalMs: 5, now: () => clock });
+    const source = new AwsEvidenceSource({ region, albLogsAthena: { connectionTable: 'alb_connection_logs' } }, { access: fakeAwsAccess(fake.url), queryPollMs: 1, pollIntervalMs: 5, now: () => clock });
     const waiting: string[] = [];
     const report = await source.collect({ from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') }, { clientIp: '198.51.100.6', clientPort: 50002, clientCertSerial: 'ABCD' }, {
       probeEndedAt: ended,
@@ -320,7 +316,7 @@ describe('ALB logs in CloudWatch Logs', () => {
       },
     });
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:07:00Z') };
-    const report = await new AwsEvidenceSource({ region, albLogGroup: logGroup }, { access: access(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.44', clientPort: 61000, clientCertSerial: 'ab:12:cd:34' });
+    const report = await new AwsEvidenceSource({ region, albLogGroup: logGroup }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(window, { clientIp: '192.0.2.44', clientPort: 61000, clientCertSerial: 'ab:12:cd:34' });
 
     assert.deepEqual(queryStrings, [
       'fields @timestamp, @message, @ptr | filter @message like /192\\.0\\.2\\.44\\D{1,24}61000\\D/ or @message like /(?i)AB12CD34/ | sort @timestamp asc | limit 200',
@@ -356,7 +352,7 @@ describe('ALB logs in S3 beyond what is streamed', () => {
     await put(5, otherConnections('2025-05-01T10:06:00.000Z'), '10.0.0.1');
     const window = { from: new Date('2025-05-01T10:01:00Z'), to: new Date('2025-05-01T10:09:00Z') };
     const options = (limit: number): AwsEvidenceSourceOptions => ({
-      access: { ...access(fake.url), s3: { ...fakeS3ClientConfig, endpoint: s3.url } },
+      access: fakeAwsAccess(fake.url, s3.url),
       albLogStreamLimits: { objects: limit, bytes: 200_000_000 },
       now: hourLater,
     });

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { colonSerialForm } from '../../src/core/certs/serial-number';
 import type { AwsEndpointSettings } from '../../src/core/config/types';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
-import { AwsEvidenceSource, awsRegionFor, type AwsEvidenceSourceOptions } from '../../src/core/evidence/aws/aws-evidence-source';
+import { AwsEvidenceSource, awsRegionFor } from '../../src/core/evidence/aws/aws-evidence-source';
 import { correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../src/core/evidence/correlate';
 import type { EvidenceReport } from '../../src/core/evidence/types';
 import { identityFromPemText, type ClientIdentity } from '../../src/core/identity/client-identity';
@@ -22,13 +22,12 @@ import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
 import { collectRunEvidence, runCheck } from '../../src/core/runs/run-service';
 import { buildTimeline } from '../../src/core/timeline/build-timeline';
-import { fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler } from '../support/fake-aws';
+import { fakeAwsAccess, startFakeAws, startFakeS3, type FakeAwsHandler } from '../support/fake-aws';
 import { account, lbDimension, listenerArn, loadBalancerArn, region, wafLogGroup } from '../support/aws-test-names';
 
 const distributionId = 'E2DX1SLDPK0123';
 const trustStoreId = 'ts_2a8b3c4d5e6f7a8b';
 const connectionLogGroup = '/aws/vendedlogs/cloudfront/connections';
-const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
 
 let pki: TestPki;
 let target: AlbLikeTarget;
@@ -118,9 +117,6 @@ function insights(rows: { connection: () => Array<Record<string, unknown>>; waf?
   };
 }
 
-function access(fakeUrl: string, s3Url?: string): AwsEvidenceSourceOptions['access'] {
-  return { ...fakeAwsClientConfig(fakeUrl), credentials, ...(s3Url !== undefined ? { s3: { ...fakeS3ClientConfig, endpoint: s3Url } } : {}) };
-}
 
 function states(report: EvidenceReport): Record<string, string> {
   return Object.fromEntries((report.coverage ?? []).map((c) => [c.evidence, c.state]));
@@ -138,7 +134,7 @@ test('required mode, the connection log in CloudWatch Logs: the distribution and
   const keys = correlationKeysFor(result);
   const fake = await startFakeAws(t, { ...cloudFrontHandlers, ...insights({ connection: () => [otherRecord(result), connectionRecord(result)], waf: () => [] }) });
   const settings: AwsEndpointSettings = { region, wafLogGroup, cloudFront: { distributionId, connectionLogs: connectionLogGroup } };
-  const report = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
   assert.deepEqual(states(report), { 'ALB connection and access logs': 'not-configured', 'CloudWatch metrics': 'not-configured', 'CloudFront connection log': 'found', 'WAF log': 'missing' });
@@ -194,7 +190,7 @@ test('not found: not yet available while CloudFront may still deliver, missing a
   const fake = await startFakeAws(t, { ...cloudFrontHandlers, ...insights({ connection: () => [otherRecord(result)] }) });
   const settings: AwsEndpointSettings = { cloudFront: { distributionId: 'E0000000000000', connectionLogs: connectionLogGroup } };
   assert.equal(awsRegionFor(settings, {}), 'us-east-1', 'CloudFront alone needs no region');
-  const early = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const early = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
   const row = early.coverage?.find((c) => c.evidence === 'CloudFront connection log');
   assert.equal(row?.state, 'not-yet-available');
   assert.ok(row?.expectedBy !== undefined && Date.parse(row.expectedBy) - probeEnd(result).getTime() === 10 * 60_000);
@@ -205,7 +201,7 @@ test('not found: not yet available while CloudFront may still deliver, missing a
   assert.equal(early.context?.length ?? 0, 0);
 
   const later = Date.now() + 11 * 60_000;
-  const late = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1, now: () => later }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const late = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1, now: () => later }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
   assert.equal(late.coverage?.find((c) => c.evidence === 'CloudFront connection log')?.state, 'missing');
   assert.equal(upgradeVerdict(result, late.events).confidence, 'probe');
 });
@@ -225,7 +221,7 @@ test('connection logs in S3: a gzipped w3c object and a plain one of the probe\'
   await s3.put(`connections/${distributionId}/2020/01/01/00/old.gz`, gzipSync(`${w3cLine(probeRecord)}\n`));
 
   const settings: AwsEndpointSettings = { region, cloudFront: { distributionId, connectionLogs: 's3://cf-logs/connections' } };
-  const report = await new AwsEvidenceSource(settings, { access: access(fake.url, s3.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url, s3.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
   assert.deepEqual(report.problems, []);
   assert.equal(coverage(report, 'CloudFront connection log'), "the probe's connection (by address: connectionStatus Failed:ClientCertUntrusted) in 2 objects under s3://cf-logs/connections/");
   // The w3c object's 4 lines (2 directives) and the plain object's one: all read, none damaged.
@@ -240,7 +236,7 @@ test('connection logs in S3: a gzipped w3c object and a plain one of the probe\'
 test('through the run service: the timeline draws the record on the load-balancer lane and the banner names the connection log', async (t) => {
   const run = await runCheck({ kind: 'url', name: 'cloudfront', options: { url: target.url, ca: pki.rootCa.certPem } }, untrusted);
   const fake = await startFakeAws(t, { ...cloudFrontHandlers, ...insights({ connection: () => [connectionRecord(run.result)] }) });
-  const confirmed = await collectRunEvidence(run, { aws: { cloudFront: { distributionId, connectionLogs: connectionLogGroup } }, awsAccess: access(fake.url) });
+  const confirmed = await collectRunEvidence(run, { aws: { cloudFront: { distributionId, connectionLogs: connectionLogGroup } }, awsAccess: fakeAwsAccess(fake.url) });
   assert.equal(confirmed.verdict.reason, 'cloudfront_client_cert_untrusted');
   const [timeline] = buildTimeline([confirmed]).runs;
   const mark = timeline!.marks.find((m) => m.summary.startsWith('CloudFront connection log:'));
@@ -367,7 +363,7 @@ test('a CloudFront web ACL in front of an ALB: its settings, metrics (no Region 
     'cloudwatch:GetMetricData': metricDataByRegion(minute, { [region]: { NewConnectionCount: 1, RequestCount: 1 }, 'us-east-1': { BlockedRequests: 1 } }),
   });
   const settings: AwsEndpointSettings = { region, loadBalancerArn, webAclArn: globalWebAclArn, cloudFront: { distributionId } };
-  const report = await new AwsEvidenceSource(settings, { access: access(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
   assert.deepEqual(states(report), {
@@ -444,7 +440,7 @@ test('one GetMetricData call when the web ACL\'s metrics and the ALB\'s are in t
       ...webAclHandlers(result, settings.webAclArn),
       'cloudwatch:GetMetricData': metricDataByRegion(minute, { [expected]: { NewConnectionCount: 1, ClientTLSNegotiationErrorCount: 1 } }),
     });
-    const report = await new AwsEvidenceSource(settings, { access: access(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+    const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url) }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
     assert.deepEqual(report.problems, []);
     assert.ok(fake.calls.every((c) => c.region === expected), JSON.stringify(fake.calls.map((c) => `${c.operation} ${c.region}`)));
     assert.equal(fake.callsTo('GetMetricData').length, 1);
@@ -472,7 +468,7 @@ test('us-east-1 refuses GetMetricData (an IAM policy limited to the endpoint\'s 
       call.region === 'us-east-1' ? { error: { code: 'AccessDenied', message: 'not authorized to perform cloudwatch:GetMetricData in us-east-1', status: 403, queryCode: 'AccessDenied' } } : alb(params, call),
   });
   const settings: AwsEndpointSettings = { region, loadBalancerArn, webAclArn: globalWebAclArn, wafLogGroup };
-  const report = await new AwsEvidenceSource(settings, { access: access(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
+  const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(fake.callsTo('GetMetricData').map((c) => c.region), [region, 'us-east-1']);
   assert.equal(states(report)['CloudWatch metrics'], 'failed');

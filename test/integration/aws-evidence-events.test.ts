@@ -11,7 +11,7 @@ import { AwsEvidenceSource } from '../../src/core/evidence/aws/aws-evidence-sour
 import { correlationKeysFor, evidenceWindow } from '../../src/core/evidence/correlate';
 import { subscribeEvents, type MtlsProbeEvent } from '../../src/core/events';
 import { probe } from '../../src/core/probe/probe';
-import { fakeAwsClientConfig, startFakeAws } from '../support/fake-aws';
+import { fakeAwsAccess, startFakeAws } from '../support/fake-aws';
 import { account, listenerArn, loadBalancerArn, region, trustStoreArn, wafLogGroup } from '../support/aws-test-names';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
@@ -45,7 +45,7 @@ test('AWS: the listener read, the web ACL and the WAF log denied (aws_access_den
   });
   // The source's clock: a second after the probe (metrics are due minutes later), moved past the wait by the pause.
   let now = ended.getTime() + 1000;
-  const source = new AwsEvidenceSource({ region, listenerArn, webAclArn, wafLogGroup }, { access: { ...fakeAwsClientConfig(fake.url), credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' } }, pollIntervalMs: 1, now: () => now });
+  const source = new AwsEvidenceSource({ region, listenerArn, webAclArn, wafLogGroup }, { access: fakeAwsAccess(fake.url), pollIntervalMs: 1, now: () => now });
 
   const events: MtlsProbeEvent[] = [];
   const stop = subscribeEvents((event) => events.push(event));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
-import { AwsEvidenceSource, awsRegionFor, type AwsEvidenceSourceOptions } from '../../src/core/evidence/aws/aws-evidence-source';
+import { AwsEvidenceSource, awsRegionFor } from '../../src/core/evidence/aws/aws-evidence-source';
 import { albSerial, correlationKeysFor, describeEvidence, evidenceWindow, upgradeVerdict } from '../../src/core/evidence/correlate';
 import type { EvidenceEvent, EvidenceReport } from '../../src/core/evidence/types';
 import { loadPemIdentity, type ClientIdentity } from '../../src/core/identity/client-identity';
@@ -20,14 +20,13 @@ import { probe } from '../../src/core/probe/probe';
 import type { ProbeResult } from '../../src/core/probe/types';
 import { accessLogLine, albLogIntervalEnd, albLogObjectKey, connectionLogLine, newConnTraceId } from '../support/alb-log-lines';
 import { coverageOf, states } from '../support/evidence-coverage';
-import { awsErrors, fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler, type FakeS3 } from '../support/fake-aws';
+import { awsErrors, fakeAwsAccess, fakeAwsClientConfig, fakeS3ClientConfig, startFakeAws, startFakeS3, type FakeAwsHandler, type FakeS3 } from '../support/fake-aws';
 import { account, elbArn, lbDimension, listenerArn, loadBalancerArn, region, trustStoreArn, wafLogGroup } from '../support/aws-test-names';
 import { makePkiFiles, type TestPkiFiles } from '../support/peers';
 
 const webAclArn = `arn:aws:wafv2:${region}:${account}:regional/webacl/edge-acl/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111`;
 const bucket = 'edge-alb-logs';
 const albLogs = `s3://${bucket}/edge`;
-const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' };
 
 let env: TestPkiFiles;
 let target: AlbLikeTarget;
@@ -265,9 +264,6 @@ async function tapS3(t: TestContext, s3: FakeS3): Promise<S3Tap> {
   };
 }
 
-function access(fakeUrl: string, s3Url?: string): AwsEvidenceSourceOptions['access'] {
-  return { ...fakeAwsClientConfig(fakeUrl), credentials, ...(s3Url !== undefined ? { s3: { ...fakeS3ClientConfig, endpoint: s3Url } } : {}) };
-}
 
 function hhmm(date: Date): string {
   return date.toISOString().slice(11, 16);
@@ -319,7 +315,7 @@ test('verify-mode rejection, the whole story: listener, metrics, connection log 
   const oldKey = objectKey('connection', new Date(intervalEnd.getTime() - 60 * 60_000));
   await s3.put(oldKey, gz(otherClientsConnectionLines(new Date(Date.parse(time) - 62 * 60_000).toISOString())));
 
-  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: access(fake.url, tap.url), queryPollMs: 1 });
+  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: fakeAwsAccess(fake.url, tap.url), queryPollMs: 1 });
   const progress: string[] = [];
   const report = await source.collect(window, keys, { probeEndedAt: ended, onProgress: (m) => progress.push(m) });
 
@@ -436,7 +432,7 @@ test('behind NAT: a probe without a certificate is tied to the only certificate-
   const s3 = await startFakeS3(t, bucket);
   await s3.put(objectKey('connection', albLogIntervalEnd(result.startedAt)), gz([natLine, laterLine, ...otherClientsConnectionLines(entry.time).slice(0, 2)]));
 
-  const source = new AwsEvidenceSource({ region, listenerArn, albLogs }, { access: access(fake.url, s3.url) });
+  const source = new AwsEvidenceSource({ region, listenerArn, albLogs }, { access: fakeAwsAccess(fake.url, s3.url) });
   const report = await source.collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
   const verdict = upgradeVerdict(result, report.events);
   assert.equal(verdict.stoppedAt, 'mtls');
@@ -478,7 +474,7 @@ test('WAF block found with Logs Insights: the probe\'s 403 becomes stopped at wa
   await s3.put(objectKey('connection', intervalEnd), gz([...otherClientsConnectionLines(result.startedAt), probeConnectionLine(result, connTraceId)]));
   await s3.put(objectKey('access', intervalEnd), gz([...otherClientsAccessLines(result.startedAt), probeAccessLine]));
 
-  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: access(fake.url, tap.url), queryPollMs: 1 });
+  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: fakeAwsAccess(fake.url, tap.url), queryPollMs: 1 });
   const report = await source.collect(window, keys, { probeEndedAt: ended });
   assert.deepEqual(report.problems, []);
   assert.deepEqual(states(report), { 'ALB connection log': 'found', 'ALB access log': 'found', 'CloudWatch metrics': 'found', 'WAF log': 'found' });
@@ -568,7 +564,7 @@ test('sampled requests when no WAF log group is named: GetWebACL\'s metric names
   });
 
   // The real listener is on 443; the local stand-in listens elsewhere, so the probe's port is given as ALB's.
-  const source = new AwsEvidenceSource({ region, loadBalancerArn, webAclArn }, { access: access(fake.url), port: 443, now: () => now });
+  const source = new AwsEvidenceSource({ region, loadBalancerArn, webAclArn }, { access: fakeAwsAccess(fake.url), port: 443, now: () => now });
   const report = await source.collect(window, keys, { probeEndedAt: ended });
   assert.deepEqual(report.problems, []);
   assert.deepEqual(states(report), { 'ALB connection and access logs': 'not-configured', 'CloudWatch metrics': 'found', 'WAF sampled requests': 'found' });
@@ -653,7 +649,7 @@ test('late evidence: the first look says not yet available (with when), later lo
 
   const updates: EvidenceReport[] = [];
   const progress: string[] = [];
-  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: access(fake.url, tap.url), queryPollMs: 1, pollIntervalMs: 20 });
+  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: fakeAwsAccess(fake.url, tap.url), queryPollMs: 1, pollIntervalMs: 20 });
   const report = await source.collect(window, keys, {
     probeEndedAt: ended,
     // Far off: the collection ends because everything was found, not because the wait ran out.
@@ -722,7 +718,7 @@ test('credentials that expire while waiting: what was not yet available becomes 
   const s3 = await startFakeS3(t, bucket);
   const tap = await tapS3(t, s3);
   const updates: EvidenceReport[] = [];
-  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: access(fake.url, tap.url), queryPollMs: 1, pollIntervalMs: 10 });
+  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup, albLogs }, { access: fakeAwsAccess(fake.url, tap.url), queryPollMs: 1, pollIntervalMs: 10 });
   const report = await source.collect(evidenceWindow(result), correlationKeysFor(result), {
     probeEndedAt: new Date(),
     waitUntil: new Date(Date.now() + 10_000),
@@ -758,7 +754,7 @@ test('throttling is retried by the SDK: a throttled DescribeListeners and StartQ
     'logs:GetQueryResults': query['logs:GetQueryResults'],
     'cloudwatch:GetMetricData': metricData(() => ({ NewConnectionCount: [[minute, 1]], RequestCount: [[minute, 1]], HTTPCode_Target_2XX_Count: [[minute, 1]] })),
   });
-  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup }, { access: access(fake.url), queryPollMs: 1 });
+  const source = new AwsEvidenceSource({ region, listenerArn, wafLogGroup }, { access: fakeAwsAccess(fake.url), queryPollMs: 1 });
   const report = await source.collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
@@ -874,7 +870,7 @@ test('cancel: aborting while a Logs Insights query runs rejects with an AbortErr
       return { output: { success: true } };
     },
   });
-  const source = new AwsEvidenceSource({ region, wafLogGroup }, { access: access(fake.url), queryPollMs: 10_000 });
+  const source = new AwsEvidenceSource({ region, wafLogGroup }, { access: fakeAwsAccess(fake.url), queryPollMs: 10_000 });
   const collecting = source.collect(evidenceWindow(result), correlationKeysFor(result), { probeEndedAt: probeEnd(result), waitUntil: new Date(Date.now() + 60_000), signal: controller.signal });
   void collecting.then(
     () => (settled = true),
@@ -894,7 +890,7 @@ test('cancel: aborting while a Logs Insights query runs rejects with an AbortErr
       return { output: { WebACL: { Name: 'edge-acl', VisibilityConfig: { MetricName: 'edgeAcl', SampledRequestsEnabled: true } } } };
     },
   });
-  const aclOnly = new AwsEvidenceSource({ region, webAclArn }, { access: access(setupFake.url) });
+  const aclOnly = new AwsEvidenceSource({ region, webAclArn }, { access: fakeAwsAccess(setupFake.url) });
   await assert.rejects(aclOnly.collect(evidenceWindow(result), correlationKeysFor(result), { signal: early.signal }), (error: Error) => error.name === 'AbortError');
   assert.deepEqual(setupFake.calls.map((c) => c.operation), ['GetWebACL']);
 });
@@ -906,7 +902,7 @@ test('no region, or settings naming nothing: one clear problem each, and no AWS 
   const window = evidenceWindow(result);
   const keys = correlationKeysFor(result);
 
-  const noRegion = await new AwsEvidenceSource({ wafLogGroup, albLogs }, { access: access(fake.url) }).collect(window, keys);
+  const noRegion = await new AwsEvidenceSource({ wafLogGroup, albLogs }, { access: fakeAwsAccess(fake.url) }).collect(window, keys);
   assert.deepEqual(noRegion.problems, [{ message: 'No AWS region: add "region" to the endpoint\'s "aws" settings (or an ARN that names one), or set AWS_REGION.' }]);
   assert.deepEqual([noRegion.events, noRegion.coverage, noRegion.context], [[], [], []]);
 
@@ -915,7 +911,7 @@ test('no region, or settings naming nothing: one clear problem each, and no AWS 
   assert.equal(awsRegionFor({ wafLogGroup }, { AWS_DEFAULT_REGION: 'us-west-2' }), 'us-west-2');
   assert.equal(awsRegionFor({ wafLogGroup }), null);
 
-  const nothing = await new AwsEvidenceSource({ region }, { access: access(fake.url) }).collect(window, keys);
+  const nothing = await new AwsEvidenceSource({ region }, { access: fakeAwsAccess(fake.url) }).collect(window, keys);
   assert.deepEqual(nothing.problems, [{ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup", "albLogs", "albLogsAthena", "albLogGroup", "cloudFront" or "apiGateway".' }]);
   // What could be configured is named, with the setting that adds it.
   assert.deepEqual(

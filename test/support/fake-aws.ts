@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { AwsEvidenceSourceOptions } from '../../src/core/evidence/aws/aws-evidence-source';
 
 export type FakeAwsService = 'elbv2' | 'cloudwatch' | 'logs' | 'wafv2' | 'apigateway' | 'cloudfront' | 'athena';
 
@@ -84,6 +85,18 @@ export const awsErrors = {
  */
 export function fakeAwsClientConfig(url: string): { endpoint: string; retryStrategy: ConfiguredRetryStrategy } {
   return { endpoint: url, retryStrategy: new ConfiguredRetryStrategy(3, 1) };
+}
+
+/**
+ * What the evidence tests hand AwsEvidenceSource: the fake's client options, static test credentials (AKIDTEST,
+ * which the tests find on every call), and with `s3Url` an S3 endpoint (a local S3 server or a tap in front of it).
+ */
+export function fakeAwsAccess(url: string, s3Url?: string): AwsEvidenceSourceOptions['access'] {
+  return {
+    ...fakeAwsClientConfig(url),
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' },
+    ...(s3Url !== undefined ? { s3: { ...fakeS3ClientConfig, endpoint: s3Url } } : {}),
+  };
 }
 
 const jsonTargets: Record<string, { service: FakeAwsService; contentType: string }> = {

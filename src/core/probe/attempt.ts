@@ -294,24 +294,29 @@ export class ProbeAttempt {
     else this.note(current === 'dns' ? 'tcp' : current, 'error', { code: this.facts.errorCode, message: this.facts.errorMessage });
   }
 
-  /** The caller's cancel: the attempt ends here, its sockets closed, and the cancel goes on up. */
-  cancel(e: ProbeAbortedError): never {
-    this.close();
+  /** The caller's cancel: the attempt ends here, its connection closed, and the cancel goes on up. */
+  async cancel(e: ProbeAbortedError): Promise<never> {
+    await this.close();
     this.progress.cancelled({ code: e.code, message: e.message });
     throw e;
   }
 
   /**
-   * Destroys everything, at once: the TCP socket's file descriptor is released by its destroy (libuv closes it then;
-   * only the 'close' events come on a later turn of the loop), so when probe() returns its connection is gone
-   * (test/integration/load.test.ts counts descriptors after 1,000 probes). Nothing more is read from here on.
+   * Destroys everything at once, and resolves when the TCP socket's handle is closed: its file descriptor is released
+   * by the destroy itself, its libuv handle a turn of the loop later. So when probe() returns nothing of its connection
+   * remains (test/integration/load.test.ts counts descriptors after 1,000 probes; the extension host's active handles
+   * are counted after 100). Nothing more is read from the moment this is called: the outcome is made meanwhile.
    */
-  close(): void {
+  close(): Promise<void> {
     if (this.pendingDecode !== null) clearImmediate(this.pendingDecode);
     // undici first: it destroys the TLS socket itself and detaches its parser on that socket's 'close'; destroying the
     // socket under it instead would reach its error handler with no parser. Its promise settles after the sockets'
     // 'close' events (its own bookkeeping): nobody needs to wait for it.
     void this.httpClient?.destroy(attemptFinished).catch(() => undefined);
     this.destroySockets();
+    // Only the TCP socket holds a handle: the TLS socket and the tap are streams over it, and undici's promise settles
+    // a turn after their 'close' events, for its own bookkeeping.
+    const raw = this.rawSocket;
+    return raw === null || raw.closed ? Promise.resolve() : new Promise((resolve) => raw.once('close', () => resolve()));
   }
 }

@@ -74,12 +74,13 @@ async function probeOnce(options: ProbeOptions): Promise<{ outcome: ProbeOutcome
     else await attempt.exchange();
     attempt.progress.endPhase();
   } catch (e) {
-    if (e instanceof ProbeAbortedError) attempt.cancel(e);
+    if (e instanceof ProbeAbortedError) await attempt.cancel(e);
     attempt.fail(e);
   }
-  // Nothing more is read once the sockets are destroyed: the trace decoded so far is all there will be.
-  attempt.close();
+  // Nothing more is read once the sockets are destroyed: the trace is decoded and judged while the connection closes.
+  const closed = attempt.close();
   const done = outcomeOf(attempt, options);
+  await closed;
   attempt.progress.done(done.outcome.result);
   return done;
 }

@@ -7,16 +7,16 @@
 // without effect, the panel still working after.
 
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
+import type { AlbLikeTarget } from '../../src/core/demo/alb-like-target';
 import { cspEnforcementProbe, cspProblems, summarizePage, type CspEnforcement } from '../render/csp-audit';
-import { makePkiFiles, type TestPkiFiles } from '../support/peers';
+import type { TestPkiFiles } from '../support/peers';
 import { closeVsCodeWithTestHooks, hookKeys, startVsCodeWithTestHooks, type TestHookCounts, type TestHooks } from './support/test-hooks';
 import { withScreenshotOnFailure, type VsCodeSession } from './support/vscode-session';
+import { makeProbeWorkspace, type ProbeWorkspace } from './support/probe-workspace';
 import { sleep, until } from './support/wait';
 
 /** One endpoint probed with 25 identities: no certificate, and eight each of valid, expired and untrusted. */
@@ -25,16 +25,13 @@ const identityNames = kinds.flatMap((kind) => Array.from({ length: 8 }, (_, i) =
 const probesPerPass = identityNames.length + 1;
 
 let pki: TestPkiFiles;
+let setup: ProbeWorkspace;
 let albLike: AlbLikeTarget;
 let workspace: string;
 
 before(async () => {
-  pki = await makePkiFiles('mtls-probe-e2e-hardening-pki-');
-  albLike = await startAlbLikeTarget({ pki: pki.pki });
-  workspace = await mkdtemp(join(tmpdir(), 'mtls-probe-e2e-hardening-'));
-  await mkdir(join(workspace, 'certs'));
-  await mkdir(join(workspace, '.vscode'));
-  await copyFile(pki.files.caFile, join(workspace, 'certs/ca.pem'));
+  setup = await makeProbeWorkspace('hardening');
+  ({ pki, albLike, dir: workspace } = setup);
   for (const kind of kinds) {
     await copyFile(pki.files.client(kind).cert, join(workspace, `certs/${kind}.pem`));
     await copyFile(pki.files.client(kind).key, join(workspace, `certs/${kind}.key`));
@@ -57,11 +54,7 @@ before(async () => {
   );
 });
 
-after(async () => {
-  await albLike?.close();
-  if (workspace) await rm(workspace, { recursive: true, force: true });
-  if (pki) await rm(pki.files.dir, { recursive: true, force: true });
-});
+after(() => setup?.close());
 
 // ---------------------------------------------------------------------------------------------------------------
 // The page's frames: an extension's webview is an iframe (the "active frame") in VS Code's webview host frame.

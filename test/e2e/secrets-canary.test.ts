@@ -9,15 +9,15 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Frame } from 'playwright-core';
-import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
-import { makePkiFiles, type TestPkiFiles } from '../support/peers';
+import type { AlbLikeTarget } from '../../src/core/demo/alb-like-target';
+import type { TestPkiFiles } from '../support/peers';
 import { closeVsCodeWithTestHooks, hookKeys, startVsCodeWithTestHooks, type TestHooks } from './support/test-hooks';
 import { withScreenshotOnFailure, type VsCodeSession } from './support/vscode-session';
+import { makeProbeWorkspace, type ProbeWorkspace } from './support/probe-workspace';
 import { sleep, until } from './support/wait';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -120,17 +120,14 @@ const dumpBrowserStorage = String.raw`(async () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 let pki: TestPkiFiles;
+let setup: ProbeWorkspace;
 let albLike: AlbLikeTarget;
 let workspace: string;
 const inputs = new Set<string>();
 
 before(async () => {
-  pki = await makePkiFiles('mtls-probe-e2e-canary-pki-');
-  albLike = await startAlbLikeTarget({ pki: pki.pki });
-  workspace = await mkdtemp(join(tmpdir(), 'mtls-probe-e2e-canary-'));
-  await mkdir(join(workspace, 'certs'));
-  await mkdir(join(workspace, '.vscode'));
-  await copyFile(pki.files.caFile, join(workspace, 'certs/ca.pem'));
+  setup = await makeProbeWorkspace('canary');
+  ({ pki, albLike, dir: workspace } = setup);
   await copyFile(pki.files.client('valid').cert, join(workspace, 'certs/partner.pem'));
   const keyPem = pki.pki.clients.valid.keyPem;
   const encryptedPem = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: markers.passphrase }) as string;
@@ -161,11 +158,7 @@ before(async () => {
   inputs.add(join(workspace, 'certs/partner.key'));
 });
 
-after(async () => {
-  await albLike?.close();
-  if (workspace) await rm(workspace, { recursive: true, force: true });
-  if (pki) await rm(pki.files.dir, { recursive: true, force: true });
-});
+after(() => setup?.close());
 
 /** The rendered timeline's frame. */
 async function timelineFrame(vscode: VsCodeSession): Promise<Frame> {

@@ -3,25 +3,22 @@
 // the panel comes back with its picture after a window reload (the serializer).
 
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startAlbLikeTarget, type AlbLikeTarget } from '../../src/core/demo/alb-like-target';
-import { makePkiFiles, type TestPkiFiles } from '../support/peers';
+import type { AlbLikeTarget } from '../../src/core/demo/alb-like-target';
+import type { TestPkiFiles } from '../support/peers';
 import { packageExtension, startVsCode, withScreenshotOnFailure, type VsCodeSession } from './support/vscode-session';
+import { makeProbeWorkspace, type ProbeWorkspace } from './support/probe-workspace';
 
 let pki: TestPkiFiles;
+let setup: ProbeWorkspace;
 let albLike: AlbLikeTarget;
 let workspace: string;
 
 before(async () => {
-  pki = await makePkiFiles('mtls-probe-e2e-timeline-pki-');
-  albLike = await startAlbLikeTarget({ pki: pki.pki });
-  workspace = await mkdtemp(join(tmpdir(), 'mtls-probe-e2e-timeline-'));
-  await mkdir(join(workspace, 'certs'));
-  await mkdir(join(workspace, '.vscode'));
-  await copyFile(pki.files.caFile, join(workspace, 'certs/ca.pem'));
+  setup = await makeProbeWorkspace('timeline');
+  ({ pki, albLike, dir: workspace } = setup);
   await copyFile(pki.files.client('valid').cert, join(workspace, 'certs/valid.pem'));
   await copyFile(pki.files.client('valid').key, join(workspace, 'certs/valid.key'));
   await writeFile(
@@ -33,11 +30,7 @@ before(async () => {
   );
 });
 
-after(async () => {
-  await albLike?.close();
-  if (workspace) await rm(workspace, { recursive: true, force: true });
-  if (pki) await rm(pki.files.dir, { recursive: true, force: true });
-});
+after(() => setup?.close());
 
 const noCertificateBanner = (text: string): boolean => /Stopped at mTLS \(client certificate\)/.test(text) && !/Passed: the application answered/.test(text);
 

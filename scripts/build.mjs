@@ -199,5 +199,7 @@ if (watch) {
   await buildWithChunks('extension', 'src/extension/extension.ts', extensionOptions, built, /./);
   await buildWithChunks('cli', 'src/cli/main.ts', cliOptions, built, cliChunks);
   await chmod('dist/cli.js', 0o755);
+  // A matrix's worker threads run this entry (the probe engine and its lanes; see src/core/probe/matrix-threads.ts).
+  await esbuild.build({ ...common, entryPoints: ['src/core/probe/matrix-worker.ts'], outfile: 'dist/cli/matrix-worker.js' });
   await esbuild.build(webview);
 }

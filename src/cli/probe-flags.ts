@@ -46,6 +46,7 @@ export const matrixOnlyOptions = {
   identity: { type: 'string', multiple: true },
   repeat: { type: 'string' },
   concurrency: { type: 'string' },
+  threads: { type: 'string' },
 } as const satisfies Options;
 
 export const connectionHelp = `Server trust and routing:

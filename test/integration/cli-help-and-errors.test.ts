@@ -85,14 +85,14 @@ describe('help', () => {
     assert.equal(probe.code, 0);
     assert.match(probe.stdout, /^Usage:\n {2}mtls-probe probe URL \[options\]\n/);
     for (const option of ['--cert FILE', '--pfx FILE', '--pass-env VAR', '--cacert FILE', '--tls-min', '--evidence PATH|aws', '--report FILE.html', '--keylog FILE']) assert.ok(probe.stdout.includes(option), option);
-    assert.doesNotMatch(probe.stdout, /--identity|--repeat|--concurrency|mtls-probe matrix|mtls-probe cert/);
+    assert.doesNotMatch(probe.stdout, /--identity|--repeat|--concurrency|--threads|mtls-probe matrix|mtls-probe cert/);
     assert.deepEqual(await runBuiltCli(['help', 'probe']), probe);
 
     const matrix = await runBuiltCli(['matrix', '--help']);
     assert.equal(matrix.code, 0);
     assert.match(matrix.stdout, /^Usage:\n {2}mtls-probe matrix URL\.\.\. --identity SPEC\.\.\. \[options\]\n/);
     assert.match(matrix.stdout, /--identity SPEC +none \| \[LABEL=\]CERT,KEY \| \[LABEL=\]FILE\.p12/);
-    for (const option of ['--repeat N', '--concurrency N', '--cacert FILE', '--timeout MS']) assert.ok(matrix.stdout.includes(option), option);
+    for (const option of ['--repeat N', '--concurrency N', '--threads N', '--cacert FILE', '--timeout MS']) assert.ok(matrix.stdout.includes(option), option);
     assert.doesNotMatch(matrix.stdout, /--cert FILE|--pfx FILE|--evidence|--report|--keylog|mtls-probe probe/);
   });
 

@@ -133,6 +133,14 @@ describe('mtls-probe matrix', () => {
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 12);
     assert.ok(lines.every((l) => l.result.verdict && l.endpoint && l.identity));
+    // Over two threads: the same cases, each once, with the same verdicts.
+    const verdicts = (out: string): string[] => out.trim().split('\n').map((l) => JSON.parse(l)).map((l) => `${l.endpoint} ${l.identity} ${l.iteration} ${l.result.verdict.reason}`).sort();
+    const threaded = await run([...args, '--json', '--threads', '2']);
+    assert.equal(threaded.code, 0, threaded.stderr);
+    assert.deepEqual(verdicts(threaded.stdout), verdicts(json.stdout));
+    const refused = await run([...args, '--threads', '0']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--threads takes a positive whole number, not "0"/);
   });
 });
 

@@ -1,24 +1,34 @@
 // The matrix's rows: each handed to onRow once its probe finished (at the next idle moment, so the output of one row
 // overlaps the next probe's wait), every row out before runMatrix resolves, and an onRow that throws ends the matrix
-// with that error and starts no more probes. Against a local HTTPS server of Node's own.
+// with that error and starts no more probes; the same over worker threads (the built dist/cli/matrix-worker.js), and
+// a cancelled matrix leaves no thread behind. Against a local HTTPS server of Node's own.
 
 import assert from 'node:assert/strict';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { runMatrix, type MatrixRow } from '../../src/core/probe/matrix';
+import { ClientIdentity } from '../../src/core/identity/client-identity';
+import { lanesFor, runMatrix, type MatrixRow } from '../../src/core/probe/matrix';
 import { generateTestPki, type TestPki } from '../../src/core/pki/test-pki';
+
+const workerScript = new URL('../../dist/cli/matrix-worker.js', import.meta.url).pathname;
 
 describe('matrix rows', () => {
   let pki: TestPki;
   let server: Server;
   let requests = 0;
+  const clientCertificates: string[] = [];
   let url = '';
 
   before(async () => {
     pki = await generateTestPki();
-    server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem }, (_req, res) => {
+    // It asks for a client certificate (any, or none) and notes what each request came with.
+    server = createServer({ cert: pki.server.certPem, key: pki.server.keyPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       requests++;
+      clientCertificates.push((req.socket as TLSSocket).getPeerCertificate().fingerprint256 ?? 'none');
       res.end('ok');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,4 +76,69 @@ describe('matrix rows', () => {
     assert.equal(calls, 1);
     assert.ok(requests - before <= 3, `${requests - before} probes ran after the failure`);
   });
+
+  describe('over worker threads', () => {
+    const threads = { count: 2, script: workerScript };
+    before(() => assert.ok(existsSync(workerScript), `${workerScript} is missing: npm run build`));
+
+    test('every case is probed once, by one thread or the other, and its row comes back whole, in case order', async () => {
+      const steps = (row: MatrixRow): string[] => row.result.trace.map((e) => `${e.layer} ${e.dir} ${e.event}`);
+      const [inThisThread] = await runMatrix(endpoints(), identities);
+      const before = requests;
+      const seen: MatrixRow[] = [];
+      const rows = await runMatrix(endpoints(), identities, { repeat: 12, concurrency: 4, threads, onRow: (row) => seen.push(row) });
+      assert.equal(requests - before, 12);
+      assert.deepEqual(rows.map((r) => r.iteration), [...Array(12).keys()]);
+      assert.equal(seen.length, 12);
+      for (const row of rows) {
+        assert.equal(row.result.http?.status, 200, row.result.verdict.summary);
+        // A row from a worker is the probe's whole result, its trace step for step as this thread's.
+        assert.deepEqual(steps(row), steps(inThisThread!));
+      }
+    });
+
+    test('a client identity reaches the workers whole: the server sees its certificate from every thread', async () => {
+      const leaf = new X509Certificate(pki.clients.valid.certPem);
+      const identity = new ClientIdentity('valid', { kind: 'pem', certFile: 'valid.pem', keyFile: 'valid.key' }, [leaf], createPrivateKey(pki.clients.valid.keyPem));
+      const first = clientCertificates.length;
+      const rows = await runMatrix(endpoints(), [{ label: 'valid', identity }], { repeat: 6, concurrency: 4, threads });
+      assert.deepEqual(clientCertificates.slice(first), Array(6).fill(leaf.fingerprint256));
+      for (const row of rows) {
+        assert.equal(row.result.tls.clientCertificateSent, true);
+        assert.equal(row.result.identity?.sha256, identity.summary().sha256);
+      }
+    });
+
+    test('what onRow throws ends the matrix in every thread', async () => {
+      const before = requests;
+      await assert.rejects(
+        runMatrix(endpoints(), identities, {
+          repeat: 40,
+          concurrency: 4,
+          threads,
+          onRow: () => {
+            throw new Error('stdout closed');
+          },
+        }),
+        /stdout closed/,
+      );
+      assert.ok(requests - before < 40, `${requests - before} of 40 probes ran`);
+    });
+
+    test('a cancelled matrix rejects as cancelled, and its threads are gone', async () => {
+      const cancel = new AbortController();
+      const started = runMatrix(endpoints(), identities, { repeat: 400, concurrency: 4, threads, signal: cancel.signal, onRow: () => cancel.abort() });
+      await assert.rejects(started, (e: Error) => e.name === 'AbortError');
+      // Each thread is a handle of this process while it runs.
+      const workers = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker');
+      assert.deepEqual(workers, []);
+    });
+  });
 });
+
+test('the probes in flight are shared out over the threads as evenly as they go', () => {
+  assert.deepEqual(lanesFor(8, 2), [4, 4]);
+  assert.deepEqual(lanesFor(8, 3), [2, 3, 3]);
+  assert.deepEqual(lanesFor(2, 2), [1, 1]);
+});
+

@@ -85,6 +85,27 @@ export class ClientIdentity {
   toJSON(): IdentitySummary {
     return this.summary();
   }
+
+  /**
+   * The identity for another thread of this process (a matrix's worker, see probe/matrix-threads.ts): it goes by
+   * `postMessage`/`workerData`, in memory only, and `fromHandoff` makes it whole there without reading the files again
+   * (a passphrase is not needed twice, and a file changed meanwhile cannot make the threads disagree).
+   */
+  handoff(): IdentityHandoff {
+    return { label: this.label, source: this.source, chainPem: this.chain.map((c) => c.toString()), keyPem: this.#keyPem };
+  }
+
+  static fromHandoff(handoff: IdentityHandoff): ClientIdentity {
+    return new ClientIdentity(handoff.label, handoff.source, handoff.chainPem.map((pem) => new X509Certificate(pem)), createPrivateKey(handoff.keyPem));
+  }
+}
+
+/** A ClientIdentity as it crosses to another thread: structured-clone data, the key among it. Never logged or written. */
+export interface IdentityHandoff {
+  label: string;
+  source: IdentitySource;
+  chainPem: string[];
+  keyPem: string;
 }
 
 async function readInput(file: string, what: string): Promise<Buffer> {

@@ -1,33 +1,31 @@
 import { setMaxListeners } from 'node:events';
-import type { ClientIdentity } from '../identity/client-identity';
-import { probe } from './probe';
-import type { ProbeOptions, ProbeResult } from './types';
+import { parseTarget } from './connection';
+import { MatrixCounter, matrixCases, runLanes, type MatrixEndpoint, type MatrixIdentity, type MatrixRow } from './matrix-lanes';
+import { MatrixWorkers } from './matrix-threads';
 
-export interface MatrixEndpoint {
-  label: string;
-  options: Omit<ProbeOptions, 'identity' | 'signal'>;
-}
+export type { MatrixEndpoint, MatrixIdentity, MatrixRow };
 
-export interface MatrixIdentity {
-  label: string;
-  identity: ClientIdentity | null;
-}
-
-export interface MatrixRow {
-  endpoint: string;
-  identity: string;
-  iteration: number;
-  result: ProbeResult;
+/** Worker threads for a matrix: `count` threads in all (this one among them), each running `script`. */
+export interface MatrixThreads {
+  count: number;
+  /** The built worker entry (src/core/probe/matrix-worker.ts), e.g. dist/cli/matrix-worker.js beside the CLI's code. */
+  script: string;
 }
 
 export interface MatrixOptions {
-  /** Probes in flight at once (default 16). */
+  /** Probes in flight at once (default 16), across all threads. */
   concurrency?: number;
   /** Each endpoint × identity pair is probed this many times (default 1). */
   repeat?: number;
   signal?: AbortSignal;
   /** Called for each probe that finished, in completion order, at the next idle moment (see RowReporter). */
   onRow?: (row: MatrixRow) => void;
+  /**
+   * Spreads the probes over several threads (default: this one only). A probe's TLS, its trace's decode and its
+   * verdict are CPU work: on a machine with cores to spare, a matrix at high concurrency is bound by one thread's CPU,
+   * not by its servers. The probes in flight are shared out; each thread takes its next case from one counter.
+   */
+  threads?: MatrixThreads;
 }
 
 /**
@@ -36,47 +34,62 @@ export interface MatrixOptions {
  */
 export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixIdentity[], options: MatrixOptions = {}): Promise<MatrixRow[]> {
   const repeat = Math.max(1, options.repeat ?? 1);
-  const cases: Array<{ endpoint: MatrixEndpoint; identity: MatrixIdentity; iteration: number }> = [];
-  for (let iteration = 0; iteration < repeat; iteration++) {
-    for (const endpoint of endpoints) for (const identity of identities) cases.push({ endpoint, identity, iteration });
-  }
+  const cases = matrixCases(endpoints, identities, repeat);
   const rows: MatrixRow[] = new Array(cases.length);
-  const reporter = new RowReporter(options.onRow);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      if (options.signal?.aborted || reporter.failed) return;
-      const index = next++;
-      const c = cases[index]!;
-      const { result } = await probe({ ...c.endpoint.options, identity: c.identity.identity, ...(options.signal ? { signal: options.signal } : {}) });
-      const row: MatrixRow = { endpoint: c.endpoint.label, identity: c.identity.label, iteration: c.iteration, result };
-      rows[index] = row;
-      reporter.report(row);
-    }
+  const counter = new MatrixCounter(cases.length);
+  const reporter = new RowReporter(options.onRow, () => counter.stop());
+  const deliver = (index: number, row: MatrixRow): void => {
+    rows[index] = row;
+    reporter.report(row);
   };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 16, cases.length));
+  const { signal } = options;
   // Every probe in flight listens on the one signal: that is by design, not a leak.
-  if (options.signal) setMaxListeners(concurrency * 2 + 10, options.signal);
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (signal) setMaxListeners(concurrency * 2 + 10, signal);
+  const threadCount = Math.min(options.threads?.count ?? 1, concurrency);
+  let workers: MatrixWorkers | null = null;
+  if (threadCount > 1 && options.threads) {
+    // A URL a probe would refuse is refused here, before any thread starts, with the probe's own error.
+    for (const endpoint of endpoints) parseTarget(endpoint.options);
+    workers = new MatrixWorkers(options.threads.script, { endpoints, identities, repeat, counter: counter.buffer }, lanesFor(concurrency, threadCount).slice(1), deliver);
+  }
+  const stop = (): void => {
+    counter.stop();
+    workers?.abort();
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const ownLanes = workers === null ? concurrency : lanesFor(concurrency, threadCount)[0]!;
+    await Promise.all([runLanes(cases, ownLanes, counter, signal, deliver), workers?.finished()]);
+  } catch (e) {
+    stop();
+    throw e;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    await workers?.close();
+  }
   await reporter.flushed();
   return rows.filter((r) => r !== undefined);
 }
 
+/** `concurrency` probes in flight shared over `threads` threads, as evenly as they go: 8 over 3 is [2, 3, 3]. */
+export function lanesFor(concurrency: number, threads: number): number[] {
+  return Array.from({ length: threads }, (_, i) => Math.floor((concurrency + i) / threads));
+}
+
 /**
  * Hands each row to `onRow` at the next idle moment rather than at once: a row's output (the run JSON of a whole
- * trace, some 20 KB) is then written while the worker's next probe waits for its server, instead of before that probe
- * starts. Rows keep their completion order; what `onRow` throws ends the matrix as before, once the probes in flight
- * are done.
+ * trace, some 20 KB) is then written while the next probe waits for its server, instead of before that probe starts.
+ * Rows keep their completion order; what `onRow` throws ends the matrix as before, once the probes in flight are
+ * done (`onFailure` stops the others from starting).
  */
 class RowReporter {
   private failure: { error: unknown } | null = null;
 
-  constructor(private readonly onRow: ((row: MatrixRow) => void) | undefined) {}
-
-  /** `onRow` threw: no more probes are started. */
-  get failed(): boolean {
-    return this.failure !== null;
-  }
+  constructor(
+    private readonly onRow: ((row: MatrixRow) => void) | undefined,
+    private readonly onFailure: () => void,
+  ) {}
 
   report(row: MatrixRow): void {
     const onRow = this.onRow;
@@ -87,6 +100,7 @@ class RowReporter {
         onRow(row);
       } catch (error) {
         this.failure = { error };
+        this.onFailure();
       }
     });
   }

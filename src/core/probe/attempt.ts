@@ -3,7 +3,7 @@
 // place that applies a phase's time limit and the caller's cancel, and `close` the one place that closes it all.
 
 import { lookup } from 'node:dns/promises';
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { Socket, isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import Client from 'undici/lib/dispatcher/client.js';
@@ -39,6 +39,13 @@ const undiciTimeouts = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT
 const attemptFinished: Error = Object.assign(new Error('The probe closed its HTTP client'), { code: 'ERR_PROBE_FINISHED' });
 void attemptFinished.stack;
 
+/** The attempt's TCP socket, not connected yet. noDelay: Nagle and delayed ACKs would stall the small handshake records. */
+function newTcpSocket(): Socket {
+  const socket = new Socket().setNoDelay(true);
+  socket.on('error', () => undefined); // reported through the tap or the phase's promise
+  return socket;
+}
+
 export type AttemptFailureFacts = Omit<AttemptFacts, 'tls' | 'peerClose' | 'bytesIn' | 'identity' | 'target' | 'at' | 'trust'>;
 
 export class ProbeAttempt {
@@ -61,6 +68,9 @@ export class ProbeAttempt {
   private readonly timeouts: PhaseTimeouts;
   private currentPhase: ProbePhase = 'dns';
   private rawSocket: Socket | null = null;
+  /** The TLS client started before its connection was up (prepareHandshake), until handshake() takes it on. */
+  private prepared: { tap: TappedSocket; socket: TLSSocket } | null = null;
+  private prepareTried = false;
   private httpClient: Client | null = null;
   /** How many of the tap's chunks Node's TLS had read when the handshake completed: their keys are in the key log. */
   private handshakeChunks = 0;
@@ -88,8 +98,8 @@ export class ProbeAttempt {
 
   clock = (): number => performance.now() - this.start;
 
-  private note(layer: TraceEvent['layer'], event: string, detail?: Record<string, unknown>, dir: TraceEvent['dir'] = 'local'): void {
-    this.events.push({ t: roundMs(this.clock()), dir, layer, event, ...(detail ? { detail } : {}) });
+  private note(layer: TraceEvent['layer'], event: string, detail?: Record<string, unknown>, dir: TraceEvent['dir'] = 'local', t = this.clock()): void {
+    this.events.push({ t: roundMs(t), dir, layer, event, ...(detail ? { detail } : {}) });
   }
 
   private enter(next: ProbePhase): void {
@@ -106,7 +116,29 @@ export class ProbeAttempt {
   private destroySockets(): void {
     this.tlsSocket?.destroy();
     this.tap?.destroy();
+    this.prepared?.socket.destroy();
+    this.prepared?.tap.destroy();
     this.rawSocket?.destroy();
+  }
+
+  /**
+   * Starts TLS over the TCP socket before it is connected, as `tls.connect` does: Node's TLS objects and the ClientHello
+   * are made while DNS and the TCP connect take their time, instead of after. The tap holds the ClientHello until the
+   * connection is up, and captures it (its time too) only as it goes on the wire. Best effort: what TLS refuses to start
+   * with (a key that does not match its certificate, say) is refused again by handshake(), in the TLS phase as before.
+   */
+  private prepareHandshake(): void {
+    if (this.prepareTried) return;
+    this.prepareTried = true;
+    const raw = (this.rawSocket ??= newTcpSocket());
+    const tap = new TappedSocket(raw, this.clock, { heldUntilConnect: true });
+    try {
+      this.prepared = { tap, socket: this.startTls(tap) };
+    } catch {
+      // The tap would take the TCP socket with it: it is left to handshake() to make again.
+      tap.removeAllListeners();
+      raw.removeAllListeners().on('error', () => undefined);
+    }
   }
 
   /** The address to connect to: the connect-to host, or the URL's host resolved (an IP literal as is). */
@@ -117,7 +149,10 @@ export class ProbeAttempt {
     } else {
       this.note('tcp', 'dns_lookup', { host });
       const t0 = this.clock();
-      const addresses = await this.within('DNS resolution', this.timeouts.dns, lookup(host, { all: true, verbatim: true }));
+      const lookedUp = lookup(host, { all: true, verbatim: true });
+      // The lookup runs on libuv's threads: TLS is made ready meanwhile.
+      this.prepareHandshake();
+      const addresses = await this.within('DNS resolution', this.timeouts.dns, lookedUp);
       this.timings.dns = roundMs(this.clock() - t0);
       this.target.addresses = addresses.map((a) => a.address);
       this.note('tcp', 'dns_resolved', { host, addresses: this.target.addresses });
@@ -131,36 +166,33 @@ export class ProbeAttempt {
     const port = this.options.connectTo?.port ?? this.target.port;
     const t0 = this.clock();
     this.note('tcp', 'connecting', { address, port }, 'out');
-    const socket = netConnect({ host: address, port, noDelay: true });
-    this.rawSocket = socket;
-    socket.on('error', () => undefined); // reported through the tap or the phase's promise
+    const socket = (this.rawSocket ??= newTcpSocket());
+    socket.connect({ host: address, port });
+    // An address given as such had no lookup to overlap: the TCP handshake is under way now, TLS is made ready meanwhile.
+    this.prepareHandshake();
     await this.within('TCP connect', this.timeouts.connect, waitForConnect(socket));
-    this.timings.tcp = roundMs(this.clock() - t0);
+    // The moment the tap saw the connection come up, when it holds the ClientHello: that goes out from then on, so the
+    // trace never shows it before the connection.
+    const connectedAt = this.prepared?.tap.connectedAt ?? this.clock();
+    this.timings.tcp = roundMs(connectedAt - t0);
     this.client = { address: socket.localAddress ?? null, port: socket.localPort ?? null };
-    this.note('tcp', 'connected', { address, port, localAddress: this.client.address, localPort: this.client.port }, 'in');
+    this.note('tcp', 'connected', { address, port, localAddress: this.client.address, localPort: this.client.port }, 'in', connectedAt);
   }
 
   async handshake(): Promise<void> {
     this.enter('tls');
     const t0 = this.clock();
     const { options } = this;
-    const tap = new TappedSocket(this.rawSocket!, this.clock);
+    let prepared = this.prepared;
+    this.prepared = null;
+    if (prepared === null) {
+      const tap = new TappedSocket(this.rawSocket!, this.clock);
+      prepared = { tap, socket: this.startTls(tap) };
+    }
+    const { tap, socket } = prepared;
     this.tap = tap;
     this.wire = new WireDecoding(tap.chunks, this.keyLog);
-    const serverName = this.target.serverName;
-    const socket = tlsConnect({
-      socket: tap,
-      ...(serverName !== null ? { servername: serverName } : {}),
-      secureContext: secureContextFor(options),
-      rejectUnauthorized: options.insecure !== true,
-      ALPNProtocols: options.handshakeOnly ? options.alpn ?? [] : options.alpn ?? ['h2', 'http/1.1'],
-      // The name check uses the URL host (or the SNI override) even when connecting elsewhere,
-      // as curl --connect-to does; `host` is only used for that check since the socket is given.
-      host: serverName ?? this.target.host,
-    });
     this.tlsSocket = socket;
-    socket.on('keylog', (line: Buffer) => this.keyLog.add(line));
-    socket.on('error', () => undefined);
     await this.within('TLS handshake', this.timeouts.tls, waitForHandshake(socket));
     this.handshakeChunks = tap.chunks.length;
     // Each later 'secure' is a renegotiation the server asked for (TLS 1.2) and the client went through.
@@ -175,6 +207,25 @@ export class ProbeAttempt {
       alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
     };
     this.note('tls', 'established', { ...this.negotiated, serverCertificateVerified: this.serverCertificateVerified });
+  }
+
+  /** Node's TLS client over the tap; its key log feeds the attempt's. */
+  private startTls(tap: TappedSocket): TLSSocket {
+    const { options } = this;
+    const serverName = this.target.serverName;
+    const socket = tlsConnect({
+      socket: tap,
+      ...(serverName !== null ? { servername: serverName } : {}),
+      secureContext: secureContextFor(options),
+      rejectUnauthorized: options.insecure !== true,
+      ALPNProtocols: options.handshakeOnly ? options.alpn ?? [] : options.alpn ?? ['h2', 'http/1.1'],
+      // The name check uses the URL host (or the SNI override) even when connecting elsewhere,
+      // as curl --connect-to does; `host` is only used for that check since the socket is given.
+      host: serverName ?? this.target.host,
+    });
+    socket.on('keylog', (line: Buffer) => this.keyLog.add(line));
+    socket.on('error', () => undefined);
+    return socket;
   }
 
   /**

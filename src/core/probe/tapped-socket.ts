@@ -27,8 +27,22 @@ export class TappedSocket extends SocketRelay {
   readonly captured = { out: 0, in: 0 };
   readonly total = { out: 0, in: 0 };
 
-  constructor(socket: Socket, private readonly clock: () => number) {
+  /**
+   * What TLS wrote before the TCP connection was up (`heldUntilConnect`): written, and captured with the time it goes
+   * on the wire, at 'connect'; never captured if the connection fails.
+   */
+  private held: Array<{ data: Buffer; callback: (error?: Error | null) => void }> | null = null;
+
+  /**
+   * `heldUntilConnect`: the socket is not connected yet (TLS is started over it meanwhile, as `tls.connect` does, so
+   * that making its objects and its ClientHello overlaps DNS and the TCP connect); writes wait for its 'connect'.
+   */
+  constructor(socket: Socket, private readonly clock: () => number, options: { heldUntilConnect?: boolean } = {}) {
     super(socket, { allowHalfOpen: true });
+    if (options.heldUntilConnect === true) {
+      this.held = [];
+      socket.once('connect', () => this.release());
+    }
     socket.on('data', (data: Buffer) => {
       this.capture('in', data);
       if (!this.push(data)) socket.pause();
@@ -61,6 +75,11 @@ export class TappedSocket extends SocketRelay {
   }
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.held !== null) {
+      // Until its callback, the writer leaves the buffer alone: it is copied when it is captured, at 'connect'.
+      this.held.push({ data: chunk, callback });
+      return;
+    }
     this.capture('out', chunk);
     super._write(chunk, encoding, callback);
   }
@@ -72,7 +91,27 @@ export class TappedSocket extends SocketRelay {
     }
     // The concatenation is a new buffer already: captured without a second copy.
     const data = Buffer.concat(chunks.map((c) => c.chunk));
+    if (this.held !== null) {
+      this.held.push({ data, callback });
+      return;
+    }
     this.capture('out', data, true);
     super._write(data, 'latin1', callback);
+  }
+
+  /** When the TCP connection came up (`heldUntilConnect` only): what was held goes on the wire from this moment. */
+  connectedAt: number | null = null;
+
+  private release(): void {
+    this.connectedAt = this.clock();
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { data, callback } of held) this._write(data, 'latin1', callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Never connected: what waited is not sent (Node's TLS stream wrapper cancels its pending write itself).
+    this.held = null;
+    super._destroy(error, callback);
   }
 }

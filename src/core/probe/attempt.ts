@@ -110,10 +110,18 @@ export class ProbeAttempt {
 
   /** The phase's time limit, the caller's cancel and the server's interruption, for one awaited step; each closes the connection. */
   private within<T>(name: string, ms: number, work: Promise<T>): Promise<T> {
-    return phase(name, ms, this.options.signal, Promise.race([work, this.interrupted]), () => this.destroySockets());
+    return phase(name, ms, this.options.signal, Promise.race([work, this.interrupted]), () => this.closeConnection());
   }
 
-  private destroySockets(): void {
+  /**
+   * Closes the connection, undici first: it destroys the TLS socket itself and detaches its parser on that socket's
+   * 'close'. Destroying the socket under it instead would reach its HTTP/1.1 error handler with no parser, and over
+   * HTTP/2, once the client is destroyed too, would fail an assertion of undici's with a request in flight (a cancel or
+   * a time limit in the HTTP phase): an uncaught exception. Its promise settles after the sockets' 'close' events (its
+   * own bookkeeping): nobody needs to wait for it.
+   */
+  private closeConnection(): void {
+    void this.httpClient?.destroy(attemptFinished).catch(() => undefined);
     this.tlsSocket?.destroy();
     this.tap?.destroy();
     this.prepared?.socket.destroy();
@@ -245,7 +253,7 @@ export class ProbeAttempt {
     const count = (this.facts.renegotiations ?? 0) + 1;
     this.facts.renegotiations = count;
     if (count <= renegotiationLimit) return;
-    this.destroySockets();
+    this.closeConnection();
     this.interrupt(new RenegotiationLimit(count, renegotiationLimit));
   }
 
@@ -360,11 +368,7 @@ export class ProbeAttempt {
    */
   close(): Promise<void> {
     if (this.pendingDecode !== null) clearImmediate(this.pendingDecode);
-    // undici first: it destroys the TLS socket itself and detaches its parser on that socket's 'close'; destroying the
-    // socket under it instead would reach its error handler with no parser. Its promise settles after the sockets'
-    // 'close' events (its own bookkeeping): nobody needs to wait for it.
-    void this.httpClient?.destroy(attemptFinished).catch(() => undefined);
-    this.destroySockets();
+    this.closeConnection();
     // Only the TCP socket holds a handle: the TLS socket and the tap are streams over it, and undici's promise settles
     // a turn after their 'close' events, for its own bookkeeping.
     const raw = this.rawSocket;

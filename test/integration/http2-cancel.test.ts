@@ -2,14 +2,17 @@
 // phase's time limit: it ends as cancelled or as a timeout verdict, and nothing is left to throw afterwards. (Closing
 // the TLS socket under undici's HTTP/2 session, with a request in flight, used to fail an assertion of undici's once
 // the client was destroyed: an uncaught exception that ended the CLI or reached the extension host.) Against nginx
-// speaking h2 and an HTTP/2 server of Node's own that never answers.
+// speaking h2 and an HTTP/2 server of Node's own that never answers; and Ctrl-C in the CLI's matrix over HTTP/2, in
+// one thread and in two.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { loadPemIdentity, type ClientIdentity } from '../../src/core/identity/client-identity';
 import { probe, ProbeAbortedError } from '../../src/core/probe/probe';
+import { builtCli } from '../support/built-cli';
 import { makePkiFiles, startNginx, withPeer, type TestPkiFiles } from '../support/peers';
 
 let env: TestPkiFiles;
@@ -75,5 +78,29 @@ describe('HTTP/2 probes ended in their HTTP phase', () => {
       server.close();
       await new Promise((resolve) => setImmediate(resolve));
     }
+  });
+
+  test('Ctrl-C in a matrix over HTTP/2, in one thread or two: "interrupted" and exit 130, no stack trace', async (t) => {
+    await withPeer(() => startNginx(t, env.files), async (nginx) => {
+      const valid = env.files.client('valid');
+      for (const threads of ['1', '2']) {
+        const args = [builtCli, 'matrix', nginx.url, '--cacert', env.files.caFile, '--identity', `valid=${valid.cert},${valid.key}`, '--identity', 'none', '--repeat', '500', '--concurrency', '8', '--threads', threads, '--json'];
+        const child = spawn(process.execPath, args);
+        let rows = 0;
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        // The first rows are in: probes are in flight, several in their HTTP phase.
+        child.stdout.on('data', (d: Buffer) => {
+          rows += d.toString().split('\n').length - 1;
+          if (rows >= 20 && rows < 1000) {
+            rows = 1000;
+            child.kill('SIGINT');
+          }
+        });
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        assert.equal(code, 130, `--threads ${threads}: ${stderr}`);
+        assert.equal(stderr, 'mtls-probe: interrupted\n', `--threads ${threads}`);
+      }
+    });
   });
 });

@@ -38,7 +38,7 @@ export function secureContextFor(options: ProbeOptions): SecureContext {
   );
 }
 
-/** Races a phase against its timeout and the caller's AbortSignal; `cleanup` runs on timeout or abort. */
+/** Races a phase against its timeout and the caller's AbortSignal (already aborted too); `cleanup` runs on timeout or abort. */
 export function phase<T>(name: string, ms: number, signal: AbortSignal | undefined, work: Promise<T>, cleanup: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -50,6 +50,12 @@ export function phase<T>(name: string, ms: number, signal: AbortSignal | undefin
       cleanup();
       reject(new ProbeAbortedError());
     };
+    // A cancel that came between two phases (from an onPhase callback, say) has no event left to fire: it ends this one.
+    if (signal?.aborted === true) {
+      work.catch(() => undefined);
+      onAbort();
+      return;
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
     work.then(
       (v) => {

@@ -17,6 +17,8 @@ import { median } from './statistics';
 
 // BENCH_CLI: another build's entry (a copy of dist/ taken before a change, say), to compare builds.
 const cli = process.env.BENCH_CLI ?? new URL('../dist/cli.js', import.meta.url).pathname;
+// BENCH_THREADS=N: the matrix runs with --threads N (the floor stays one thread, as a plain client is).
+const threads = process.env.BENCH_THREADS;
 const floorClient = new URL('./matrix-floor-client.mjs', import.meta.url).pathname;
 const runs = Math.max(5, Number(process.env.BENCH_FLOOR_RUNS ?? 7));
 const repeat = Number(process.env.BENCH_FLOOR_REPEAT ?? 13);
@@ -46,6 +48,8 @@ function timed(args: string[]): Promise<{ ms: number; lines: number }> {
 
 export interface MatrixFloorResult {
   probes: number;
+  /** The matrix's --threads (BENCH_THREADS), 1 by default. */
+  threads: number;
   runs: number;
   concurrency: number;
   /** What both sides offer in ALPN. */
@@ -68,6 +72,7 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
     const matrixArgs = (concurrency: number, alpn: Protocols): string[] => [
       cli, 'matrix', ...urls, '--cacert', files.caFile, ...named.flatMap((i) => ['--identity', `${i.label}=${i.cert},${i.key}`]), '--identity', 'none',
       '--repeat', String(repeat), '--concurrency', String(concurrency), '--timeout', String(timeoutMs), '--json', '--alpn', alpn,
+      ...(threads !== undefined ? ['--threads', threads] : []),
     ];
     const floorArgs = async (concurrency: number, alpn: Protocols): Promise<string[]> => {
       const config = join(files.dir, `floor-${concurrency}-${alpn.replace(/\W/g, '')}.json`);
@@ -99,7 +104,7 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
     return sides.map((s) => {
       const matrixMedianMs = median(s.matrixMs);
       const floorMedianMs = median(s.floorMs);
-      return { probes, runs, concurrency: s.concurrency, alpn: s.alpn, matrixMedianMs, floorMedianMs, ratio: matrixMedianMs / floorMedianMs };
+      return { probes, threads: Number(threads ?? 1), runs, concurrency: s.concurrency, alpn: s.alpn, matrixMedianMs, floorMedianMs, ratio: matrixMedianMs / floorMedianMs };
     });
   } finally {
     for (const p of peers) await p.stop();
@@ -107,7 +112,7 @@ export async function runMatrixFloorBench(): Promise<MatrixFloorResult[]> {
 }
 
 export function describeMatrixFloorBench(r: MatrixFloorResult): string {
-  return `matrix vs raw-Node floor, concurrency ${r.concurrency}, ALPN ${r.alpn}: ${r.probes} probes, medians of ${r.runs} whole-process runs: matrix ${r.matrixMedianMs.toFixed(0)} ms, floor ${r.floorMedianMs.toFixed(0)} ms: ${r.ratio.toFixed(2)}x (target <= 1.3x)`;
+  return `matrix vs raw-Node floor, concurrency ${r.concurrency}, ALPN ${r.alpn}${r.threads > 1 ? `, matrix in ${r.threads} threads` : ''}: ${r.probes} probes, medians of ${r.runs} whole-process runs: matrix ${r.matrixMedianMs.toFixed(0)} ms, floor ${r.floorMedianMs.toFixed(0)} ms: ${r.ratio.toFixed(2)}x (target <= 1.3x)`;
 }
 
 if (process.argv[1]?.endsWith('matrix-floor.ts')) {

@@ -149,3 +149,26 @@ describe('mtls-probe test: expectations about the first attempt, the TLS 1.2 ret
     });
   });
 });
+
+describe('mtls-probe matrix against the same Apache', () => {
+  test('the table shows the TLS 1.2 retry beside the first attempt, so a retry that got through is not hidden', async (t) => {
+    if (apache === null) {
+      t.skip(skipped);
+      return;
+    }
+    const identity = (name: string): string => `${name}=${pki.identity(name).chain},${pki.identity(name).key}`;
+    const run = await runBuiltCli(['matrix', apache.secureUrl, '--cacert', pki.caFile, '--identity', 'none', '--identity', identity('valid'), '--identity', identity('untrusted'), '--concurrency', '1']);
+    const rows = run.stdout.trim().split('\n').map((line) => line.split(/ {2,}/));
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(rows[0], ['ENDPOINT', 'IDENTITY', 'STOPPED AT', 'REASON', 'TLS', 'HTTP', 'TLS 1.2 RETRY', 'TOTAL ms']);
+    assert.deepEqual(
+      rows.slice(1).map((row) => row.slice(1, 7)),
+      [
+        ['none', 'mtls', 'post_handshake_auth_required', 'TLSv1.3', '403', 'mtls alert_handshake_failure TLSv1.2'],
+        ['valid', 'mtls', 'post_handshake_auth_required', 'TLSv1.3', '403', 'passed target_responded TLSv1.2 200'],
+        ['untrusted', 'mtls', 'post_handshake_auth_required', 'TLSv1.3', '403', 'mtls alert_unknown_ca TLSv1.2'],
+      ],
+      run.stdout,
+    );
+  });
+});

@@ -4,6 +4,7 @@ import { IdentityError } from '../../core/identity/identity-error';
 import { loadIdentitySpec } from '../../core/identity/identity-spec';
 import { runMatrix, type MatrixEndpoint, type MatrixIdentity, type MatrixRow, type MatrixThreads } from '../../core/probe/matrix';
 import { ProbeInputError } from '../../core/probe/probe';
+import type { ProbeResult } from '../../core/probe/types';
 import { runJson } from '../../core/runs/run-json';
 import { runFromResult } from '../../core/runs/run-service';
 import { passphraseFrom, positiveInt, secretHeaderNames } from '../arguments';
@@ -51,9 +52,25 @@ function jsonLine(row: MatrixRow, secretHeaders: readonly string[]): string {
   return `${JSON.stringify({ endpoint: row.endpoint, identity: row.identity, iteration: row.iteration, result: run })}\n`;
 }
 
+/** A probe's outcome in the table's words: where it stopped (or passed), why, TLS version, HTTP status. */
+function outcomeCells(result: ProbeResult): string[] {
+  return [result.verdict.stoppedAt ?? 'passed', result.verdict.reason, result.tls.version ?? '-', result.http ? String(result.http.status) : '-'];
+}
+
+/**
+ * One row per probe. A probe that retried over TLS 1.2 (a TLS 1.3 server that refused after the request without asking
+ * for a certificate) has a second outcome: the retry's, in its own column, shown when any row has one, so a retry that
+ * got through is not hidden behind the first attempt's refusal.
+ */
 function printTable(rows: readonly MatrixRow[], io: CommandIo): void {
-  const header = ['ENDPOINT', 'IDENTITY', 'STOPPED AT', 'REASON', 'TLS', 'HTTP', 'TOTAL ms'];
-  const table = rows.map((r) => [r.endpoint, r.identity, r.result.verdict.stoppedAt ?? 'passed', r.result.verdict.reason, r.result.tls.version ?? '-', r.result.http ? String(r.result.http.status) : '-', r.result.timings.total.toFixed(1)]);
+  const retried = rows.some((r) => r.result.fallback !== undefined);
+  const header = ['ENDPOINT', 'IDENTITY', 'STOPPED AT', 'REASON', 'TLS', 'HTTP', ...(retried ? ['TLS 1.2 RETRY'] : []), 'TOTAL ms'];
+  const table = rows.map((r) => {
+    const retry = r.result.fallback?.result;
+    const retryCell = retry === undefined ? '-' : outcomeCells(retry).filter((cell) => cell !== '-').join(' ');
+    const total = r.result.timings.total + (retry?.timings.total ?? 0);
+    return [r.endpoint, r.identity, ...outcomeCells(r.result), ...(retried ? [retryCell] : []), total.toFixed(1)];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   for (const row of [header, ...table]) io.out(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
 }

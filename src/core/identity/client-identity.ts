@@ -161,12 +161,18 @@ function passphraseRequired(file: string, options?: ErrorOptions): IdentityError
 }
 
 /** node:crypto's error in the owner's words; the original stays as the cause (its OpenSSL reason, never key bytes). */
-function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean): IdentityError {
+/** `encrypted`: the PEM block says its key is encrypted, so a passphrase given was used to decrypt it. */
+function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean, encrypted = false): IdentityError {
   const failure = passphraseFailure(e);
   const cause = e !== undefined ? { cause: e } : undefined;
   if (failure === 'missing') return passphraseRequired(file, cause);
   if (passphraseGiven && failure === 'wrong') {
     return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file}: check the passphrase.`, cause);
+  }
+  // A wrong passphrase is caught by the padding check only most of the time: about one in 250 decrypts to bytes that
+  // pass it and then fail to parse as a key (OpenSSL's "DECODER routines::unsupported").
+  if (passphraseGiven && encrypted) {
+    return new IdentityError('wrong_passphrase', file, `The passphrase does not decrypt the private key in ${file} to a key: check the passphrase (or the file is damaged).`, cause);
   }
   return new IdentityError('bad_key', file, `${file} does not hold a readable private key (PKCS#8, PKCS#1 or SEC1, PEM or DER).`, cause);
 }
@@ -185,7 +191,7 @@ export function parsePrivateKey(data: Buffer, file: string, passphrase?: string)
     try {
       return createPrivateKey({ key: pemText(keyBlock), format: 'pem', passphrase: passphrase ?? '' });
     } catch (e) {
-      throw keyErrorFor(e, file, passphrase !== undefined);
+      throw keyErrorFor(e, file, passphrase !== undefined, encrypted);
     }
   }
   // Encrypted PKCS#8 is only ever PKCS#8: its error (a missing or wrong passphrase) is the one worth reporting,

@@ -142,6 +142,9 @@ test('an untrusted certificate: the domain with its truststore warnings beside t
   assert.equal(record.time, new Date(facts.requestTimeEpoch).toISOString());
   assert.match(record.summary, /^API Gateway access log: GET \/orders answered 403 \(error\.message "Forbidden"\); clientCert .*CN=untrusted client.*: mutual TLS failed/);
   assert.match(coverage(report)['API Gateway access log'] ?? '', /^found: the probe's request \(status 403, error\.message "Forbidden", clientCert fields: mutual TLS failed\) in API-Gateway-Access-Logs_orders\/prod \(Logs Insights, 912 records scanned\)$/);
+  // No ALB is named: no row about ALB logs, and the metrics row asks only for the WAF's.
+  assert.equal(coverage(report)['ALB connection and access logs'], undefined);
+  assert.equal(coverage(report)['CloudWatch metrics'], 'not-configured: set "webAclArn" for the metrics of the WAF in front (CLI: --web-acl-arn)');
 
   const verdict = upgradeVerdict(result, report.events);
   assert.deepEqual([verdict.stoppedAt, verdict.reason, verdict.confidence], ['mtls', 'apigateway_client_cert_refused', 'confirmed']);

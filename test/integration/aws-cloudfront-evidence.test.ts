@@ -137,7 +137,8 @@ test('required mode, the connection log in CloudWatch Logs: the distribution and
   const report = await new AwsEvidenceSource(settings, { access: fakeAwsAccess(fake.url), queryPollMs: 1 }).collect(evidenceWindow(result), keys, { probeEndedAt: probeEnd(result) });
 
   assert.deepEqual(report.problems, []);
-  assert.deepEqual(states(report), { 'ALB connection and access logs': 'not-configured', 'CloudWatch metrics': 'not-configured', 'CloudFront connection log': 'found', 'WAF log': 'missing' });
+  // No ALB named (the origin is not described): no ALB row.
+  assert.deepEqual(states(report), { 'CloudWatch metrics': 'not-configured', 'CloudFront connection log': 'found', 'WAF log': 'missing' });
   assert.equal(coverage(report, 'CloudFront connection log'), `the probe's connection (by address: connectionStatus Failed:ClientCertUntrusted) in ${connectionLogGroup} (us-east-1, Logs Insights, 5120 records scanned)`);
   assert.equal(coverage(report, 'WAF log'), `no record in ${wafLogGroup}, as expected: CloudFront refused the connection (Failed:ClientCertUntrusted) before any request reached the WAF`);
 

@@ -283,12 +283,17 @@ export class AwsEvidenceSource implements EvidenceSource {
   /** What the settings leave out is said too, with the setting that would add it. */
   private noteUnconfigured(findings: Findings, resources: Resources, pieceCount: number): void {
     const { coverage, context, problems } = findings;
-    if (resources.albLogs === null && this.settings.albLogsAthena === undefined && this.settings.albLogGroup === undefined) coverage.set(albLogsNotConfigured.evidence, albLogsNotConfigured);
+    // Behind CloudFront or API Gateway there may be no ALB at all: its rows are said only when the settings name one.
+    const albInPlay = this.namesAnAlb() || (this.settings.cloudFront === undefined && this.settings.apiGateway === undefined);
+    if (albInPlay && resources.albLogs === null && this.settings.albLogsAthena === undefined && this.settings.albLogGroup === undefined) coverage.set(albLogsNotConfigured.evidence, albLogsNotConfigured);
     if (this.settings.wafLogGroup === undefined && resources.webAcl === null) {
       coverage.set('WAF records', { evidence: 'WAF records', state: 'not-configured', detail: 'set "wafLogGroup" for the WAF log, or "webAclArn" for its sampled requests (CLI: --waf-log-group, --web-acl-arn)' });
     }
     if (resources.loadBalancer === null && resources.webAcl === null) {
-      coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail: 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)' });
+      const detail = albInPlay
+        ? 'set "listenerArn" or "loadBalancerArn" for ALB metrics, "webAclArn" for WAF metrics (CLI: --listener-arn, --load-balancer-arn, --web-acl-arn)'
+        : 'set "webAclArn" for the metrics of the WAF in front (CLI: --web-acl-arn)';
+      coverage.set('CloudWatch metrics', { evidence: 'CloudWatch metrics', state: 'not-configured', detail });
     }
     if (this.settings.cloudFront !== undefined && this.settings.cloudFront.connectionLogs === undefined) {
       coverage.set('CloudFront connection log', { evidence: 'CloudFront connection log', state: 'not-configured', detail: 'set "cloudFront": { "connectionLogs" }, the log group (us-east-1) or s3:// location the distribution delivers its connection logs to (CLI: --cloudfront-connection-logs)' });
@@ -299,6 +304,12 @@ export class AwsEvidenceSource implements EvidenceSource {
     if (pieceCount === 0 && context.length === 0 && problems.length === 0) {
       problems.push({ message: 'The "aws" settings name nothing to read: add "listenerArn" or "loadBalancerArn", "webAclArn", "wafLogGroup", "albLogs", "albLogsAthena", "albLogGroup", "cloudFront" or "apiGateway".' });
     }
+  }
+
+  /** The settings name an ALB: its listener or load balancer, or one of the ways to its logs. */
+  private namesAnAlb(): boolean {
+    const { listenerArn, loadBalancerArn, albLogs, albLogsAthena, albLogGroup } = this.settings;
+    return [listenerArn, loadBalancerArn, albLogs, albLogsAthena, albLogGroup].some((setting) => setting !== undefined);
   }
 
   /** Round after round, each piece not yet settled is looked at; after each round an update, then a pause while waiting. */

@@ -65,18 +65,23 @@ describe('file errors', () => {
     assert.equal((required as IdentityError).code, 'passphrase_required');
   });
 
-  test('a wrong passphrase that gets past the padding check (about one in 250) is still wrong_passphrase, not bad_key', async () => {
-    // Keys are made until one decrypts under the wrong passphrase to bytes that are not a key, as OpenSSL sees it.
-    for (let tries = 0; tries < 5000; tries++) {
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-      const error = await caught(() => parsePrivateKey(Buffer.from(privateKey), 'client.key', 'wrong'));
-      if ((error.cause as { code?: string }).code === 'ERR_OSSL_BAD_DECRYPT') continue;
-      assert.equal(error.code, 'wrong_passphrase', `${error.message} (${(error.cause as Error).message})`);
-      assert.match(error.message, /check the passphrase \(or the file is damaged\)/);
-      return;
-    }
-    assert.fail('no wrong passphrase got past the padding check in 5000 keys');
-  });
+  for (const format of ['pem', 'der'] as const) {
+    test(`${format.toUpperCase()}: a wrong passphrase that gets past the padding check (about one in 250) is still wrong_passphrase, not bad_key`, async () => {
+      // Keys are made until one decrypts under the wrong passphrase to bytes that are not a key, as OpenSSL sees it.
+      for (let tries = 0; tries < 5000; tries++) {
+        const { privateKey: encrypted } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase: 'right' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+        const privateKey = format === 'der' ? encrypted : Buffer.from(`-----BEGIN ENCRYPTED PRIVATE KEY-----\n${encrypted.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`);
+        const error = await caught(() => parsePrivateKey(privateKey, 'client.key', 'wrong'));
+        if ((error.cause as { code?: string }).code === 'ERR_OSSL_BAD_DECRYPT') continue;
+        assert.equal(error.code, 'wrong_passphrase', `${error.message} (${(error.cause as Error).message})`);
+        assert.match(error.message, /check the passphrase \(or the file is damaged\)/);
+        // Without a passphrase, the same key asks for one.
+        assert.equal((await caught(() => parsePrivateKey(privateKey, 'client.key'))).code, 'passphrase_required');
+        return;
+      }
+      assert.fail('no wrong passphrase got past the padding check in 5000 keys');
+    });
+  }
 
   test('a PKCS#12 file that is not one: bad_pfx, with the DER parser\'s error as the cause', async () => {
     const error = await caught(() => decodePkcs12(Buffer.from('not a pfx at all'), 'legacy.p12', undefined));

@@ -2,6 +2,8 @@ import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } fr
 import { readFile } from 'node:fs/promises';
 import { summarizeX509, type CertificateSummary } from '../certs/certificate-summary';
 import { passphraseFailure } from '../certs/key-facts';
+import { readDerElement } from '../formats/der';
+import { derKind } from '../formats/der-kind';
 import { FileError, fileReadProblem, passphraseHint } from '../formats/file-error';
 import { certificatePemLabels, isClosed, pemBlockDer, pemFileText, pemText, readPemLines, type PemBlock } from '../formats/pem';
 import { IdentityError } from './identity-error';
@@ -195,13 +197,17 @@ export function parsePrivateKey(data: Buffer, file: string, passphrase?: string)
     }
   }
   // Encrypted PKCS#8 is only ever PKCS#8: its error (a missing or wrong passphrase) is the one worth reporting,
-  // not the PKCS#1 or SEC1 parser's complaint about bytes that were never meant for it.
+  // not the PKCS#1 or SEC1 parser's complaint about bytes that were never meant for it. Its shape tells it (DER has
+  // no label), so a wrong passphrase that gets past the padding check is named as such here too.
+  const top = readDerElement(data, 0);
+  const encrypted = top !== null && derKind(data, top) === 'encrypted-pkcs8-key';
+  if (encrypted && passphrase === undefined) throw passphraseRequired(file);
   let lastError: unknown;
   for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
     try {
       return createPrivateKey({ key: data, format: 'der', type, ...(type === 'pkcs8' && passphrase !== undefined ? { passphrase } : {}) });
     } catch (e) {
-      if (type === 'pkcs8' && passphraseFailure(e) !== undefined) throw keyErrorFor(e, file, passphrase !== undefined);
+      if (type === 'pkcs8' && (encrypted || passphraseFailure(e) !== undefined)) throw keyErrorFor(e, file, passphrase !== undefined, encrypted);
       lastError = e;
     }
   }

@@ -1,5 +1,5 @@
 import { UnknownCommandError } from './errors';
-import { processIo, runCommand, type CliEntry, type CommandIo, type ShellHooks } from './shell';
+import { processIo, runCommand, watchStdout, type CliEntry, type CommandIo, type ShellHooks } from './shell';
 import { overview } from './usage';
 import { keepWasmOnBaselineCompiler } from './wasm-tiering';
 import { version } from '../core/version';
@@ -52,6 +52,7 @@ export async function main(argv: string[], io: CommandIo = processIo, hooks: She
 }
 
 if (require.main === module) {
+  watchStdout();
   main(process.argv.slice(2), processIo, { codeLoaded: keepWasmOnBaselineCompiler }).then(
     (code) => {
       process.exitCode = code;

@@ -71,4 +71,4 @@ TLS and HTTP:
                          (default ${defaultTimeouts.dns}, ${defaultTimeouts.connect}, ${defaultTimeouts.tls} and ${defaultTimeouts.http})
   --connect-timeout MS   time limit for the TCP connect alone (default ${defaultTimeouts.connect})`;
 
-export const exitStatusHelp = 'Exit status: 0 when the probe ran (whatever the verdict), 2 for bad arguments or unreadable files, 130 when interrupted.';
+export const exitStatusHelp = 'Exit status: 0 when the probe ran (whatever the verdict), 2 for bad arguments or unreadable files, 130 when\ninterrupted, 141 when the output\'s reader went away (| head).';

@@ -12,6 +12,8 @@ export interface CommandIo {
   err(text: string): void;
   /** True when `out` goes to a terminal (a person reads it; nothing keeps it): what `--show-secret-headers` needs. */
   readonly outIsTerminal?: boolean;
+  /** Calls `listener` when `out`'s reader goes away (`mtls-probe … | head`); returns what stops the watching. */
+  onOutputGone?(listener: () => void): () => void;
 }
 
 export interface CommandContext {
@@ -67,13 +69,39 @@ export interface CommandGroup {
 
 export type CliEntry = CliCommand | CommandGroup;
 
+/** stdout's reader went away: what is written later is dropped (see watchStdout). */
+let stdoutGone = false;
+const stdoutGoneListeners = new Set<() => void>();
+
+/**
+ * From the CLI's entry: when stdout's reader goes away (`mtls-probe matrix … --json | head -1`), Node reports EPIPE as an
+ * 'error' event, which nobody handled: a stack trace and exit 1. Like other command-line tools, the CLI stops quietly
+ * instead (runCommand). Any other error on stdout is still thrown.
+ */
+export function watchStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutGone = true;
+    for (const listener of stdoutGoneListeners) listener();
+  });
+}
+
 export const processIo: CommandIo = {
-  out: (text) => void process.stdout.write(text),
+  out: (text) => {
+    if (!stdoutGone) process.stdout.write(text);
+  },
   err: (text) => void process.stderr.write(text),
   get outIsTerminal() {
     return process.stdout.isTTY === true;
   },
+  onOutputGone(listener) {
+    stdoutGoneListeners.add(listener);
+    return () => stdoutGoneListeners.delete(listener);
+  },
 };
+
+/** What a shell reports for a process that SIGPIPE ended: the status when stdout's reader went away first. */
+export const outputGoneStatus = 141;
 
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 
@@ -96,6 +124,12 @@ export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: stri
     process.exit(130);
   };
   process.on('SIGINT', onSigint);
+  // Nobody reads what is left to say: a command that can stop does (as at Ctrl-C), and the end is quiet.
+  let outputGone = false;
+  const stopWatchingOutput = io.onOutputGone?.(() => {
+    outputGone = true;
+    if (command?.cancellable === true && !controller.signal.aborted) controller.abort(new InterruptedError());
+  });
   try {
     const resolved = await entry;
     const picked = 'subcommands' in resolved ? pickSubcommand(resolved, args) : { command: resolved, args };
@@ -111,11 +145,13 @@ export async function runCommand(entry: CliEntry | Promise<CliEntry>, args: stri
     }
     runner = await command.load();
     hooks.codeLoaded?.();
-    return await runner.run(values, positionals, { io, signal: controller.signal });
+    const status = await runner.run(values, positionals, { io, signal: controller.signal });
+    return outputGone ? outputGoneStatus : status;
   } catch (error) {
-    return reportError(error, io, runner?.inputErrors ?? [], controller.signal.aborted);
+    return outputGone ? outputGoneStatus : reportError(error, io, runner?.inputErrors ?? [], controller.signal.aborted);
   } finally {
     process.off('SIGINT', onSigint);
+    stopWatchingOutput?.();
   }
 }
 

@@ -31,6 +31,6 @@ Usage:
 
 Each command's options: mtls-probe COMMAND --help (mtls-probe probe --help, mtls-probe cert inspect --help, …).
 
-Exit status: 0 when the command ran (a probe: whatever the verdict), 2 for bad arguments, 130 when interrupted;
-each command's --help says more.
+Exit status: 0 when the command ran (a probe: whatever the verdict), 2 for bad arguments, 130 when interrupted,
+141 when the output's reader went away (| head); each command's --help says more.
 `;

@@ -1,6 +1,7 @@
 // The built CLI (dist/cli.js, as users run it): exit codes, one JSON object, clear errors, no stack traces.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,6 +142,20 @@ describe('mtls-probe matrix', () => {
     const refused = await run([...args, '--threads', '0']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--threads takes a positive whole number, not "0"/);
+  });
+
+  test('its reader gone (`matrix --json | head -1`): the matrix stops, quietly, with the status of a process SIGPIPE ended', async () => {
+    const args = [builtCli, 'matrix', target.url, '--cacert', env.files.caFile, '--identity', 'none', '--repeat', '400', '--concurrency', '4', '--json'];
+    for (const threads of ['1', '2']) {
+      const child = spawn(process.execPath, [...args, '--threads', threads]);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The first row read, the reader goes, as `head -1` does.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 141, `--threads ${threads}: ${stderr}`);
+      assert.equal(stderr, '', `--threads ${threads}: nothing on stderr`);
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { ClientIdentity } from '../../src/core/identity/client-identity';
-import { lanesFor, runMatrix, type MatrixRow } from '../../src/core/probe/matrix';
+import { lanesFor, matrixThreadCount, runMatrix, type MatrixRow } from '../../src/core/probe/matrix';
 import { generateTestPki, type TestPki } from '../../src/core/pki/test-pki';
 
 const workerScript = new URL('../../dist/cli/matrix-worker.js', import.meta.url).pathname;
@@ -134,6 +134,13 @@ describe('matrix rows', () => {
       assert.deepEqual(workers, []);
     });
   });
+});
+
+test('a matrix runs in no more threads than asked, than probes in flight, or than CPU cores', () => {
+  assert.equal(matrixThreadCount(16, 16, 2), 2);
+  assert.equal(matrixThreadCount(4, 2, 8), 2);
+  assert.equal(matrixThreadCount(3, 16, 8), 3);
+  assert.equal(matrixThreadCount(1, 16, 8), 1);
 });
 
 test('the probes in flight are shared out over the threads as evenly as they go', () => {

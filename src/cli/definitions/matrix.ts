@@ -21,8 +21,8 @@ Identities:
 Runs:
   --repeat N             probe each URL × identity pair N times (default 1)
   --concurrency N        probes in flight at once (default ${defaultMatrixConcurrency})
-  --threads N            share the probes in flight over N threads (default 1): for a matrix bound by this
-                         machine's CPU (hundreds of probes to fast servers) on a machine with cores to spare
+  --threads N            share the probes in flight over N threads, at most one per CPU core (default 1): for a
+                         matrix bound by this machine's CPU (hundreds of probes to fast servers) with cores to spare
   --json                 one JSON object per probe (the run), one per line, as each finishes
 
 ${connectionHelp}

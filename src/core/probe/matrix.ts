@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import { parseTarget } from './connection';
 import { MatrixCounter, matrixCases, runLanes, type MatrixEndpoint, type MatrixIdentity, type MatrixRow } from './matrix-lanes';
 import { MatrixWorkers } from './matrix-threads';
@@ -7,6 +8,7 @@ export type { MatrixEndpoint, MatrixIdentity, MatrixRow };
 
 /** Worker threads for a matrix: `count` threads in all (this one among them), each running `script`. */
 export interface MatrixThreads {
+  /** At most one per CPU core and one per probe in flight are started (threadCount). */
   count: number;
   /** The built worker entry (src/core/probe/matrix-worker.ts), e.g. dist/cli/matrix-worker.js beside the CLI's code. */
   script: string;
@@ -46,7 +48,7 @@ export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixI
   const { signal } = options;
   // Every probe in flight listens on the one signal: that is by design, not a leak.
   if (signal) setMaxListeners(concurrency * 2 + 10, signal);
-  const threadCount = Math.min(options.threads?.count ?? 1, concurrency);
+  const threadCount = matrixThreadCount(options.threads?.count ?? 1, concurrency);
   let workers: MatrixWorkers | null = null;
   if (threadCount > 1 && options.threads) {
     // A URL a probe would refuse is refused here, before any thread starts, with the probe's own error.
@@ -70,6 +72,15 @@ export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixI
   }
   await reporter.flushed();
   return rows.filter((r) => r !== undefined);
+}
+
+/**
+ * The threads a matrix runs in: as asked, but no more than the probes in flight, nor than the CPU cores. A thread
+ * beyond the cores only adds its start (~35 ms of CPU) and its own warm-up: on 2 cores, 16 threads took a 64-probe
+ * matrix from 0.33 to 0.86 s and 273 MB.
+ */
+export function matrixThreadCount(asked: number, concurrency: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(asked, concurrency, cores));
 }
 
 /** `concurrency` probes in flight shared over `threads` threads, as evenly as they go: 8 over 3 is [2, 3, 3]. */

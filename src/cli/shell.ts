@@ -101,7 +101,7 @@ export const processIo: CommandIo = {
 };
 
 /** What a shell reports for a process that SIGPIPE ended: the status when stdout's reader went away first. */
-export const outputGoneStatus = 141;
+const outputGoneStatus = 141;
 
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 

@@ -162,8 +162,10 @@ function passphraseRequired(file: string, options?: ErrorOptions): IdentityError
   return new IdentityError('passphrase_required', file, `The private key in ${file} is encrypted: ${passphraseHint}.`, options);
 }
 
-/** node:crypto's error in the owner's words; the original stays as the cause (its OpenSSL reason, never key bytes). */
-/** `encrypted`: the PEM block says its key is encrypted, so a passphrase given was used to decrypt it. */
+/**
+ * node:crypto's error in the owner's words; the original stays as the cause (its OpenSSL reason, never key bytes).
+ * `encrypted`: the key is encrypted (its PEM label or its DER shape says so), so a passphrase given was used on it.
+ */
 function keyErrorFor(e: unknown, file: string, passphraseGiven: boolean, encrypted = false): IdentityError {
   const failure = passphraseFailure(e);
   const cause = e !== undefined ? { cause: e } : undefined;

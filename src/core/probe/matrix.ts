@@ -48,12 +48,13 @@ export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixI
   const { signal } = options;
   // Every probe in flight listens on the one signal: that is by design, not a leak.
   if (signal) setMaxListeners(concurrency * 2 + 10, signal);
-  const threadCount = matrixThreadCount(options.threads?.count ?? 1, concurrency);
+  // This thread's share of the probes in flight first, then each worker's.
+  const [ownLanes, ...workerLanes] = lanesFor(concurrency, matrixThreadCount(options.threads?.count ?? 1, concurrency)) as [number, ...number[]];
   let workers: MatrixWorkers | null = null;
-  if (threadCount > 1 && options.threads) {
+  if (workerLanes.length > 0 && options.threads) {
     // A URL a probe would refuse is refused here, before any thread starts, with the probe's own error.
     for (const endpoint of endpoints) parseTarget(endpoint.options);
-    workers = new MatrixWorkers(options.threads.script, { endpoints, identities, repeat, counter: counter.buffer }, lanesFor(concurrency, threadCount).slice(1), deliver);
+    workers = new MatrixWorkers(options.threads.script, { endpoints, identities, repeat, counter: counter.buffer }, workerLanes, deliver);
   }
   const stop = (): void => {
     counter.stop();
@@ -61,7 +62,6 @@ export async function runMatrix(endpoints: MatrixEndpoint[], identities: MatrixI
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    const ownLanes = workers === null ? concurrency : lanesFor(concurrency, threadCount)[0]!;
     await Promise.all([runLanes(cases, ownLanes, counter, signal, deliver), workers?.finished()]);
   } catch (e) {
     stop();

@@ -31,7 +31,10 @@ export class TappedSocket extends SocketRelay {
    * What TLS wrote before the TCP connection was up (`heldUntilConnect`): written, and captured with the time it goes
    * on the wire, at 'connect'; never captured if the connection fails.
    */
-  private held: Array<{ data: Buffer; callback: (error?: Error | null) => void }> | null = null;
+  private held: Array<{ data: Buffer; owned: boolean; callback: (error?: Error | null) => void }> | null = null;
+
+  /** When the TCP connection came up (`heldUntilConnect` only): what was held goes on the wire from this moment. */
+  connectedAt: number | null = null;
 
   /**
    * `heldUntilConnect`: the socket is not connected yet (TLS is started over it meanwhile, as `tls.connect` does, so
@@ -74,39 +77,34 @@ export class TappedSocket extends SocketRelay {
     this.chunks.push({ t: this.clock(), dir, data: kept });
   }
 
-  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.held !== null) {
-      // Until its callback, the writer leaves the buffer alone: it is copied when it is captured, at 'connect'.
-      this.held.push({ data: chunk, callback });
-      return;
-    }
-    this.capture('out', chunk);
-    super._write(chunk, encoding, callback);
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.send(chunk, false, callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    if (chunks.length === 1) {
-      this._write(chunks[0]!.chunk, 'latin1', callback);
-      return;
-    }
-    // The concatenation is a new buffer already: captured without a second copy.
-    const data = Buffer.concat(chunks.map((c) => c.chunk));
-    if (this.held !== null) {
-      this.held.push({ data, callback });
-      return;
-    }
-    this.capture('out', data, true);
-    super._write(data, 'latin1', callback);
+    // The concatenation of several is a new buffer already: captured without a second copy.
+    if (chunks.length === 1) this.send(chunks[0]!.chunk, false, callback);
+    else this.send(Buffer.concat(chunks.map((c) => c.chunk)), true, callback);
   }
 
-  /** When the TCP connection came up (`heldUntilConnect` only): what was held goes on the wire from this moment. */
-  connectedAt: number | null = null;
+  /**
+   * Captures what TLS wrote and passes it to the socket; before the connection is up, holds it (the writer leaves the
+   * buffer alone until its callback, so it is copied only when captured, at 'connect').
+   */
+  private send(data: Buffer, owned: boolean, callback: (error?: Error | null) => void): void {
+    if (this.held !== null) {
+      this.held.push({ data, owned, callback });
+      return;
+    }
+    this.capture('out', data, owned);
+    super._write(data, 'latin1', callback);
+  }
 
   private release(): void {
     this.connectedAt = this.clock();
     const held = this.held ?? [];
     this.held = null;
-    for (const { data, callback } of held) this._write(data, 'latin1', callback);
+    for (const { data, owned, callback } of held) this.send(data, owned, callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
